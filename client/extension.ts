@@ -1,0 +1,15 @@
+// Extension entry: VS Code calls activate/deactivate; everything else is owned by the Context.
+import type * as vscode from "vscode";
+import { Context } from "./Context";
+
+let context: Context | undefined;
+
+export async function activate(extensionContext: vscode.ExtensionContext): Promise<void> {
+    context = new Context(extensionContext);
+    await context.start();
+}
+
+export async function deactivate(): Promise<void> {
+    await context?.dispose();
+    context = undefined;
+}

@@ -1,0 +1,60 @@
+// `llamahome` command line: the same core as the language server, headless.
+import { parseArgs } from "node:util";
+import { UsageError, type Command } from "./Command";
+import { demoCommand } from "./commands/demoCommand";
+import { indexCommand } from "./commands/indexCommand";
+import { searchCommand } from "./commands/searchCommand";
+
+const commands: Command[] = [indexCommand, searchCommand, demoCommand];
+
+function overview(): string {
+    const width = Math.max(...commands.map((command) => command.name.length));
+    return [
+        "llamahome — search, summarize and question a folder's documents with a local LLM",
+        "",
+        "Usage: llamahome <command> [options]   (llamahome <command> --help for details)",
+        "",
+        ...commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
+    ].join("\n");
+}
+
+async function main(argv: string[]): Promise<number> {
+    const [name, ...rest] = argv;
+    if (!name || name === "--help" || name === "-h" || name === "help") {
+        process.stdout.write(overview() + "\n");
+        return name ? 0 : 2;
+    }
+    const command = commands.find((candidate) => candidate.name === name);
+    if (!command) throw new UsageError(`unknown command "${name}" (run llamahome --help)`);
+    let parsed;
+    try {
+        parsed = parseArgs({ args: rest, options: { ...command.options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
+    } catch (error) {
+        throw new UsageError(`${(error as Error).message.split("\n")[0]} (run llamahome ${name} --help)`);
+    }
+    if (parsed.values.help) {
+        process.stdout.write(command.usage + "\n");
+        return 0;
+    }
+    const [min, max] = command.positionals;
+    if (parsed.positionals.length < min || parsed.positionals.length > max) {
+        throw new UsageError(`wrong number of arguments. Usage: ${command.usage.split("\n")[0]}`);
+    }
+    return command.run({ positionals: parsed.positionals, values: parsed.values as Record<string, string | boolean | undefined> });
+}
+
+main(process.argv.slice(2)).then(
+    (code) => {
+        process.exitCode = code;
+    },
+    (error: unknown) => {
+        if (error instanceof UsageError) {
+            process.stderr.write(`llamahome: ${error.message}\n`);
+            process.exitCode = 2;
+        } else {
+            process.stderr.write(`llamahome: ${(error as Error)?.message ?? String(error)}\n`);
+            if (process.env.LLAMAHOME_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`);
+            process.exitCode = 1;
+        }
+    },
+);

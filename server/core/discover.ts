@@ -1,0 +1,137 @@
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import ignore, { type Ignore } from "ignore";
+import type { SkippedFile } from "./types";
+
+export interface DiscoverOptions {
+    /** Extra gitignore-style patterns, relative to the root. Defaults to none. */
+    exclude?: readonly string[];
+    /** Files larger than this are skipped. Defaults to 50 MB. */
+    maxFileSizeBytes?: number;
+    /** Absolute directories never to enter (e.g. an index cache placed inside the root). */
+    excludeDirs?: readonly string[];
+    signal?: AbortSignal;
+}
+
+export interface DiscoveredFile {
+    /** Relative to the root, forward slashes. */
+    path: string;
+    absolutePath: string;
+    size: number;
+    mtimeMs: number;
+}
+
+export interface DiscoverResult {
+    files: DiscoveredFile[];
+    skipped: SkippedFile[];
+}
+
+export const defaultMaxFileSizeBytes = 50 * 1024 * 1024;
+const alwaysSkipped = new Set(["node_modules", ".git", ".hg", ".svn"]);
+
+interface IgnoreScope {
+    /** Directory (relative to root, "" for the root) whose .gitignore this is. */
+    base: string;
+    rules: Ignore;
+}
+
+/**
+ * Lists the files under `root` that the index should read. Honours .gitignore files at every level and
+ * the exclude list, never enters node_modules/.git, and never follows a symlink that leaves the root.
+ */
+export async function discoverFiles(root: string, options: DiscoverOptions = {}): Promise<DiscoverResult> {
+    const rootReal = await fs.realpath(root);
+    const maxSize = options.maxFileSizeBytes ?? defaultMaxFileSizeBytes;
+    const excludeDirs = new Set((options.excludeDirs ?? []).map((dir) => path.resolve(dir)));
+    const files: DiscoveredFile[] = [];
+    const skipped: SkippedFile[] = [];
+    const userRules: IgnoreScope = { base: "", rules: ignore().add([...(options.exclude ?? [])]) };
+    const visitedDirs = new Set<string>([rootReal]);
+
+    const isIgnored = (rel: string, isDir: boolean, scopes: IgnoreScope[]): string | undefined => {
+        for (const scope of scopes) {
+            const local = scope.base === "" ? rel : rel.slice(scope.base.length + 1);
+            if (scope.rules.ignores(isDir ? `${local}/` : local)) {
+                return scope === userRules ? "excluded by settings" : `ignored by ${scope.base ? scope.base + "/" : ""}.gitignore`;
+            }
+        }
+        return undefined;
+    };
+
+    const walk = async (dirAbs: string, dirRel: string, scopes: IgnoreScope[]): Promise<void> => {
+        options.signal?.throwIfAborted();
+        let entries;
+        try {
+            entries = await fs.readdir(dirAbs, { withFileTypes: true });
+        } catch (error) {
+            skipped.push({ path: dirRel || ".", reason: `unreadable directory: ${(error as Error).message}` });
+            return;
+        }
+        const gitignore = entries.find((entry) => entry.name === ".gitignore" && entry.isFile());
+        if (gitignore) {
+            const text = await fs.readFile(path.join(dirAbs, ".gitignore"), "utf8").catch(() => "");
+            scopes = [...scopes, { base: dirRel, rules: ignore().add(text) }];
+        }
+        entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        for (const entry of entries) {
+            const abs = path.join(dirAbs, entry.name);
+            const rel = dirRel ? `${dirRel}/${entry.name}` : entry.name;
+            if (alwaysSkipped.has(entry.name)) {
+                skipped.push({ path: rel, reason: `${entry.name} is never indexed` });
+                continue;
+            }
+            let isDir = entry.isDirectory();
+            let isFile = entry.isFile();
+            let target = abs;
+            if (entry.isSymbolicLink()) {
+                const resolved = await fs.realpath(abs).catch(() => undefined);
+                if (!resolved) {
+                    skipped.push({ path: rel, reason: "broken symlink" });
+                    continue;
+                }
+                if (resolved !== rootReal && !resolved.startsWith(rootReal + path.sep)) {
+                    skipped.push({ path: rel, reason: "symlink points outside the workspace" });
+                    continue;
+                }
+                const stat = await fs.stat(resolved);
+                isDir = stat.isDirectory();
+                isFile = stat.isFile();
+                target = resolved;
+            }
+            const ignoredBy = isIgnored(rel, isDir, [userRules, ...scopes]);
+            if (ignoredBy) {
+                skipped.push({ path: rel, reason: ignoredBy });
+                continue;
+            }
+            if (isDir) {
+                const real = await fs.realpath(target).catch(() => target);
+                if (excludeDirs.has(real) || excludeDirs.has(abs)) continue;
+                // A symlink back into the tree would otherwise loop forever.
+                if (visitedDirs.has(real)) continue;
+                visitedDirs.add(real);
+                await walk(abs, rel, scopes);
+            } else if (isFile) {
+                if (entry.name === ".gitignore") continue;
+                const stat = await fs.stat(target).catch(() => undefined);
+                if (!stat) {
+                    skipped.push({ path: rel, reason: "vanished while indexing" });
+                } else if (stat.size === 0) {
+                    skipped.push({ path: rel, reason: "empty file (0 bytes)" });
+                } else if (stat.size > maxSize) {
+                    skipped.push({ path: rel, reason: `larger than the ${formatMb(maxSize)} size cap (${formatMb(stat.size)})` });
+                } else {
+                    files.push({ path: rel, absolutePath: abs, size: stat.size, mtimeMs: stat.mtimeMs });
+                }
+            } else {
+                skipped.push({ path: rel, reason: "not a regular file" });
+            }
+        }
+    };
+
+    await walk(rootReal, "", []);
+    return { files, skipped };
+}
+
+function formatMb(bytes: number): string {
+    return `${(bytes / (1024 * 1024)).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MB`;
+}

@@ -1,0 +1,24 @@
+import type { DocumentFormat, ExtractedText } from "../types";
+import { extractDocx } from "./docxExtractor";
+import { htmlToText } from "./htmlText";
+import { extractOffice } from "./officeExtractor";
+import { extractPdf } from "./pdfExtractor";
+import { decodeText, extractText } from "./textExtractor";
+
+/** Turns a file's bytes into text with provenance. Throws ExtractionError with a one-line reason. */
+export async function extractDocument(bytes: Buffer, format: DocumentFormat): Promise<ExtractedText> {
+    switch (format) {
+        case "pdf":
+            return extractPdf(bytes);
+        case "docx":
+            return extractDocx(bytes);
+        case "pptx": case "xlsx": case "odt": case "odp": case "ods": case "rtf": case "epub":
+            return extractOffice(bytes, format);
+        case "html": {
+            extractText(bytes, format);
+            return { format, ...htmlToText(decodeText(bytes)) };
+        }
+        default:
+            return extractText(bytes, format);
+    }
+}

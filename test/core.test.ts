@@ -1,0 +1,133 @@
+// Pure core: chunking, tokenizing, BM25 and file discovery, on real files in a temp folder.
+import assert from "node:assert/strict";
+import * as fs from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { test } from "node:test";
+import { Bm25Index } from "../server/core/Bm25Index";
+import { chunkText } from "../server/core/chunk";
+import { discoverFiles } from "../server/core/discover";
+import { looksLikeText } from "../server/core/formats";
+import { tokenize } from "../server/core/tokenize";
+
+test("chunks cover the text in order, respect the length cap and carry line numbers", () => {
+    const paragraphs = Array.from({ length: 40 }, (_, i) => `Paragraph ${i} says something about topic ${i}. It has a second sentence here.\nAnd a second line.`);
+    const text = paragraphs.join("\n\n");
+    const chunks = chunkText({ format: "text", text }, { targetChars: 300 });
+    assert.ok(chunks.length > 5);
+    let previousEnd = 0;
+    for (const chunk of chunks) {
+        assert.ok(chunk.start >= previousEnd, "chunks do not overlap or go backwards");
+        assert.equal(chunk.text, text.slice(chunk.start, chunk.end));
+        assert.ok(chunk.text.length <= 450, `chunk length ${chunk.text.length} within 1.5 × target`);
+        assert.equal(chunk.line, text.slice(0, chunk.start).split("\n").length, "line is the 1-based line of the chunk start");
+        assert.equal(chunk.endLine, text.slice(0, chunk.end).split("\n").length);
+        previousEnd = chunk.end;
+    }
+    // Nothing but whitespace is lost between chunks.
+    const rebuilt = chunks.map((chunk) => chunk.text).join("");
+    assert.equal(rebuilt.replace(/\s/g, ""), text.replace(/\s/g, ""));
+});
+
+test("chunks never cross a page boundary and cite their page", () => {
+    const pages = ["First page text. ".repeat(30), "Second page. ".repeat(5), "Third page words. ".repeat(50)];
+    const pageStarts: number[] = [];
+    let text = "";
+    for (const page of pages) {
+        pageStarts.push(text.length);
+        text += page + "\n\n";
+    }
+    const chunks = chunkText({ format: "pdf", text, pageStarts }, { targetChars: 200 });
+    for (const chunk of chunks) {
+        const page = chunk.page!;
+        assert.ok(chunk.start >= pageStarts[page - 1]);
+        assert.ok(page === pages.length || chunk.end <= pageStarts[page]);
+        assert.equal(chunk.line, undefined, "PDF chunks cite pages, not lines");
+    }
+    assert.deepEqual([...new Set(chunks.map((chunk) => chunk.page))], [1, 2, 3]);
+    assert.ok(chunks.find((chunk) => chunk.page === 2)!.text.startsWith("Second page"));
+});
+
+test("a word longer than the cap is cut rather than looping", () => {
+    const text = "x".repeat(5000);
+    const chunks = chunkText({ format: "text", text }, { targetChars: 1000 });
+    assert.equal(chunks.map((chunk) => chunk.text).join(""), text);
+});
+
+test("tokenize lowercases, drops stop words and folds plurals", () => {
+    assert.deepEqual(tokenize("The Costs of the Irrigation Policies, 2024!"), ["cost", "irrigation", "policy", "2024"]);
+    assert.deepEqual(tokenize("glass status analysis"), ["glass", "status", "analysis"]);
+});
+
+test("BM25 ranks the chunk with the rarer, more frequent term first", () => {
+    const index = new Bm25Index();
+    index.add(0, "compost heaps need turning every few weeks");
+    index.add(1, "the irrigation project replaced the leaking pipes; irrigation costs rose");
+    index.add(2, "the committee met to discuss the pipes");
+    const results = index.search("irrigation pipes", 3);
+    assert.equal(results[0].id, 1);
+    assert.equal(results[1].id, 2);
+    assert.equal(results.length, 2, "chunks without any query term are not returned");
+    assert.deepEqual(index.search("nothing matches this", 5), []);
+});
+
+test("BM25 removal leaves exactly the scores of an index built without the chunk", () => {
+    const texts = ["alpha beta gamma", "beta beta delta", "gamma epsilon alpha alpha", "delta zeta", "beta gamma zeta eta"];
+    const incremental = new Bm25Index();
+    texts.forEach((text, id) => incremental.add(id, text));
+    incremental.remove(1, texts[1]);
+    incremental.remove(3, texts[3]);
+    const fresh = new Bm25Index();
+    texts.forEach((text, id) => id !== 1 && id !== 3 && fresh.add(id, text));
+    for (const query of ["beta", "alpha gamma", "zeta delta", "eta"]) {
+        assert.deepEqual(incremental.search(query, 10), fresh.search(query, 10), query);
+    }
+    assert.equal(incremental.size, 3);
+});
+
+test("binary sniffing: NUL bytes and control characters are binary, UTF-8 and UTF-16 text are not", () => {
+    assert.equal(looksLikeText(Buffer.from("plain text with ünïcödé — dashes\n")), true);
+    assert.equal(looksLikeText(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13])), false);
+    assert.equal(looksLikeText(Buffer.from([0xff, 0xfe, 0x41, 0x00, 0x42, 0x00])), true);
+    assert.equal(looksLikeText(Buffer.from(Array.from({ length: 100 }, (_, i) => (i % 3 === 0 ? 1 : 65)))), false);
+});
+
+test("discovery honours nested .gitignore and excludes, skips node_modules and large files, stays inside the root", async (t) => {
+    const base = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-discover-"));
+    t.after(() => fs.rm(base, { recursive: true, force: true }));
+    const root = path.join(base, "root");
+    const write = async (rel: string, content: string | Buffer) => {
+        await fs.mkdir(path.dirname(path.join(root, rel)), { recursive: true });
+        await fs.writeFile(path.join(root, rel), content);
+    };
+    await write("keep.txt", "keep");
+    await write(".gitignore", "build/\n*.log\n");
+    await write("build/out.txt", "ignored");
+    await write("app.log", "ignored");
+    await write("sub/.gitignore", "secret.md\n");
+    await write("sub/secret.md", "ignored by nested gitignore");
+    await write("sub/public.md", "kept");
+    await write("drafts/a.txt", "excluded by option");
+    await write("node_modules/pkg/index.js", "never");
+    await write("big.txt", Buffer.alloc(2048, 65));
+    await write("empty.txt", "");
+    await fs.writeFile(path.join(base, "outside.txt"), "outside");
+    await fs.mkdir(path.join(base, "outside-dir"));
+    await fs.writeFile(path.join(base, "outside-dir", "x.txt"), "outside");
+    await fs.symlink(path.join(base, "outside.txt"), path.join(root, "link-out.txt"));
+    await fs.symlink(path.join(base, "outside-dir"), path.join(root, "dir-out"));
+    await fs.symlink(root, path.join(root, "sub", "loop"));
+
+    const result = await discoverFiles(root, { exclude: ["drafts/"], maxFileSizeBytes: 1024 });
+    assert.deepEqual(result.files.map((file) => file.path), ["keep.txt", "sub/public.md"]);
+    const reasons = Object.fromEntries(result.skipped.map((skip) => [skip.path, skip.reason]));
+    assert.match(reasons["build"], /ignored by \.gitignore/);
+    assert.match(reasons["app.log"], /ignored by \.gitignore/);
+    assert.match(reasons["sub/secret.md"], /ignored by sub\/\.gitignore/);
+    assert.match(reasons["drafts"], /excluded by settings/);
+    assert.match(reasons["node_modules"], /never indexed/);
+    assert.match(reasons["big.txt"], /size cap/);
+    assert.match(reasons["empty.txt"], /empty file/);
+    assert.match(reasons["link-out.txt"], /outside the workspace/);
+    assert.match(reasons["dir-out"], /outside the workspace/);
+});
