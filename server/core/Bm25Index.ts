@@ -77,6 +77,13 @@ export class Bm25Index {
         return this.postings.size;
     }
 
+    /** Inverse document frequency of an already-tokenized term; a term no chunk contains gets the highest weight. */
+    idf(term: string): number {
+        const n = this.lengths.size;
+        const df = this.postings.get(term)?.length ?? 0;
+        return Math.log(1 + (n - df + 0.5) / (df + 0.5));
+    }
+
     /** Adds a chunk's text under `id`. Ids must increase across calls. */
     add(id: number, text: string): void {
         if (id <= this.lastId) throw new Error(`Bm25Index ids must increase (got ${id} after ${this.lastId})`);

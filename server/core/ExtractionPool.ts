@@ -12,7 +12,7 @@ export interface ExtractionPoolOptions {
     timeoutMs?: number;
     /** Heap cap per worker, so one pathological file cannot exhaust the process. Defaults to 1024 MB. */
     maxHeapMb?: number;
-    /** The worker script. Defaults to extractWorker.js beside this bundle (or the .ts source under tsx). */
+    /** The worker script. Defaults to extractWorker.js beside this bundle (or in dist/ when running from sources). */
     workerPath?: string;
 }
 
@@ -131,5 +131,6 @@ export class ExtractionPool {
 
 function defaultWorkerPath(): string {
     const bundled = path.join(__dirname, "extractWorker.js");
-    return existsSync(bundled) ? bundled : path.join(__dirname, "extractWorker.ts");
+    // Worker threads cannot load TypeScript, so code running from sources (tests under tsx) uses the build.
+    return existsSync(bundled) ? bundled : path.join(__dirname, "..", "..", "dist", "extractWorker.js");
 }

@@ -136,6 +136,11 @@ export class WorkspaceIndex {
         });
     }
 
+    /** How informative a search term is in this index (BM25 idf of the tokenized term). */
+    termWeight(term: string): number {
+        return this.bm25.idf(term);
+    }
+
     async dispose(): Promise<void> {
         if (this.disposed) return;
         this.disposed = true;
@@ -169,7 +174,8 @@ export class WorkspaceIndex {
 
         const toRead = discovered.files.filter((file) => {
             const previous = this.documents.get(file.path) ?? this.failures.get(file.path);
-            return !previous || previous.size !== file.size || previous.mtimeMs !== file.mtimeMs;
+            // A failure without a hash came from the pool (crash, timeout), not from the file's bytes: retry it.
+            return !previous || previous.size !== file.size || previous.mtimeMs !== file.mtimeMs || !previous.hash;
         });
         let extracted = 0;
         let changed = removed > 0;

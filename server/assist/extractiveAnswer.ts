@@ -1,0 +1,86 @@
+import type { IndexHit, WorkspaceIndex } from "../core/WorkspaceIndex";
+import { tokenize } from "../core/tokenize";
+import { plainSentence, splitSentences } from "./sentences";
+import { notFoundAnswer, type Citation } from "./types";
+
+export interface ExtractiveAnswerOptions {
+    /** Chunks retrieved to look for the answer in. Defaults to 5. */
+    top?: number;
+    /** Share of the question's (idf-weighted) terms a sentence must contain to count as an answer. Defaults to 0.6. */
+    minCoverage?: number;
+}
+
+export interface ExtractiveAnswer {
+    answer: string;
+    found: boolean;
+    citations: Citation[];
+}
+
+// Words that shape a question but never appear in its answer.
+const questionWords = new Set(tokenize("what which who whom whose when where why how much many does did do is are was were can could should would tell me about please there"));
+
+/**
+ * Answers with the sentences from the retrieved chunks that cover the question best. Coverage is
+ * weighted by how rare each term is in the index, so a question about something the documents never
+ * mention ("Mongolia") cannot be answered by a sentence that merely shares a common word.
+ */
+export function extractiveAnswer(index: WorkspaceIndex, question: string, options: ExtractiveAnswerOptions = {}): ExtractiveAnswer {
+    const terms = [...new Set(tokenize(question))].filter((term) => !questionWords.has(term));
+    if (terms.length === 0) return { answer: notFoundAnswer, found: false, citations: [] };
+    const weights = new Map(terms.map((term) => [term, index.termWeight(term)]));
+    const totalWeight = [...weights.values()].reduce((sum, weight) => sum + weight, 0);
+    const minCoverage = options.minCoverage ?? 0.6;
+    const expected = expectedAnswerShape(question);
+
+    const candidates: { text: string; coverage: number; rank: number; citation: Citation }[] = [];
+    index.search(question, options.top ?? 5).forEach((hit, rank) => {
+        for (const sentence of splitSentences(hit.chunk.text)) {
+            const present = new Set(tokenize(sentence.text));
+            let covered = 0;
+            for (const term of terms) if (present.has(term)) covered += weights.get(term)!;
+            const coverage = covered / totalWeight;
+            // A sentence of the kind the question asks for (a date for "when", an amount for "how much") is preferred.
+            const bonus = coverage >= minCoverage && expected?.test(sentence.text) ? 0.15 : 0;
+            candidates.push({ text: plainSentence(sentence.text), coverage: coverage + bonus, rank, citation: citationFor(hit, sentence.start) });
+        }
+    });
+    candidates.sort((a, b) => b.coverage - a.coverage || a.rank - b.rank);
+    const best = candidates[0];
+    if (!best || best.coverage < minCoverage) return { answer: notFoundAnswer, found: false, citations: [] };
+    // A second sentence helps when the answer spans two (a date in one, the venue in the next), if nearly as good.
+    const chosen = [best, ...candidates.slice(1).filter((c) => c.coverage >= Math.max(minCoverage, best.coverage * 0.85) && c.text !== best.text).slice(0, 1)];
+    return {
+        answer: chosen.map((candidate) => candidate.text).join(" "),
+        found: true,
+        citations: dedupe(chosen.map((candidate) => candidate.citation)),
+    };
+}
+
+const month = "(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*";
+
+/** What an answer to this question looks like on the page, when the question word says so. */
+function expectedAnswerShape(question: string): RegExp | undefined {
+    const q = question.toLowerCase();
+    if (/\bwhen\b|\bwhat (?:date|day|time|year)\b/.test(q)) return new RegExp(`\\b(?:\\d{1,2}(?:st|nd|rd|th)? ${month}|${month} \\d{1,2}|\\d{4}-\\d{2}-\\d{2}|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\\d{1,2}[:.]\\d{2}\\s*(?:am|pm))`, "i");
+    if (/\bhow much\b|\bcost\b|\bprice\b/.test(q)) return /[£$€¥]\s?\d|\d\s?(?:pounds|dollars|euros)\b/i;
+    if (/\bhow (?:many|long|far|big|old)\b/.test(q)) return /\d/;
+    return undefined;
+}
+
+/** The citation of a sentence inside a hit: its page, or the line it starts on. */
+export function citationFor(hit: IndexHit, offsetInChunk: number): Citation {
+    const { chunk } = hit;
+    if (chunk.page) return { path: hit.path, page: chunk.page };
+    if (chunk.line) return { path: hit.path, line: chunk.line + (chunk.text.slice(0, offsetInChunk).match(/\n/g)?.length ?? 0) };
+    return { path: hit.path };
+}
+
+function dedupe(citations: Citation[]): Citation[] {
+    const seen = new Set<string>();
+    return citations.filter((citation) => {
+        const key = `${citation.path}#${citation.page ?? ""}:${citation.line ?? ""}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+    });
+}

@@ -1,0 +1,30 @@
+/** Where an answer's evidence is: a document and, when the format has them, a page or line. */
+export interface Citation {
+    path: string;
+    page?: number;
+    line?: number;
+}
+
+export type EngineName = "llm" | "extractive";
+
+export interface SummaryResult {
+    summary: string;
+    engine: EngineName;
+    model?: string;
+    /** Tokens generated (LLM engine). */
+    tokens?: number;
+    ms: number;
+}
+
+export interface AnswerResult {
+    answer: string;
+    engine: EngineName;
+    /** False when the documents do not contain the answer; `answer` then says so. */
+    found: boolean;
+    citations: Citation[];
+    model?: string;
+    tokens?: number;
+    ms: number;
+}
+
+export const notFoundAnswer = "The indexed documents do not appear to contain the answer to this question.";
