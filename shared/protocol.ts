@@ -49,3 +49,63 @@ export const ReindexRequest = new RequestType0<IndexStatus, void>("llamahome/rei
 
 /** Client → server: the current index status, for a status bar that starts after the server. */
 export const IndexStatusRequest = new RequestType0<IndexStatus, void>("llamahome/getIndexStatus");
+
+/** Where an answer's evidence is; `uri` opens it, `line`/`page` (1-based) say where. */
+export interface CitationLocation {
+    uri: string;
+    path: string;
+    page?: number;
+    line?: number;
+}
+
+export type EngineName = "llm" | "extractive";
+
+export interface SummarizeParams {
+    /** The document to summarize (any indexed format). */
+    uri: string;
+    /** Summarize only this part of a text document (a selection). */
+    range?: { start: { line: number; character: number }; end: { line: number; character: number } };
+    /** When set, partial text is sent as StreamNotification with this id while the summary is generated. */
+    streamId?: string;
+}
+
+export interface SummarizeResult {
+    summary: string;
+    engine: EngineName;
+    model?: string;
+    tokens?: number;
+    ms: number;
+}
+
+/** Client → server: summarize a document or a selection of it. */
+export const SummarizeRequest = new RequestType<SummarizeParams, SummarizeResult, void>("llamahome/summarize");
+
+export interface AskParams {
+    question: string;
+    /** Chunks retrieved as evidence. Defaults to 5. */
+    top?: number;
+    streamId?: string;
+}
+
+export interface AskResult {
+    answer: string;
+    engine: EngineName;
+    /** False when the documents do not contain the answer. */
+    found: boolean;
+    citations: CitationLocation[];
+    model?: string;
+    tokens?: number;
+    ms: number;
+}
+
+/** Client → server: answer a question from the indexed documents, with citations. */
+export const AskRequest = new RequestType<AskParams, AskResult, void>("llamahome/ask");
+
+export interface StreamParams {
+    streamId: string;
+    /** Text generated since the previous notification for this stream. */
+    text: string;
+}
+
+/** Server → client: a piece of a summary or answer being generated, for live display. */
+export const StreamNotification = new NotificationType<StreamParams>("llamahome/stream");

@@ -9,7 +9,7 @@ export async function extractDocx(bytes: Buffer): Promise<ExtractedText> {
     const mammoth = await import("mammoth");
     let html: string;
     try {
-        html = (await mammoth.convertToHtml({ buffer: bytes })).value;
+        html = (await mammoth.convertToHtml({ buffer: bytes }, { styleMap: ["p[style-name='Title'] => h1:fresh"] })).value;
     } catch (error) {
         throw new ExtractionError(`corrupt DOCX: ${(error as Error).message}`);
     }

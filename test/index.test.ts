@@ -1,0 +1,92 @@
+// The index on a workspace of real files in every format, good and bad: nothing bad takes anything else down.
+import assert from "node:assert/strict";
+import * as fs from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { test } from "node:test";
+import PDFDocument from "pdfkit";
+import { WorkspaceIndex, type IndexReport } from "../server/core/WorkspaceIndex";
+import { makeFixtures, type FixtureSet } from "./fixtures/makeFixtures";
+
+async function fixtureWorkspace(t: { after: (fn: () => Promise<void>) => void }): Promise<{ fx: FixtureSet; cache: string; base: string }> {
+    const base = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-index-"));
+    t.after(() => fs.rm(base, { recursive: true, force: true }));
+    const fx = await makeFixtures(path.join(base, "ws"));
+    return { fx, cache: path.join(base, "cache"), base };
+}
+
+function reasonOf(report: IndexReport, rel: string): string | undefined {
+    return report.failed.find((f) => f.path === rel)?.error ?? report.skipped.find((s) => s.path === rel)?.reason;
+}
+
+test("every format is indexed and searchable; every bad file gets its own clear reason", async (t) => {
+    const { fx, cache } = await fixtureWorkspace(t);
+    const index = await WorkspaceIndex.open(fx.root, { cacheDir: cache });
+    t.after(() => index.dispose());
+    const report = await index.update();
+
+    for (const [format, rel] of Object.entries(fx.good)) {
+        assert.ok(index.getDocument(rel), `${format} (${rel}) indexed; report: ${JSON.stringify(reasonOf(report, rel))}`);
+        const marker = fx.markers[rel];
+        const hits = index.search(marker, 3);
+        assert.equal(hits[0]?.path, rel, `marker of ${rel} found in it`);
+    }
+    assert.deepEqual(report.formats, { text: 1, markdown: 1, code: 1, json: 1, csv: 1, html: 1, docx: 1, pdf: 1, pptx: 1, xlsx: 1, odt: 1, rtf: 1, epub: 1 });
+    assert.deepEqual(index.search(fx.htmlHiddenMarker, 3), [], "script/style text is not indexed");
+    fx.pdfPageMarkers.forEach((marker, i) => assert.equal(index.search(marker, 1)[0]?.chunk.page, i + 1, `PDF marker ${i} cites page ${i + 1}`));
+    assert.equal(index.search(fx.markers[fx.good.txt], 1)[0].chunk.line! >= 1, true, "text chunks cite lines");
+
+    const expected: [string, RegExp][] = [
+        [fx.bad.emptyPdf, /empty file/],
+        [fx.bad.emptyDocx, /empty file/],
+        [fx.bad.truncatedPdf, /corrupt or truncated PDF/],
+        [fx.bad.garbagePdf, /not a PDF|corrupt/],
+        [fx.bad.truncatedDocx, /truncated DOCX|corrupt DOCX/],
+        [fx.bad.garbageDocx, /not a valid DOCX/],
+        [fx.bad.encryptedPdf, /^encrypted PDF: password required$/],
+        [fx.bad.imageOnlyPdf, /^no text layer: needs OCR/],
+        [fx.bad.binaryTxt, /binary content/],
+    ];
+    for (const [rel, pattern] of expected) {
+        assert.ok(!index.getDocument(rel), `${rel} is not indexed`);
+        assert.match(reasonOf(report, rel) ?? "(no entry)", pattern, rel);
+    }
+    assert.equal(report.failed.length + report.skipped.filter((s) => /binary|empty/.test(s.reason)).length >= expected.length, true);
+
+    for (const rel of [fx.excluded.ignoredFile, fx.excluded.nodeModulesFile]) assert.ok(!index.getDocument(rel), `${rel} excluded`);
+    assert.match(reasonOf(report, "node_modules") ?? "", /never indexed/);
+    if (fx.links.created) {
+        assert.match(reasonOf(report, fx.links.fileOutside) ?? "", /outside the workspace/);
+        assert.match(reasonOf(report, fx.links.dirOutside) ?? "", /outside the workspace/);
+        assert.ok(!index.listDocuments().some((d) => d.path.startsWith(`${fx.links.loop}/`)), "the loop symlink is not walked");
+    }
+});
+
+test("a 200 MB file is skipped by the size cap; a pathological PDF times out alone; the rest is indexed", async (t) => {
+    const { fx, cache } = await fixtureWorkspace(t);
+    const huge = path.join(fx.root, "huge.txt");
+    await fs.writeFile(huge, "");
+    await fs.truncate(huge, 200 * 1024 * 1024);
+    // A PDF that takes far longer to parse than the per-file limit allows.
+    const slow = new PDFDocument({ autoFirstPage: false, compress: false });
+    const chunks: Buffer[] = [];
+    slow.on("data", (chunk: Buffer) => chunks.push(chunk));
+    const ended = new Promise((resolve) => slow.on("end", resolve));
+    for (let page = 0; page < 1500; page++) slow.addPage().text(`Page ${page} `.repeat(200));
+    slow.end();
+    await ended;
+    await fs.writeFile(path.join(fx.root, "slow.pdf"), Buffer.concat(chunks));
+
+    const index = await WorkspaceIndex.open(fx.root, { cacheDir: cache, pool: { timeoutMs: 4000 } });
+    t.after(() => index.dispose());
+    const started = Date.now();
+    const report = await index.update();
+    assert.match(reasonOf(report, "huge.txt") ?? "", /larger than the 50 MB size cap \(200 MB\)/);
+    assert.match(reasonOf(report, "slow.pdf") ?? "", /timed out after 4 s/);
+    assert.ok(Date.now() - started < 30_000, "the slow file did not stall the run");
+    for (const rel of Object.values(fx.good)) assert.ok(index.getDocument(rel), `${rel} still indexed (${reasonOf(report, rel)})`);
+    // The worker that was killed for the timeout was replaced: the pool still works.
+    await fs.writeFile(path.join(fx.root, "after.txt"), "Written after the timeout, about parsnips.\n");
+    await index.update();
+    assert.equal(index.search("parsnips", 1)[0]?.path, "after.txt");
+});
