@@ -1,7 +1,7 @@
 // Language server entry. Only wiring lives here: each LSP message goes to one LlamaHomeServer method.
 // The transport (--stdio, --node-ipc, --socket) is chosen from argv by createConnection.
 import { createConnection, ProposedFeatures } from "vscode-languageserver/node";
-import { IndexStatusRequest, ReindexRequest, SearchRequest } from "../shared/protocol";
+import { AskRequest, IndexStatusRequest, ReindexRequest, SearchRequest, SummarizeRequest } from "../shared/protocol";
 import { LlamaHomeServer } from "./lsp/LlamaHomeServer";
 
 const connection = createConnection(ProposedFeatures.all);
@@ -12,7 +12,11 @@ connection.onInitialized(() => void server.initialized());
 connection.onRequest(SearchRequest, server.search.bind(server));
 connection.onRequest(ReindexRequest, (token) => server.reindex(token));
 connection.onRequest(IndexStatusRequest, server.status.bind(server));
+connection.onRequest(SummarizeRequest, server.summarize.bind(server));
+connection.onRequest(AskRequest, server.ask.bind(server));
+connection.onHover(server.hover.bind(server));
 connection.onDidChangeWatchedFiles(server.filesChanged.bind(server));
 connection.onDidChangeConfiguration(server.configurationChanged.bind(server));
 connection.onShutdown(server.shutdown.bind(server));
+server.documents.listen(connection);
 connection.listen();

@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { pathToFileURL } from "node:url";
-import { IndexStatusRequest, SearchRequest } from "../shared/protocol";
+import { AskRequest, IndexStatusRequest, SearchRequest, SummarizeRequest } from "../shared/protocol";
 import { startServer } from "./helpers/lspClient";
 
 test("language server indexes on initialize with progress, answers search, follows file changes", async (t) => {
@@ -60,4 +60,66 @@ test("language server indexes on initialize with progress, answers search, follo
 
     await server.stop();
     assert.equal(server.process.exitCode, 0, `server exits cleanly after shutdown/exit; stderr: ${server.stderr()}`);
+});
+
+test("hover on a link to a PDF shows its summary; hover on a heading summarizes the section; summarize and ask answer with citations", async (t) => {
+    const base = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-lsp-samples-"));
+    t.after(() => fs.rm(base, { recursive: true, force: true }));
+    const root = path.join(__dirname, "..", "samples", "workspace");
+    const server = startServer();
+    t.after(() => server.stop());
+    const rootUri = pathToFileURL(root).toString();
+    await server.connection.sendRequest("initialize", {
+        processId: process.pid, rootUri, workspaceFolders: [{ uri: rootUri, name: "samples" }], capabilities: {},
+        initializationOptions: { cacheDir: path.join(base, "cache") },
+    });
+    await server.connection.sendNotification("initialized", {});
+    await server.waitForStatus((status) => status.state === "indexed");
+
+    const readme = pathToFileURL(path.join(root, "README.md")).toString();
+    const readmeLines = (await fs.readFile(path.join(root, "README.md"), "utf8")).split("\n");
+    const linkLine = readmeLines.findIndex((line) => line.includes("(reports/annual-report-2024.pdf)"));
+    const character = readmeLines[linkLine].indexOf("reports/annual-report-2024.pdf") + 3;
+    const hover = (await server.connection.sendRequest("textDocument/hover", { textDocument: { uri: readme }, position: { line: linkLine, character } })) as {
+        contents: { kind: string; value: string };
+        range: { start: { line: number } };
+    };
+    assert.equal(hover.contents.kind, "markdown");
+    assert.match(hover.contents.value, /PDF · .*KB · 5 pages · `reports\/annual-report-2024\.pdf`/);
+    assert.match(hover.contents.value, /extractive summary/);
+    assert.ok(hover.contents.value.length > 200, "carries a real summary");
+    assert.equal(hover.range.start.line, linkLine);
+    // Plain prose, away from any link or heading: nothing.
+    const proseLine = readmeLines.findIndex((line) => /^[A-Z][a-z]/.test(line) && !line.includes("](") && !/\.\w{2,4}\b/.test(line));
+    assert.equal(await server.connection.sendRequest("textDocument/hover", { textDocument: { uri: readme }, position: { line: proseLine, character: 1 } }), null);
+
+    const notes = pathToFileURL(path.join(root, "notes", "irrigation-project.md")).toString();
+    const noteLines = (await fs.readFile(path.join(root, "notes", "irrigation-project.md"), "utf8")).split("\n");
+    const fundingLine = noteLines.indexOf("## Funding");
+    const section = (await server.connection.sendRequest("textDocument/hover", { textDocument: { uri: notes }, position: { line: fundingLine, character: 4 } })) as { contents: { value: string } };
+    assert.match(section.contents.value, /^\*\*Funding\*\* — section summary/);
+    const sectionText = noteLines.slice(fundingLine + 1, noteLines.findIndex((l, i) => i > fundingLine && l.startsWith("## "))).join(" ");
+    for (const sentence of section.contents.value.split("\n\n")[1].split(/(?<=\.) /)) {
+        assert.ok(sectionText.replace(/[*_`]/g, "").replace(/\s+/g, " ").includes(sentence.slice(0, 30)), `section summary sentence comes from the section: ${sentence}`);
+    }
+
+    const streamed: string[] = [];
+    server.connection.onNotification("llamahome/stream", (params: { streamId: string; text: string }) => params.streamId === "s1" && streamed.push(params.text));
+    const summary = await server.connection.sendRequest(SummarizeRequest, { uri: pathToFileURL(path.join(root, "docs", "plot-holder-handbook.docx")).toString(), streamId: "s1" });
+    assert.equal(summary.engine, "extractive");
+    assert.ok(summary.summary.length > 100);
+    assert.equal(streamed.join(""), summary.summary);
+
+    const selection = await server.connection.sendRequest(SummarizeRequest, { uri: notes, range: { start: { line: fundingLine, character: 0 }, end: { line: fundingLine + 12, character: 0 } } });
+    assert.ok(selection.summary.length > 0 && selection.summary.length < summary.summary.length * 3);
+
+    const answer = await server.connection.sendRequest(AskRequest, { question: "How much did the irrigation project cost in the end?" });
+    assert.equal(answer.found, true);
+    assert.match(answer.answer, /£18,420/);
+    assert.deepEqual(answer.citations[0], { path: "reports/annual-report-2024.pdf", page: 3, uri: pathToFileURL(path.join(root, "reports", "annual-report-2024.pdf")).toString() });
+
+    const unknown = await server.connection.sendRequest(AskRequest, { question: "What is the population of Ulaanbaatar?" });
+    assert.equal(unknown.found, false);
+    assert.deepEqual(unknown.citations, []);
+    assert.match(unknown.answer, /do not appear to contain/);
 });

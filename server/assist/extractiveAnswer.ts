@@ -1,11 +1,9 @@
-import type { IndexHit, WorkspaceIndex } from "../core/WorkspaceIndex";
+import type { IndexHit } from "../core/WorkspaceIndex";
 import { tokenize } from "../core/tokenize";
 import { plainSentence, splitSentences } from "./sentences";
 import { notFoundAnswer, type Citation } from "./types";
 
 export interface ExtractiveAnswerOptions {
-    /** Chunks retrieved to look for the answer in. Defaults to 5. */
-    top?: number;
     /** Share of the question's (idf-weighted) terms a sentence must contain to count as an answer. Defaults to 0.6. */
     minCoverage?: number;
 }
@@ -20,20 +18,25 @@ export interface ExtractiveAnswer {
 const questionWords = new Set(tokenize("what which who whom whose when where why how much many does did do is are was were can could should would tell me about please there"));
 
 /**
- * Answers with the sentences from the retrieved chunks that cover the question best. Coverage is
+ * Answers with the sentences from the retrieved chunks (`hits`) that cover the question best. Coverage is
  * weighted by how rare each term is in the index, so a question about something the documents never
  * mention ("Mongolia") cannot be answered by a sentence that merely shares a common word.
  */
-export function extractiveAnswer(index: WorkspaceIndex, question: string, options: ExtractiveAnswerOptions = {}): ExtractiveAnswer {
+export function extractiveAnswer(
+    question: string,
+    hits: IndexHit[],
+    termWeight: (term: string) => number,
+    options: ExtractiveAnswerOptions = {},
+): ExtractiveAnswer {
     const terms = [...new Set(tokenize(question))].filter((term) => !questionWords.has(term));
     if (terms.length === 0) return { answer: notFoundAnswer, found: false, citations: [] };
-    const weights = new Map(terms.map((term) => [term, index.termWeight(term)]));
+    const weights = new Map(terms.map((term) => [term, termWeight(term)]));
     const totalWeight = [...weights.values()].reduce((sum, weight) => sum + weight, 0);
     const minCoverage = options.minCoverage ?? 0.6;
     const expected = expectedAnswerShape(question);
 
     const candidates: { text: string; coverage: number; rank: number; citation: Citation }[] = [];
-    index.search(question, options.top ?? 5).forEach((hit, rank) => {
+    hits.forEach((hit, rank) => {
         for (const sentence of splitSentences(hit.chunk.text)) {
             const present = new Set(tokenize(sentence.text));
             let covered = 0;
@@ -54,6 +57,22 @@ export function extractiveAnswer(index: WorkspaceIndex, question: string, option
         found: true,
         citations: dedupe(chosen.map((candidate) => candidate.citation)),
     };
+}
+
+/**
+ * The best idf-weighted share of the question's terms that any one retrieved chunk contains. Near zero
+ * means retrieval found nothing about the question's subject, so no engine should try to answer.
+ */
+export function retrievalCoverage(question: string, hits: IndexHit[], termWeight: (term: string) => number): number {
+    const terms = [...new Set(tokenize(question))].filter((term) => !questionWords.has(term));
+    const total = terms.reduce((sum, term) => sum + termWeight(term), 0);
+    if (total === 0) return 0;
+    let best = 0;
+    for (const hit of hits) {
+        const present = new Set(tokenize(hit.chunk.text));
+        best = Math.max(best, terms.reduce((sum, term) => sum + (present.has(term) ? termWeight(term) : 0), 0) / total);
+    }
+    return best;
 }
 
 const month = "(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*";

@@ -113,6 +113,11 @@ export class WorkspaceIndex {
         return this.documents.get(relativePath);
     }
 
+    /** A document's extracted text as the index holds it (its chunks, in order), for summaries. */
+    documentText(relativePath: string): string | undefined {
+        return this.documents.get(relativePath)?.chunks.map((chunk) => chunk.text).join("\n\n");
+    }
+
     failureCount(): number {
         return [...this.failures.values()].filter((failure) => failure.outcome === "failed").length;
     }

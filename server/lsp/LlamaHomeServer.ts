@@ -1,17 +1,33 @@
+import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
     DidChangeWatchedFilesNotification,
+    MarkupKind,
+    ResponseError,
+    TextDocuments,
     type CancellationToken,
     type Connection,
+    type Hover,
+    type HoverParams,
     type InitializeParams,
     type InitializeResult,
     TextDocumentSyncKind,
 } from "vscode-languageserver/node";
-import type { IndexState, IndexStatus, SearchHit, SearchParams, SearchResult } from "../../shared/protocol";
-import { IndexStatusNotification } from "../../shared/protocol";
+import { TextDocument } from "vscode-languageserver-textdocument";
+import type {
+    AskParams, AskResult, IndexState, IndexStatus, SearchHit, SearchParams, SearchResult, SummarizeParams, SummarizeResult,
+} from "../../shared/protocol";
+import { IndexStatusNotification, StreamNotification } from "../../shared/protocol";
+import { Assistant, type Retriever } from "../assist/Assistant";
+import { extractiveSummary } from "../assist/extractiveSummary";
+import type { TextGenerator } from "../assist/TextGenerator";
+import type { IndexHit } from "../core/WorkspaceIndex";
 import { WorkspaceIndex } from "../core/WorkspaceIndex";
 import { validateSettings, type LlamaHomeSettings } from "../settings";
+import { signalFor } from "./cancellation";
+import { headingSectionAt, linkAt } from "./hoverTargets";
+import { SummaryCache } from "./SummaryCache";
 
 interface InitializationOptions {
     /** Where indexes are persisted. Defaults to ~/.cache/llamahome/indexes. */
@@ -41,6 +57,11 @@ export class LlamaHomeServer {
     private settingsStale = false;
     private indexing: Promise<IndexStatus> | undefined;
     private readonly shutdownController = new AbortController();
+    private readonly summaries = new SummaryCache();
+    /** Open editors' contents, so hovers see unsaved text. */
+    readonly documents = new TextDocuments(TextDocument);
+    /** The language model, when one is configured; undefined means the extractive engine answers. */
+    private generator: TextGenerator | undefined;
 
     constructor(private readonly connection: Connection) {}
 
@@ -53,7 +74,11 @@ export class LlamaHomeServer {
             params.workspaceFolders?.map((folder) => ({ uri: folder.uri, name: folder.name })) ??
             (params.rootUri ? [{ uri: params.rootUri, name: path.basename(fileURLToPath(params.rootUri)) }] : []);
         return {
-            capabilities: { textDocumentSync: TextDocumentSyncKind.None, workspace: { workspaceFolders: { supported: true } } },
+            capabilities: {
+                textDocumentSync: TextDocumentSyncKind.Incremental,
+                hoverProvider: true,
+                workspace: { workspaceFolders: { supported: true } },
+            },
             serverInfo: { name: "llamahome" },
         };
     }
@@ -91,6 +116,102 @@ export class LlamaHomeServer {
         }
         hits.sort((a, b) => b.score - a.score);
         return { results: hits.slice(0, top) };
+    }
+
+    /** Summarizes an indexed document, or a selection of a text document. Streams when asked to. */
+    async summarize(params: SummarizeParams, token?: CancellationToken): Promise<SummarizeResult> {
+        const { signal, dispose } = signalFor(token);
+        try {
+            const located = this.locate(params.uri);
+            let text: string | undefined;
+            let title: string | undefined;
+            if (params.range) {
+                const document = await this.textDocument(params.uri);
+                text = document?.getText(params.range);
+            } else if (located) {
+                const record = located.folder.index.getDocument(located.path);
+                text = located.folder.index.documentText(located.path);
+                title = record?.title ?? path.basename(located.path);
+            }
+            if (!text?.trim()) {
+                throw new ResponseError(1, located ? "That document has no extractable text (see the index report for why)." : "That file is not in an indexed workspace folder.");
+            }
+            const onText = params.streamId ? (piece: string) => void this.connection.sendNotification(StreamNotification, { streamId: params.streamId!, text: piece }) : undefined;
+            const result = await new Assistant(this.generator).summarize(text, { title, signal, onText });
+            const record = located && !params.range ? located.folder.index.getDocument(located.path) : undefined;
+            if (record && !signal.aborted) this.summaries.set(`${located!.folder.root}/${record.path}`, record.hash, result);
+            return result;
+        } finally {
+            dispose();
+        }
+    }
+
+    /** Answers from every workspace folder's documents, citing documents by URI and page/line. */
+    async ask(params: AskParams, token?: CancellationToken): Promise<AskResult> {
+        const { signal, dispose } = signalFor(token);
+        try {
+            const roots = new Map<IndexHit, Folder>();
+            const retriever: Retriever = {
+                search: (query, top) => {
+                    const hits = this.folders.flatMap((folder) => folder.index.search(query, top).map((hit) => (roots.set(hit, folder), hit)));
+                    return hits.sort((a, b) => b.score - a.score).slice(0, top);
+                },
+                termWeight: (term) => Math.max(0, ...this.folders.map((folder) => folder.index.termWeight(term))),
+            };
+            const onText = params.streamId ? (piece: string) => void this.connection.sendNotification(StreamNotification, { streamId: params.streamId!, text: piece }) : undefined;
+            const result = await new Assistant(this.generator).ask(retriever, params.question, Math.max(1, Math.min(params.top ?? 5, 50)), { signal, onText });
+            const rootOf = (relative: string) => [...roots].find(([hit]) => hit.path === relative)?.[1] ?? this.folders[0];
+            return {
+                ...result,
+                citations: result.citations.map((citation) => ({ ...citation, uri: pathToFileURL(path.join(rootOf(citation.path).root, citation.path)).toString() })),
+            };
+        } finally {
+            dispose();
+        }
+    }
+
+    /**
+     * Hover on a link or path to an indexed document shows its summary; on a Markdown heading, a summary of
+     * the section. Never waits for the model: it shows what is cached (or an extractive summary).
+     */
+    async hover(params: HoverParams): Promise<Hover | null> {
+        const document = await this.textDocument(params.textDocument.uri);
+        if (!document) return null;
+        const lines = document.getText().split(/\r?\n/);
+        const { line, character } = params.position;
+        if (/\.(md|markdown|mdx)$/i.test(params.textDocument.uri) || document.languageId === "markdown") {
+            const section = headingSectionAt(lines, line);
+            if (section) {
+                const summary = section.body ? extractiveSummary(section.body, { sentences: 3 }) : "(empty section)";
+                return { contents: { kind: MarkupKind.Markdown, value: `**${section.title}** — section summary\n\n${summary}\n\n*extractive summary*` } };
+            }
+        }
+        const link = linkAt(lines[line] ?? "", character);
+        if (!link) return null;
+        const target = link.target.startsWith("file:") ? fileURLToPath(link.target) : path.resolve(path.dirname(fileURLToPath(params.textDocument.uri)), link.target);
+        const located = this.locate(pathToFileURL(target).toString());
+        const record = located?.folder.index.getDocument(located.path);
+        if (!located || !record) return null;
+        const key = `${located.folder.root}/${record.path}`;
+        let cached = this.summaries.get(key, record.hash);
+        if (!cached) {
+            cached = { summary: extractiveSummary(located.folder.index.documentText(record.path) ?? ""), engine: "extractive" };
+            this.summaries.set(key, record.hash, cached);
+        }
+        if (cached.engine === "extractive" && this.generator) void this.summarize({ uri: pathToFileURL(target).toString() }).catch(() => undefined);
+        const extent = record.pages ? `${record.pages} page${record.pages === 1 ? "" : "s"}` : `${record.chars.toLocaleString("en")} characters`;
+        const value = [
+            `**${record.title ?? path.basename(record.path)}**`,
+            `${record.format.toUpperCase()} · ${formatBytes(record.size)} · ${extent} · \`${record.path}\``,
+            "",
+            cached.summary,
+            "",
+            cached.engine === "llm" ? `*summary by ${cached.model ?? "the local model"}*` : "*extractive summary*",
+        ].join("\n");
+        return {
+            contents: { kind: MarkupKind.Markdown, value },
+            range: { start: { line, character: link.start }, end: { line, character: link.end } },
+        };
     }
 
     status(): IndexStatus {
@@ -180,6 +301,26 @@ export class LlamaHomeServer {
         }
     }
 
+    /** The workspace folder and relative path of a file URI, if it lies in an indexed folder. */
+    private locate(uri: string): { folder: Folder; path: string } | undefined {
+        if (!uri.startsWith("file:")) return undefined;
+        const file = fileURLToPath(uri);
+        for (const folder of this.folders) {
+            const relative = path.relative(folder.root, file);
+            if (relative && !relative.startsWith("..") && !path.isAbsolute(relative)) return { folder, path: relative.split(path.sep).join("/") };
+        }
+        return undefined;
+    }
+
+    /** An open editor's text, or the file's text from disk. */
+    private async textDocument(uri: string): Promise<TextDocument | undefined> {
+        const open = this.documents.get(uri);
+        if (open) return open;
+        if (!uri.startsWith("file:")) return undefined;
+        const text = await fs.readFile(fileURLToPath(uri), "utf8").catch(() => undefined);
+        return text === undefined ? undefined : TextDocument.create(uri, "plaintext", 0, text);
+    }
+
     private async settingsFor(scopeUri: string): Promise<LlamaHomeSettings> {
         const raw = this.supportsConfiguration ? await this.connection.workspace.getConfiguration({ scopeUri, section: "llamahome" }) : undefined;
         return validateSettings(raw, (message) => this.connection.window.showWarningMessage(`LlamaHome: ${message}`));
@@ -190,4 +331,10 @@ export class LlamaHomeServer {
         this.message = message;
         void this.connection.sendNotification(IndexStatusNotification, this.status());
     }
+}
+
+function formatBytes(bytes: number): string {
+    if (bytes < 1024) return `${bytes} B`;
+    if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+    return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }

@@ -1,0 +1,54 @@
+import type { IndexHit } from "../core/WorkspaceIndex";
+import { citationFor } from "./extractiveAnswer";
+import type { TextGenerator } from "./TextGenerator";
+import { notFoundAnswer, type Citation } from "./types";
+
+export interface LlmAnswerOptions {
+    /** Defaults to 256. */
+    maxTokens?: number;
+    signal?: AbortSignal;
+    onText?: (text: string) => void;
+}
+
+export interface LlmAnswer {
+    answer: string;
+    found: boolean;
+    citations: Citation[];
+    tokens: number;
+    cancelled: boolean;
+}
+
+const notFoundMarker = "NOT FOUND";
+
+/**
+ * Answers from retrieved chunks only. The prompt numbers each source and asks the model to cite them as
+ * [n] and to reply NOT FOUND when the sources do not say; sources are added best-first while they fit.
+ * Citations are the sources the model cited, or, if it cited none, every source it was shown.
+ */
+export async function llmAnswer(generator: TextGenerator, question: string, hits: IndexHit[], options: LlmAnswerOptions = {}): Promise<LlmAnswer> {
+    if (hits.length === 0) return { answer: notFoundAnswer, found: false, citations: [], tokens: 0, cancelled: false };
+    const maxTokens = options.maxTokens ?? 256;
+    const budget = generator.contextSize - maxTokens;
+    const used: IndexHit[] = [];
+    let prompt = answerPrompt(question, used);
+    for (const hit of hits) {
+        const candidate = answerPrompt(question, [...used, hit]);
+        if ((await generator.countTokens(candidate, options.signal)) > budget) break;
+        used.push(hit);
+        prompt = candidate;
+    }
+    if (used.length === 0) throw new Error(`the model's context (${generator.contextSize} tokens) cannot hold even one retrieved passage; set a larger context size`);
+    const outcome = await generator.generate({ prompt, maxTokens, signal: options.signal, onText: options.onText, stop: ["\nQuestion:", "\nSources:"] });
+    const answer = outcome.text.trim();
+    if (answer.toUpperCase().startsWith(notFoundMarker)) {
+        return { answer: notFoundAnswer, found: false, citations: [], tokens: outcome.generatedTokens, cancelled: outcome.cancelled };
+    }
+    const cited = [...answer.matchAll(/\[(\d+)\]/g)].map((match) => Number(match[1]) - 1).filter((i) => i >= 0 && i < used.length);
+    const sources = cited.length ? [...new Set(cited)].map((i) => used[i]) : used;
+    return { answer, found: true, citations: sources.map((hit) => citationFor(hit, 0)), tokens: outcome.generatedTokens, cancelled: outcome.cancelled };
+}
+
+function answerPrompt(question: string, sources: IndexHit[]): string {
+    const numbered = sources.map((hit, i) => `[${i + 1}] ${hit.path}${hit.chunk.page ? ` (page ${hit.chunk.page})` : ""}:\n${hit.chunk.text}`).join("\n\n");
+    return `Answer the question using only the sources below. Cite the sources you use as [1], [2]. If the sources do not contain the answer, reply exactly "${notFoundMarker}".\n\nSources:\n${numbered}\n\nQuestion: ${question}\nAnswer:`;
+}

@@ -1,0 +1,80 @@
+import type { TextGenerator } from "./TextGenerator";
+
+export interface LlmSummaryOptions {
+    title?: string;
+    /** Tokens the summary may use. Defaults to 200. */
+    maxTokens?: number;
+    signal?: AbortSignal;
+    /** Streams the final summary's text as it is generated. */
+    onText?: (text: string) => void;
+    /** Called when a long document is split, with the number of parts (map-reduce). */
+    onPlan?: (parts: number) => void;
+}
+
+export interface LlmSummary {
+    summary: string;
+    tokens: number;
+    /** How many generation calls it took (1 when the document fits the context). */
+    passes: number;
+    cancelled: boolean;
+}
+
+const promptOverheadTokens = 64;
+
+/**
+ * Summarizes text of any length within the model's context. A document that fits is summarized in one
+ * prompt; a longer one is split into parts that fit, each part summarized (map), and the summaries
+ * summarized again (reduce) until one prompt holds them. The H2O path replaces the split with a single
+ * pass over the whole document in a bounded KV cache.
+ */
+export async function llmSummary(generator: TextGenerator, text: string, options: LlmSummaryOptions = {}): Promise<LlmSummary> {
+    const maxTokens = options.maxTokens ?? 200;
+    const budget = generator.contextSize - maxTokens - promptOverheadTokens;
+    if (budget < 64) throw new Error(`the model's context (${generator.contextSize} tokens) is too small to summarize; set a larger context size`);
+    let tokens = 0;
+    let passes = 0;
+    let current = text;
+    for (let round = 0; ; round++) {
+        const size = await generator.countTokens(current, options.signal);
+        if (size <= budget) {
+            const outcome = await generator.generate({ prompt: summaryPrompt(current, options.title), maxTokens, signal: options.signal, onText: options.onText });
+            return { summary: outcome.text.trim(), tokens: tokens + outcome.generatedTokens, passes: passes + 1, cancelled: outcome.cancelled };
+        }
+        const parts = splitToBudget(current, size, budget);
+        if (round === 0) options.onPlan?.(parts.length);
+        const summaries: string[] = [];
+        for (const part of parts) {
+            const outcome = await generator.generate({ prompt: summaryPrompt(part, options.title), maxTokens, signal: options.signal });
+            tokens += outcome.generatedTokens;
+            passes++;
+            if (outcome.cancelled) return { summary: summaries.join("\n"), tokens, passes, cancelled: true };
+            summaries.push(outcome.text.trim());
+        }
+        const next = summaries.join("\n\n");
+        // A model whose summaries are not shorter than their input would never converge.
+        if (next.length >= current.length * 0.9) return { summary: next.slice(0, 4000), tokens, passes, cancelled: false };
+        current = next;
+    }
+}
+
+function summaryPrompt(text: string, title: string | undefined): string {
+    return `Summarize the following document${title ? ` ("${title}")` : ""} in a few sentences. State its main points and any key facts (names, dates, amounts).\n\nDocument:\n${text}\n\nSummary:`;
+}
+
+/** Splits at paragraph or sentence ends into parts of about `budget` tokens, estimating from the measured tokens per character. */
+function splitToBudget(text: string, tokens: number, budget: number): string[] {
+    const charsPerPart = Math.max(200, Math.floor((text.length / tokens) * budget * 0.9));
+    const parts: string[] = [];
+    let start = 0;
+    while (start < text.length) {
+        let end = Math.min(text.length, start + charsPerPart);
+        if (end < text.length) {
+            const window = text.slice(start, end);
+            const cut = Math.max(window.lastIndexOf("\n\n"), window.lastIndexOf(". "));
+            if (cut > charsPerPart * 0.5) end = start + cut + 1;
+        }
+        parts.push(text.slice(start, end).trim());
+        start = end;
+    }
+    return parts.filter(Boolean);
+}
