@@ -4,7 +4,7 @@ import { plainSentence, splitSentences } from "./sentences";
 import { notFoundAnswer, type Citation } from "./types";
 
 export interface ExtractiveAnswerOptions {
-    /** Share of the question's (idf-weighted) terms a sentence must contain to count as an answer. Defaults to 0.6. */
+    /** Share of the question's (idf-weighted) terms a sentence must contain to count as an answer. Defaults to 0.5. */
     minCoverage?: number;
 }
 
@@ -32,20 +32,27 @@ export function extractiveAnswer(
     if (terms.length === 0) return { answer: notFoundAnswer, found: false, citations: [] };
     const weights = new Map(terms.map((term) => [term, termWeight(term)]));
     const totalWeight = [...weights.values()].reduce((sum, weight) => sum + weight, 0);
-    const minCoverage = options.minCoverage ?? 0.6;
+    const minCoverage = options.minCoverage ?? 0.5;
     const expected = expectedAnswerShape(question);
 
     const candidates: { text: string; coverage: number; rank: number; citation: Citation }[] = [];
+    const coverageOf = (present: Set<string>) => terms.reduce((sum, term) => sum + (present.has(term) ? weights.get(term)! : 0), 0) / totalWeight;
     hits.forEach((hit, rank) => {
-        for (const sentence of splitSentences(hit.chunk.text)) {
-            const present = new Set(tokenize(sentence.text));
-            let covered = 0;
-            for (const term of terms) if (present.has(term)) covered += weights.get(term)!;
-            const coverage = covered / totalWeight;
-            // A sentence of the kind the question asks for (a date for "when", an amount for "how much") is preferred.
-            const bonus = coverage >= minCoverage && expected?.test(sentence.text) ? 0.15 : 0;
-            candidates.push({ text: plainSentence(sentence.text), coverage: coverage + bonus, rank, citation: citationFor(hit, sentence.start) });
-        }
+        const sentences = splitSentences(hit.chunk.text);
+        const termSets = sentences.map((sentence) => new Set(tokenize(sentence.text)));
+        sentences.forEach((sentence, i) => {
+            // Questions often name their subject in the sentence before the answer ("9.1 Hens. No more than six…"),
+            // so the neighbours count too, at a discount.
+            const own = coverageOf(termSets[i]);
+            const window = sentences.slice(Math.max(0, i - 1), i + 2);
+            const wide = 0.85 * coverageOf(new Set(window.flatMap((_, j) => [...termSets[Math.max(0, i - 1) + j]])));
+            const span = wide > own ? window : [sentence];
+            const coverage = Math.max(own, wide);
+            const text = span.map((part) => plainSentence(part.text)).join(" ");
+            // A passage of the kind the question asks for (a date for "when", an amount for "how much") is preferred.
+            const bonus = coverage >= minCoverage && expected?.test(text) ? 0.15 : 0;
+            candidates.push({ text, coverage: coverage + bonus, rank, citation: citationFor(hit, span[0].start) });
+        });
     });
     candidates.sort((a, b) => b.coverage - a.coverage || a.rank - b.rank);
     const best = candidates[0];

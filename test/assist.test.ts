@@ -1,0 +1,82 @@
+// The extractive engine on the sample workspace: cited answers to the sample questions, honest "not found",
+// and summaries built from the document's own sentences.
+import assert from "node:assert/strict";
+import * as fs from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { test } from "node:test";
+import { Assistant } from "../server/assist/Assistant";
+import { extractiveSummary } from "../server/assist/extractiveSummary";
+import { splitSentences } from "../server/assist/sentences";
+import { WorkspaceIndex } from "../server/core/WorkspaceIndex";
+
+interface SampleQuestion {
+    question: string;
+    answerContains: string[];
+    source: string;
+    page?: number;
+    alsoFoundIn?: string[];
+}
+
+const samples = path.join(__dirname, "..", "samples");
+
+async function sampleIndex(t: { after: (fn: () => Promise<void>) => void }): Promise<WorkspaceIndex> {
+    const cache = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-assist-"));
+    const index = await WorkspaceIndex.open(path.join(samples, "workspace"), { cacheDir: cache });
+    t.after(async () => {
+        await index.dispose();
+        await fs.rm(cache, { recursive: true, force: true });
+    });
+    await index.update();
+    return index;
+}
+
+test("extractive answers: the sample questions are answered from, and cite, the right document", async (t) => {
+    const index = await sampleIndex(t);
+    const questions = JSON.parse(await fs.readFile(path.join(samples, "questions.json"), "utf8")) as SampleQuestion[];
+    const assistant = new Assistant();
+    const wrong: string[] = [];
+    for (const q of questions) {
+        const result = await assistant.ask(index, q.question, 5);
+        assert.equal(result.engine, "extractive");
+        const sources = [q.source, ...(q.alsoFoundIn ?? []).map((s) => s.split("#")[0])];
+        const correct = result.found && q.answerContains.every((s) => result.answer.includes(s)) && result.citations.some((c) => sources.includes(c.path));
+        if (!correct) wrong.push(`${q.question} → ${result.answer.slice(0, 120)}`);
+        for (const citation of result.citations) {
+            assert.ok(index.getDocument(citation.path), `citation points at an indexed document: ${citation.path}`);
+            if (citation.path.endsWith(".pdf")) assert.ok(citation.page! >= 1 && citation.page! <= 5);
+        }
+    }
+    // Measured 11/12 when written; a regression below 10 means the answerer got worse.
+    assert.ok(wrong.length <= 2, `${questions.length - wrong.length}/${questions.length} correct; wrong:\n${wrong.join("\n")}`);
+    const cost = await assistant.ask(index, "How much did the irrigation project cost in the end?", 5);
+    assert.deepEqual(cost.citations[0], { path: "reports/annual-report-2024.pdf", page: 3 });
+});
+
+test("extractive answers say so when the documents do not contain the answer", async (t) => {
+    const index = await sampleIndex(t);
+    for (const question of ["What is the capital of Mongolia?", "Who won the 1998 football world cup?", "How do I configure a Kubernetes ingress?", "What?"]) {
+        const result = await new Assistant().ask(index, question, 5);
+        assert.equal(result.found, false, question);
+        assert.deepEqual(result.citations, []);
+        assert.match(result.answer, /do not appear to contain the answer/);
+    }
+});
+
+test("extractive summaries are made of the document's own sentences, in order, without near-duplicates", async () => {
+    const text = await fs.readFile(path.join(samples, "workspace", "notes", "irrigation-project.md"), "utf8");
+    const summary = extractiveSummary(text);
+    const flattened = text.replace(/[*_`]/g, "").replace(/\s+/g, " ");
+    const sentences = splitSentences(summary).map((s) => s.text);
+    assert.ok(sentences.length >= 3 && sentences.length <= 10, `${sentences.length} sentences`);
+    let last = -1;
+    for (const sentence of sentences) {
+        const at = flattened.indexOf(sentence.slice(0, 40));
+        assert.ok(at >= 0, `from the document: ${sentence}`);
+        assert.ok(at > last, "in document order");
+        last = at;
+    }
+    assert.ok(summary.length < text.length / 3);
+    assert.equal(extractiveSummary(text), summary, "deterministic");
+    assert.equal(extractiveSummary("Short note without much in it"), "Short note without much in it");
+});
