@@ -43,9 +43,11 @@ export function extractiveAnswer(
         sentences.forEach((sentence, i) => {
             // Questions often name their subject in the sentence before the answer ("9.1 Hens. No more than six…"),
             // so the neighbours count too, at a discount.
+            // Questions often name their subject in a neighbouring sentence ("9.1 Hens. No more than six…") or ask
+            // for two facts that sit side by side, so the sentence with its neighbours competes too, at a discount.
             const own = coverageOf(termSets[i]);
             const window = sentences.slice(Math.max(0, i - 1), i + 2);
-            const wide = 0.85 * coverageOf(new Set(window.flatMap((_, j) => [...termSets[Math.max(0, i - 1) + j]])));
+            const wide = 0.85 * coverageOf(new Set(termSets.slice(Math.max(0, i - 1), i + 2).flatMap((set) => [...set])));
             const span = wide > own ? window : [sentence];
             const coverage = Math.max(own, wide);
             const text = span.map((part) => plainSentence(part.text)).join(" ");
@@ -57,13 +59,7 @@ export function extractiveAnswer(
     candidates.sort((a, b) => b.coverage - a.coverage || a.rank - b.rank);
     const best = candidates[0];
     if (!best || best.coverage < minCoverage) return { answer: notFoundAnswer, found: false, citations: [] };
-    // A second sentence helps when the answer spans two (a date in one, the venue in the next), if nearly as good.
-    const chosen = [best, ...candidates.slice(1).filter((c) => c.coverage >= Math.max(minCoverage, best.coverage * 0.85) && c.text !== best.text).slice(0, 1)];
-    return {
-        answer: chosen.map((candidate) => candidate.text).join(" "),
-        found: true,
-        citations: dedupe(chosen.map((candidate) => candidate.citation)),
-    };
+    return { answer: best.text, found: true, citations: [best.citation] };
 }
 
 /**
@@ -99,14 +95,4 @@ export function citationFor(hit: IndexHit, offsetInChunk: number): Citation {
     if (chunk.page) return { path: hit.path, page: chunk.page };
     if (chunk.line) return { path: hit.path, line: chunk.line + (chunk.text.slice(0, offsetInChunk).match(/\n/g)?.length ?? 0) };
     return { path: hit.path };
-}
-
-function dedupe(citations: Citation[]): Citation[] {
-    const seen = new Set<string>();
-    return citations.filter((citation) => {
-        const key = `${citation.path}#${citation.page ?? ""}:${citation.line ?? ""}`;
-        if (seen.has(key)) return false;
-        seen.add(key);
-        return true;
-    });
 }
