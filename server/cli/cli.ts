@@ -2,10 +2,11 @@
 import { parseArgs } from "node:util";
 import { UsageError, type Command } from "./Command";
 import { demoCommand } from "./commands/demoCommand";
+import { evalRougeCommand } from "./commands/evalRougeCommand";
 import { indexCommand } from "./commands/indexCommand";
 import { searchCommand } from "./commands/searchCommand";
 
-const commands: Command[] = [indexCommand, searchCommand, demoCommand];
+const commands: Command[] = [indexCommand, searchCommand, demoCommand, evalRougeCommand];
 
 function overview(): string {
     const width = Math.max(...commands.map((command) => command.name.length));
@@ -14,11 +15,13 @@ function overview(): string {
         "",
         "Usage: llamahome <command> [options]   (llamahome <command> --help for details)",
         "",
-        ...commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
+        ...commands.map((command) => `  ${command.name.replace("-", " ").padEnd(width)}  ${command.summary}`),
     ].join("\n");
 }
 
 async function main(argv: string[]): Promise<number> {
+    // Two-word commands ("eval rouge") are registered as "eval-rouge".
+    if (argv[0] === "eval" && argv[1] && !argv[1].startsWith("-")) argv = [`eval-${argv[1]}`, ...argv.slice(2)];
     const [name, ...rest] = argv;
     if (!name || name === "--help" || name === "-h" || name === "help") {
         process.stdout.write(overview() + "\n");
