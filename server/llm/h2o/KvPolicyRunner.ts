@@ -1,0 +1,205 @@
+import type { LlamaContextSequence, Token } from "node-llama-cpp" with { "resolution-mode": "import" };
+import { countInRanges, eraseRangesFrom, type KvEvictionPolicy, type KvPolicyName, type PositionRange } from "./KvEvictionPolicy";
+
+/** The parts of LlamaContextSequence the runner uses (a reference-model stand-in implements them in tests). */
+export type PolicySequence = Pick<LlamaContextSequence, "nextTokenIndex" | "contextSize" | "evaluateWithoutGeneratingNewTokens" | "eraseContextTokenRanges" | "evaluate">;
+
+/** Where H2O scores come from: AttentionAccumulator (native), or the reference model in tests. */
+export interface PositionScoreSource<S> {
+    /** Accumulated attention indexed by position, `length` long. */
+    scoresByPosition(sequence: S, length: number): Float64Array;
+}
+
+export interface KvPolicyRunnerOptions<S extends PolicySequence = LlamaContextSequence> {
+    /** Tokens evaluated per chunk; the cache peaks at windowLength + chunkSize. Defaults to 512. */
+    chunkSize?: number;
+    /** Required when the policy needs scores (H2O): an enabled AttentionAccumulator of the sequence's context. */
+    accumulator?: PositionScoreSource<S>;
+    /** Called after every chunk / generated token, after any eviction. */
+    onProgress?: (stats: KvPolicyRunStats) => void;
+}
+
+export interface KvPolicyRunStats {
+    /** What really ran: "h2o" only when attention scores drove eviction. */
+    readonly policy: KvPolicyName;
+    /** windowLength. */
+    readonly kvBudget: number;
+    readonly heavyHitters: number;
+    readonly chunkSize: number;
+    /** The most KV cells the sequence ever held (measured after each chunk, before eviction). */
+    readonly kvPeakCells: number;
+    /** Tokens erased from the cache so far. */
+    readonly evictedTokens: number;
+    /** eraseContextTokenRanges calls. */
+    readonly evictions: number;
+    /** Tokens evaluated (prompt chunks and generated tokens fed back). */
+    readonly evaluatedTokens: number;
+    /** Tokens the sequence holds now. */
+    readonly heldTokens: number;
+}
+
+export interface GenerateWithPolicyOptions {
+    maxTokens: number;
+    /** Defaults to 0 (greedy). */
+    temperature?: number;
+    /** Generation stops after one of these is produced (it is yielded). */
+    stopTokens?: readonly Token[];
+    signal?: AbortSignal;
+}
+
+/**
+ * Drives one LlamaContextSequence under a KV eviction policy: long input goes in chunks and after each chunk the
+ * policy's ranges are erased (node-llama-cpp rolls later positions left), so the sequence never holds more than
+ * windowLength + chunkSize cells; generation keeps the budget with evictions in batches (budget.generationSlack).
+ * It mirrors what the sequence holds (each position's index in the input given to it), so callers can tell which
+ * tokens survived.
+ */
+export class KvPolicyRunner<S extends PolicySequence = LlamaContextSequence> {
+    readonly chunkSize: number;
+    private held: number[] = [];
+    private nextInputIndex = 0;
+    private pendingToken: Token | undefined;
+    private peak = 0;
+    private evicted = 0;
+    private evictionCalls = 0;
+    private evaluated = 0;
+
+    constructor(
+        readonly sequence: S,
+        readonly policy: KvEvictionPolicy,
+        private readonly options: KvPolicyRunnerOptions<S> = {},
+    ) {
+        this.chunkSize = options.chunkSize ?? 512;
+        if (!Number.isInteger(this.chunkSize) || this.chunkSize < 1) {
+            throw new RangeError(`chunkSize must be a positive integer, got ${this.chunkSize}`);
+        }
+        if (policy.needsScores && options.accumulator === undefined) {
+            throw new Error(`the ${policy.name} policy needs an AttentionAccumulator`);
+        }
+        if (policy.budget.sinkTokens < 1) {
+            // erasing position 0 makes node-llama-cpp drop the cache and re-evaluate the whole sequence
+            throw new RangeError("node-llama-cpp needs at least one sink token (sinkTokens >= 1)");
+        }
+        if (sequence.nextTokenIndex !== 0) {
+            throw new Error("KvPolicyRunner needs an empty sequence");
+        }
+        const needed = policy.budget.maxCells(this.chunkSize);
+        if (sequence.contextSize < needed) {
+            throw new RangeError(`context size ${sequence.contextSize} is below windowLength + chunk = ${needed}`);
+        }
+    }
+
+    get stats(): KvPolicyRunStats {
+        return {
+            policy: this.policy.name,
+            kvBudget: this.policy.budget.windowLength,
+            heavyHitters: this.policy.budget.heavyHitters,
+            chunkSize: this.chunkSize,
+            kvPeakCells: this.peak,
+            evictedTokens: this.evicted,
+            evictions: this.evictionCalls,
+            evaluatedTokens: this.evaluated,
+            heldTokens: this.held.length,
+        };
+    }
+
+    /** For each position the sequence holds, the index of its token in the input (prompt tokens, then generated). */
+    get heldInputIndices(): readonly number[] {
+        return this.held;
+    }
+
+    /** Evaluates tokens in chunks, evicting down to windowLength after each chunk. */
+    async evaluate(tokens: readonly Token[], signal?: AbortSignal): Promise<void> {
+        await this.flushPending();
+        for (let start = 0; start < tokens.length; start += this.chunkSize) {
+            signal?.throwIfAborted();
+            await this.evaluateChunk(tokens.slice(start, start + this.chunkSize));
+            await this.evict(0);
+        }
+    }
+
+    /**
+     * Evaluates `prompt` (all but its last token in chunks) then generates up to maxTokens, keeping the budget:
+     * each generated token is fed back and evicted in batches of budget.generationSlack.
+     */
+    async *generate(prompt: readonly Token[], options: GenerateWithPolicyOptions): AsyncGenerator<Token, void, void> {
+        if (prompt.length === 0 && this.pendingToken === undefined) {
+            throw new Error("generate needs at least one prompt token");
+        }
+        await this.evaluate(prompt.slice(0, -1), options.signal);
+        let next: Token | undefined = prompt.length > 0 ? prompt[prompt.length - 1] : this.pendingToken;
+        this.pendingToken = undefined;
+        const stop = new Set(options.stopTokens ?? []);
+        for (let produced = 0; produced < options.maxTokens && next !== undefined; produced++) {
+            options.signal?.throwIfAborted();
+            const input: Token = next;
+            next = undefined;
+            const generator = this.sequence.evaluate([input], { temperature: options.temperature ?? 0 });
+            try {
+                const result = await generator.next();
+                if (!result.done) next = result.value;
+            } finally {
+                await generator.return();
+            }
+            this.recordEvaluated(1);
+            await this.evict(this.policy.budget.generationSlack);
+            if (next === undefined) return;
+            yield next;
+            if (stop.has(next)) return; // a stop token is not fed back into the cache
+        }
+        // the last generated token is not in the cache yet; evaluate() / generate() feed it first
+        this.pendingToken = next;
+    }
+
+    private async flushPending(): Promise<void> {
+        if (this.pendingToken === undefined) return;
+        const token = this.pendingToken;
+        this.pendingToken = undefined;
+        await this.evaluateChunk([token]);
+    }
+
+    private async evaluateChunk(chunk: readonly Token[]): Promise<void> {
+        if (chunk.length === 0) return;
+        await this.sequence.evaluateWithoutGeneratingNewTokens([...chunk]);
+        this.recordEvaluated(chunk.length);
+    }
+
+    private recordEvaluated(count: number): void {
+        for (let i = 0; i < count; i++) this.held.push(this.nextInputIndex++);
+        this.evaluated += count;
+        if (this.sequence.nextTokenIndex !== this.held.length) {
+            throw new Error(`sequence holds ${this.sequence.nextTokenIndex} tokens, the runner expected ${this.held.length} (was it changed elsewhere?)`);
+        }
+        this.peak = Math.max(this.peak, this.held.length);
+        this.options.onProgress?.(this.stats);
+    }
+
+    private async evict(slack: number): Promise<void> {
+        const length = this.held.length;
+        const scores = this.policy.needsScores ? this.options.accumulator!.scoresByPosition(this.sequence, length) : undefined;
+        const ranges: PositionRange[] = this.policy.planEviction({ length, scores, slack });
+        if (ranges.length === 0) return;
+        await this.sequence.eraseContextTokenRanges(ranges.map((r) => ({ start: r.start, end: r.end })));
+        this.evicted += countInRanges(ranges, length);
+        this.evictionCalls++;
+        this.held = eraseRangesFrom(this.held, ranges);
+        if (this.sequence.nextTokenIndex !== this.held.length) {
+            throw new Error(`after eviction the sequence holds ${this.sequence.nextTokenIndex} tokens, expected ${this.held.length}`);
+        }
+    }
+}
+
+/**
+ * Evaluates a long token sequence in chunks under a policy (see KvPolicyRunner); the sequence must be empty and its
+ * context at least budget.maxCells(chunkSize) tokens. Returns the run's statistics and which input tokens survived.
+ */
+export async function evaluateWithPolicy<S extends PolicySequence = LlamaContextSequence>(
+    sequence: S,
+    tokens: readonly Token[],
+    policy: KvEvictionPolicy,
+    options: KvPolicyRunnerOptions<S> & { signal?: AbortSignal } = {},
+): Promise<KvPolicyRunStats & { heldInputIndices: readonly number[] }> {
+    const runner = new KvPolicyRunner<S>(sequence, policy, options);
+    await runner.evaluate(tokens, options.signal);
+    return { ...runner.stats, heldInputIndices: runner.heldInputIndices };
+}

@@ -1,0 +1,120 @@
+import { createHash } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import type { Llama, LlamaLogLevel } from "node-llama-cpp" with { "resolution-mode": "import" };
+
+/**
+ * Finding and loading the node-llama-cpp build that carries the H2O attention accumulator (`npm run build:h2o`,
+ * tools/build-h2o.mjs, native/h2o/README.md).
+ *
+ * The build is installed in node-llama-cpp's local-builds folder under the name node-llama-cpp derives from the
+ * custom CMake option `LLAMAHOME_H2O=<patch id>`; the patch id hashes node-llama-cpp's version and the patch files.
+ * Loading asks getLlama for exactly that build (`build: "never"`, no prebuilt fallback), so a missing or outdated
+ * build (patch changed, `npm ci` wiped node_modules) is reported, never silently replaced by a binary without the
+ * accumulator.
+ */
+
+/** The custom CMake option naming the build; keep in sync with tools/build-h2o.mjs. */
+export const H2O_CMAKE_OPTION = "LLAMAHOME_H2O";
+
+/** The methods the patch adds to node-llama-cpp's native AddonContext. */
+export const H2O_ADDON_METHODS = ["h2oSetEnabled", "h2oGetInfo", "h2oGetScores", "h2oReset"] as const;
+
+export type H2oGpu = false | "cuda" | "vulkan";
+
+export class H2oBuildMissingError extends Error {
+    override readonly name = "H2oBuildMissingError";
+    constructor(
+        /** Why the accumulator build cannot be used, in one line. */
+        readonly reason: string,
+        /** What fixes it. */
+        readonly action = "run `npm run build:h2o`",
+    ) {
+        super(`H2O attention accumulator unavailable: ${reason}; ${action}`);
+    }
+}
+
+/** The folder holding the versioned patches (native/h2o), searched upwards from this file (source or bundle). */
+export function findH2oPatchDir(from: string = __dirname): string | undefined {
+    let dir = resolve(from);
+    for (;;) {
+        const candidate = join(dir, "native", "h2o");
+        if (existsSync(candidate) && readdirSync(candidate).some((name) => name.endsWith(".patch"))) {
+            return candidate;
+        }
+        const parent = dirname(dir);
+        if (parent === dir) return undefined;
+        dir = parent;
+    }
+}
+
+/** Same computation as tools/build-h2o.mjs: node-llama-cpp version + every patch's name and bytes, sorted by name. */
+export function computeH2oPatchId(patchDir: string, nodeLlamaCppVersion: string): string {
+    const hash = createHash("sha256");
+    hash.update(`node-llama-cpp@${nodeLlamaCppVersion}\n`);
+    for (const name of readdirSync(patchDir).filter((n) => n.endsWith(".patch")).sort()) {
+        hash.update(`${name}\n`);
+        hash.update(readFileSync(join(patchDir, name)));
+        hash.update("\n");
+    }
+    return hash.digest("hex").slice(0, 16);
+}
+
+export interface LoadH2oLlamaOptions {
+    /** Which build of the accumulator to load. Defaults to false (CPU), what `npm run build:h2o` builds by default. */
+    gpu?: H2oGpu;
+    /** Defaults to LlamaLogLevel.warn. */
+    logLevel?: LlamaLogLevel;
+    /** Where the patches are. Defaults to findH2oPatchDir(). */
+    patchDir?: string;
+}
+
+export interface H2oLlama {
+    readonly llama: Llama;
+    readonly patchId: string;
+    /** The getLlama options that loaded it (for logs and tests). */
+    readonly getLlamaOptions: Record<string, unknown>;
+}
+
+/** The getLlama options that select the accumulator build with this patch id and nothing else. */
+export function h2oGetLlamaOptions(patchId: string, gpu: H2oGpu = false): Record<string, unknown> {
+    return {
+        gpu,
+        build: "never",
+        usePrebuiltBinaries: false,
+        existingPrebuiltBinaryMustMatchBuildOptions: true,
+        skipDownload: true,
+        progressLogs: false,
+        cmakeOptions: { [H2O_CMAKE_OPTION]: patchId },
+    };
+}
+
+/**
+ * Loads the accumulator build through node-llama-cpp's public getLlama. Throws H2oBuildMissingError (with the reason)
+ * when it is not built for the current patches, or the loaded addon lacks the accumulator's methods.
+ */
+export async function loadH2oLlama(options: LoadH2oLlamaOptions = {}): Promise<H2oLlama> {
+    const { getLlama, getModuleVersion, LlamaLogLevel, NoBinaryFoundError } = await import("node-llama-cpp");
+    const patchDir = options.patchDir ?? findH2oPatchDir();
+    if (patchDir === undefined) {
+        throw new H2oBuildMissingError("native/h2o/*.patch not found next to the code", "ship native/h2o with the server");
+    }
+    const patchId = computeH2oPatchId(patchDir, await getModuleVersion());
+    const getLlamaOptions = h2oGetLlamaOptions(patchId, options.gpu ?? false);
+    let llama: Llama;
+    try {
+        llama = await getLlama({ ...getLlamaOptions, logLevel: options.logLevel ?? LlamaLogLevel.warn } as Parameters<typeof getLlama>[0] & object);
+    } catch (err) {
+        if (err instanceof NoBinaryFoundError) {
+            throw new H2oBuildMissingError(`no build for patch id ${patchId} (${options.gpu === undefined || options.gpu === false ? "cpu" : options.gpu})`);
+        }
+        throw err;
+    }
+    const addonContext = (llama as unknown as { _bindings?: { AddonContext?: { prototype?: Record<string, unknown> } } })._bindings?.AddonContext;
+    const missing = H2O_ADDON_METHODS.filter((m) => typeof addonContext?.prototype?.[m] !== "function");
+    if (missing.length > 0) {
+        await llama.dispose();
+        throw new H2oBuildMissingError(`the loaded binary lacks ${missing.join(", ")}`, "run `npm run build:h2o -- --force`");
+    }
+    return { llama, patchId, getLlamaOptions };
+}
