@@ -20,7 +20,7 @@ const builds = [
     // The client runs inside VS Code: `vscode` comes from the host, the language client is bundled in.
     { ...common, entryPoints: { client: "client/extension.ts" }, outdir: "dist", external: ["vscode"] },
     // Server-side bundles keep npm packages external: pdf.js, mammoth and node-llama-cpp load their own files at run time.
-    { ...common, entryPoints: { server: "server/server.ts", extractWorker: "server/core/extractWorker.ts" }, outdir: "dist", packages: "external" },
+    { ...common, entryPoints: { server: "server/server.ts", extractWorker: "server/core/extractWorker.ts", inferenceChild: "server/llm/inferenceChild.ts" }, outdir: "dist", packages: "external" },
     { ...common, entryPoints: { cli: "server/cli/cli.ts" }, outdir: "dist", packages: "external", banner: { js: "#!/usr/bin/env node" } },
 ];
 

@@ -5,6 +5,8 @@ import { AskRequest, IndexStatusRequest, ReindexRequest, SearchRequest, Summariz
 import { LlamaHomeServer } from "./lsp/LlamaHomeServer";
 
 const connection = createConnection(ProposedFeatures.all);
+// A stray rejected promise is a bug to log, not a reason to take every open editor's server down.
+process.on("unhandledRejection", (reason) => connection.console.error(`unhandled rejection: ${(reason as Error)?.stack ?? String(reason)}`));
 const server = new LlamaHomeServer(connection);
 
 connection.onInitialize(server.initialize.bind(server));

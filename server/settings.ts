@@ -5,12 +5,31 @@ export interface IndexSettings {
     maxFileSizeMB: number;
 }
 
-export interface LlamaHomeSettings {
+export interface ModelSettings {
+    /** A GGUF path or URI; "" means no model (the extractive engine answers). */
+    model: string;
+    gpu: "auto" | "cpu" | "cuda" | "vulkan" | "metal";
+    /** 0 means the model's training context, at most 4096. */
+    contextSize: number;
+}
+
+export interface H2oSettings {
+    enabled: boolean;
+    windowLength: number;
+    heavyHitters: number;
+}
+
+export interface LlamaHomeSettings extends ModelSettings {
     index: IndexSettings;
+    h2o: H2oSettings;
 }
 
 export const defaultSettings: LlamaHomeSettings = {
+    model: "",
+    gpu: "auto",
+    contextSize: 0,
     index: { exclude: [], maxFileSizeMB: 50 },
+    h2o: { enabled: false, windowLength: 512, heavyHitters: 128 },
 };
 
 /** Turns whatever the client sent for `llamahome` into valid settings, reporting each value it had to ignore. */
@@ -25,6 +44,29 @@ export function validateSettings(raw: unknown, warn: (message: string) => void):
     if (index.maxFileSizeMB !== undefined) {
         if (typeof index.maxFileSizeMB === "number" && index.maxFileSizeMB > 0) settings.index.maxFileSizeMB = index.maxFileSizeMB;
         else warn(`llamahome.index.maxFileSizeMB must be a positive number (got ${JSON.stringify(index.maxFileSizeMB)}); using 50.`);
+    }
+    if (section.model !== undefined) {
+        if (typeof section.model === "string") settings.model = section.model.trim();
+        else warn("llamahome.model must be a path or a URI; ignoring it.");
+    }
+    if (section.gpu !== undefined) {
+        if (typeof section.gpu === "string" && ["auto", "cpu", "cuda", "vulkan", "metal"].includes(section.gpu)) settings.gpu = section.gpu as ModelSettings["gpu"];
+        else warn(`llamahome.gpu must be auto, cpu, cuda, vulkan or metal (got ${JSON.stringify(section.gpu)}); using auto.`);
+    }
+    if (section.contextSize !== undefined) {
+        if (Number.isInteger(section.contextSize) && (section.contextSize as number) >= 0) settings.contextSize = section.contextSize as number;
+        else warn(`llamahome.contextSize must be a whole number ≥ 0 (got ${JSON.stringify(section.contextSize)}); using the model's.`);
+    }
+    const h2o = isObject(section.h2o) ? section.h2o : {};
+    if (typeof h2o.enabled === "boolean") settings.h2o.enabled = h2o.enabled;
+    for (const key of ["windowLength", "heavyHitters"] as const) {
+        if (h2o[key] === undefined) continue;
+        if (Number.isInteger(h2o[key]) && (h2o[key] as number) > 0) settings.h2o[key] = h2o[key] as number;
+        else warn(`llamahome.h2o.${key} must be a positive whole number; using ${settings.h2o[key]}.`);
+    }
+    if (settings.h2o.heavyHitters >= settings.h2o.windowLength) {
+        warn(`llamahome.h2o.heavyHitters (${settings.h2o.heavyHitters}) must be smaller than windowLength (${settings.h2o.windowLength}); using a quarter of it.`);
+        settings.h2o.heavyHitters = Math.floor(settings.h2o.windowLength / 4);
     }
     return settings;
 }

@@ -75,6 +75,8 @@ export interface SummarizeResult {
     model?: string;
     tokens?: number;
     ms: number;
+    /** Why the configured model did not produce this (it failed to load), when that happened. */
+    warning?: string;
 }
 
 /** Client → server: summarize a document or a selection of it. */
@@ -96,6 +98,8 @@ export interface AskResult {
     model?: string;
     tokens?: number;
     ms: number;
+    /** Why the configured model did not produce this (it failed to load), when that happened. */
+    warning?: string;
 }
 
 /** Client → server: answer a question from the indexed documents, with citations. */
@@ -109,3 +113,33 @@ export interface StreamParams {
 
 /** Server → client: a piece of a summary or answer being generated, for live display. */
 export const StreamNotification = new NotificationType<StreamParams>("llamahome/stream");
+
+/**
+ * A sample of inference and memory metrics. Every field but `time` is optional: a server without a model
+ * sends only what it has (its own RSS), and a field absent from one sample is unknown, not zero.
+ */
+export interface MetricsParams {
+    /** When the sample was taken, in milliseconds since the Unix epoch. */
+    time: number;
+    /** The loaded model's name (GGUF general.name) or file name; absent when the extractive engine answers. */
+    model?: string;
+    /** The compute backend in use: "cpu", "cuda", "vulkan" or "metal". */
+    gpu?: string;
+    /** Prompt evaluation speed of the last generation. */
+    promptTokensPerSecond?: number;
+    /** Generation speed of the last generation. */
+    generatedTokensPerSecond?: number;
+    /** From the request to the first generated token, for the last generation. */
+    timeToFirstTokenMs?: number;
+    vramUsedBytes?: number;
+    vramTotalBytes?: number;
+    /** Resident memory of the language server process. */
+    serverRssBytes?: number;
+    /** Resident memory of the inference child process (weights in use, KV cache, buffers). */
+    inferenceRssBytes?: number;
+    /** Size of the KV cache (the context state) in bytes. */
+    kvCacheBytes?: number;
+}
+
+/** Server → client: live inference and memory metrics, after each generation and every few seconds while a model is loaded. */
+export const MetricsNotification = new NotificationType<MetricsParams>("llamahome/metrics");

@@ -5,7 +5,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { pathToFileURL } from "node:url";
-import { AskRequest, IndexStatusRequest, SearchRequest, SummarizeRequest } from "../shared/protocol";
+import { AskRequest, IndexStatusRequest, MetricsNotification, SearchRequest, SummarizeRequest, type MetricsParams } from "../shared/protocol";
+import { writeTinyModel } from "../server/llm/gguf/tinyModel";
 import { startServer } from "./helpers/lspClient";
 
 test("language server indexes on initialize with progress, answers search, follows file changes", async (t) => {
@@ -122,4 +123,52 @@ test("hover on a link to a PDF shows its summary; hover on a heading summarizes 
     assert.equal(unknown.found, false);
     assert.deepEqual(unknown.citations, []);
     assert.match(unknown.answer, /do not appear to contain/);
+});
+
+test("with a model configured, summarize and ask run on it and report metrics; a bad model degrades to extractive with a warning", async (t) => {
+    const base = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-lsp-model-"));
+    t.after(() => fs.rm(base, { recursive: true, force: true }));
+    const root = path.join(base, "ws");
+    await fs.mkdir(root);
+    await fs.writeFile(path.join(root, "orchard.md"), "# Orchard\n\nThe quince trees were pruned in February by the volunteers. The pears cropped well.\n");
+    const model = path.join(base, "tiny.gguf");
+    await writeTinyModel(model, { seed: 3 });
+
+    const start = async (settings: Record<string, unknown>) => {
+        const server = startServer(settings);
+        t.after(() => server.stop());
+        const rootUri = pathToFileURL(root).toString();
+        await server.connection.sendRequest("initialize", {
+            processId: process.pid, rootUri, workspaceFolders: [{ uri: rootUri, name: "ws" }], capabilities: { workspace: { configuration: true } },
+            initializationOptions: { cacheDir: path.join(base, "cache") },
+        });
+        await server.connection.sendNotification("initialized", {});
+        await server.waitForStatus((status) => status.state === "indexed");
+        return server;
+    };
+
+    const server = await start({ model, gpu: "cpu", contextSize: 1024 });
+    const metrics: MetricsParams[] = [];
+    server.connection.onNotification(MetricsNotification, (sample) => metrics.push(sample));
+    const uri = pathToFileURL(path.join(root, "orchard.md")).toString();
+    const summary = await server.connection.sendRequest(SummarizeRequest, { uri });
+    assert.equal(summary.engine, "llm");
+    assert.equal(summary.warning, undefined);
+    assert.ok((summary.tokens ?? 0) > 0);
+    const answer = await server.connection.sendRequest(AskRequest, { question: "When were the quince trees pruned?" });
+    assert.equal(answer.engine, "llm");
+    assert.ok(answer.citations.length > 0 && answer.citations.every((c) => c.path === "orchard.md"));
+    while (!metrics.some((m) => m.inferenceRssBytes)) await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.ok(metrics.some((m) => (m.inferenceRssBytes ?? 0) > 0 && (m.serverRssBytes ?? 0) > 0 && m.gpu === "cpu"), JSON.stringify(metrics));
+    await server.stop();
+
+    const broken = path.join(base, "broken.gguf");
+    await fs.writeFile(broken, (await fs.readFile(model)).subarray(0, 4096));
+    const degraded = await start({ model: broken });
+    const fallback = await degraded.connection.sendRequest(SummarizeRequest, { uri });
+    assert.equal(fallback.engine, "extractive");
+    assert.match(fallback.warning ?? "", /could not be loaded.*broken\.gguf/);
+    const search = await degraded.connection.sendRequest(SearchRequest, { query: "quince" });
+    assert.equal(search.results[0]?.path, "orchard.md", "the server keeps serving search");
+    assert.equal(degraded.process.exitCode, null, "the server is still running");
 });

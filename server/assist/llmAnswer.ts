@@ -27,7 +27,8 @@ const notFoundMarker = "NOT FOUND";
  */
 export async function llmAnswer(generator: TextGenerator, question: string, hits: IndexHit[], options: LlmAnswerOptions = {}): Promise<LlmAnswer> {
     if (hits.length === 0) return { answer: notFoundAnswer, found: false, citations: [], tokens: 0, cancelled: false };
-    const maxTokens = options.maxTokens ?? 256;
+    // A small context cannot give most of itself to the output.
+    const maxTokens = Math.min(options.maxTokens ?? 256, Math.floor(generator.contextSize / 4));
     const budget = generator.contextSize - maxTokens;
     const used: IndexHit[] = [];
     let prompt = answerPrompt(question, used);
@@ -37,7 +38,16 @@ export async function llmAnswer(generator: TextGenerator, question: string, hits
         used.push(hit);
         prompt = candidate;
     }
-    if (used.length === 0) throw new Error(`the model's context (${generator.contextSize} tokens) cannot hold even one retrieved passage; set a larger context size`);
+    // A small context still gets the best passage, shortened until it fits.
+    for (let keep = hits[0].chunk.text.length; used.length === 0 && keep >= 80; keep = Math.floor(keep * 0.7)) {
+        const shortened: IndexHit = { ...hits[0], chunk: { ...hits[0].chunk, text: hits[0].chunk.text.slice(0, keep) } };
+        const candidate = answerPrompt(question, [shortened]);
+        if ((await generator.countTokens(candidate, options.signal)) <= budget) {
+            used.push(shortened);
+            prompt = candidate;
+        }
+    }
+    if (used.length === 0) throw new Error(`the model's context (${generator.contextSize} tokens) is too small to answer from the documents; set a larger context size`);
     const outcome = await generator.generate({ prompt, maxTokens, signal: options.signal, onText: options.onText, stop: ["\nQuestion:", "\nSources:"] });
     const answer = outcome.text.trim();
     if (answer.toUpperCase().startsWith(notFoundMarker)) {

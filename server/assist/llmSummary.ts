@@ -28,7 +28,8 @@ const promptOverheadTokens = 64;
  * pass over the whole document in a bounded KV cache.
  */
 export async function llmSummary(generator: TextGenerator, text: string, options: LlmSummaryOptions = {}): Promise<LlmSummary> {
-    const maxTokens = options.maxTokens ?? 200;
+    // A small context cannot give most of itself to the output.
+    const maxTokens = Math.min(options.maxTokens ?? 200, Math.floor(generator.contextSize / 4));
     const budget = generator.contextSize - maxTokens - promptOverheadTokens;
     if (budget < 64) throw new Error(`the model's context (${generator.contextSize} tokens) is too small to summarize; set a larger context size`);
     let tokens = 0;

@@ -2,11 +2,17 @@
 import { parseArgs } from "node:util";
 import { UsageError, type Command } from "./Command";
 import { demoCommand } from "./commands/demoCommand";
+import { askCommand } from "./commands/askCommand";
 import { evalRougeCommand } from "./commands/evalRougeCommand";
+import { generateCommand } from "./commands/generateCommand";
+import { makeTinyModelCommand } from "./commands/makeTinyModelCommand";
+import { summarizeCommand } from "./commands/summarizeCommand";
 import { indexCommand } from "./commands/indexCommand";
 import { searchCommand } from "./commands/searchCommand";
 
-const commands: Command[] = [indexCommand, searchCommand, demoCommand, evalRougeCommand];
+const commands: Command[] = [
+    indexCommand, searchCommand, summarizeCommand, askCommand, generateCommand, evalRougeCommand, makeTinyModelCommand, demoCommand,
+];
 
 function overview(): string {
     const width = Math.max(...commands.map((command) => command.name.length));

@@ -21,12 +21,12 @@ import type {
 import { IndexStatusNotification, StreamNotification } from "../../shared/protocol";
 import { Assistant, type Retriever } from "../assist/Assistant";
 import { extractiveSummary } from "../assist/extractiveSummary";
-import type { TextGenerator } from "../assist/TextGenerator";
 import type { IndexHit } from "../core/WorkspaceIndex";
 import { WorkspaceIndex } from "../core/WorkspaceIndex";
 import { validateSettings, type LlamaHomeSettings } from "../settings";
 import { signalFor } from "./cancellation";
 import { headingSectionAt, linkAt } from "./hoverTargets";
+import { ModelHost } from "./ModelHost";
 import { SummaryCache } from "./SummaryCache";
 
 interface InitializationOptions {
@@ -60,10 +60,12 @@ export class LlamaHomeServer {
     private readonly summaries = new SummaryCache();
     /** Open editors' contents, so hovers see unsaved text. */
     readonly documents = new TextDocuments(TextDocument);
-    /** The language model, when one is configured; undefined means the extractive engine answers. */
-    private generator: TextGenerator | undefined;
+    /** The configured language model; without one the extractive engine answers. */
+    private readonly models: ModelHost;
 
-    constructor(private readonly connection: Connection) {}
+    constructor(private readonly connection: Connection) {
+        this.models = new ModelHost(connection);
+    }
 
     initialize(params: InitializeParams): InitializeResult {
         this.options = (params.initializationOptions as InitializationOptions | undefined) ?? {};
@@ -119,7 +121,7 @@ export class LlamaHomeServer {
     }
 
     /** Summarizes an indexed document, or a selection of a text document. Streams when asked to. */
-    async summarize(params: SummarizeParams, token?: CancellationToken): Promise<SummarizeResult> {
+    async summarize(params: SummarizeParams, token?: CancellationToken, priority: "interactive" | "background" = "interactive"): Promise<SummarizeResult> {
         const { signal, dispose } = signalFor(token);
         try {
             const located = this.locate(params.uri);
@@ -137,10 +139,12 @@ export class LlamaHomeServer {
                 throw new ResponseError(1, located ? "That document has no extractable text (see the index report for why)." : "That file is not in an indexed workspace folder.");
             }
             const onText = params.streamId ? (piece: string) => void this.connection.sendNotification(StreamNotification, { streamId: params.streamId!, text: piece }) : undefined;
-            const result = await new Assistant(this.generator).summarize(text, { title, signal, onText });
+            const { generator, warning } = await this.models.choose(priority);
+            const result = await new Assistant(generator).summarize(text, { title, signal, onText });
+            if (generator) void this.models.reportMetrics();
             const record = located && !params.range ? located.folder.index.getDocument(located.path) : undefined;
             if (record && !signal.aborted) this.summaries.set(`${located!.folder.root}/${record.path}`, record.hash, result);
-            return result;
+            return warning ? { ...result, warning } : result;
         } finally {
             dispose();
         }
@@ -159,11 +163,14 @@ export class LlamaHomeServer {
                 termWeight: (term) => Math.max(0, ...this.folders.map((folder) => folder.index.termWeight(term))),
             };
             const onText = params.streamId ? (piece: string) => void this.connection.sendNotification(StreamNotification, { streamId: params.streamId!, text: piece }) : undefined;
-            const result = await new Assistant(this.generator).ask(retriever, params.question, Math.max(1, Math.min(params.top ?? 5, 50)), { signal, onText });
+            const { generator, warning } = await this.models.choose();
+            const result = await new Assistant(generator).ask(retriever, params.question, Math.max(1, Math.min(params.top ?? 5, 50)), { signal, onText });
+            if (generator) void this.models.reportMetrics();
             const rootOf = (relative: string) => [...roots].find(([hit]) => hit.path === relative)?.[1] ?? this.folders[0];
             return {
                 ...result,
                 citations: result.citations.map((citation) => ({ ...citation, uri: pathToFileURL(path.join(rootOf(citation.path).root, citation.path)).toString() })),
+                ...(warning ? { warning } : {}),
             };
         } finally {
             dispose();
@@ -198,7 +205,8 @@ export class LlamaHomeServer {
             cached = { summary: extractiveSummary(located.folder.index.documentText(record.path) ?? ""), engine: "extractive" };
             this.summaries.set(key, record.hash, cached);
         }
-        if (cached.engine === "extractive" && this.generator) void this.summarize({ uri: pathToFileURL(target).toString() }).catch(() => undefined);
+        // The hover never waits for the model; an LLM summary is made in the background for the next hover.
+        if (cached.engine === "extractive" && this.models.configured) void this.summarize({ uri: pathToFileURL(target).toString() }, undefined, "background").catch(() => undefined);
         const extent = record.pages ? `${record.pages} page${record.pages === 1 ? "" : "s"}` : `${record.chars.toLocaleString("en")} characters`;
         const value = [
             `**${record.title ?? path.basename(record.path)}**`,
@@ -243,6 +251,7 @@ export class LlamaHomeServer {
         await this.indexing?.catch(() => undefined);
         await Promise.all(this.folders.map((folder) => folder.index.dispose()));
         this.folders = [];
+        await this.models.dispose();
     }
 
     private async runIndexing(token?: CancellationToken): Promise<IndexStatus> {
@@ -285,6 +294,8 @@ export class LlamaHomeServer {
         const unchanged = this.folders.length === wanted.size && this.folders.every((folder) => wanted.has(folder.uri));
         if (unchanged && !this.settingsStale) return;
         this.settingsStale = false;
+        // Model settings are per window, not per folder: the first folder's scope decides.
+        await this.models.configure(await this.settingsFor(this.folderUris[0]?.uri));
         await Promise.all(this.folders.map((folder) => folder.index.dispose()));
         this.folders = [];
         for (const { uri } of this.folderUris) {
@@ -321,9 +332,10 @@ export class LlamaHomeServer {
         return text === undefined ? undefined : TextDocument.create(uri, "plaintext", 0, text);
     }
 
-    private async settingsFor(scopeUri: string): Promise<LlamaHomeSettings> {
+    private async settingsFor(scopeUri: string | undefined): Promise<LlamaHomeSettings> {
         const raw = this.supportsConfiguration ? await this.connection.workspace.getConfiguration({ scopeUri, section: "llamahome" }) : undefined;
-        return validateSettings(raw, (message) => this.connection.window.showWarningMessage(`LlamaHome: ${message}`));
+        // showWarningMessage is a request; a client that does not answer it must not take the server down.
+        return validateSettings(raw, (message) => void this.connection.window.showWarningMessage(`LlamaHome: ${message}`).then(undefined, () => undefined));
     }
 
     private setState(state: IndexState, message?: string): void {

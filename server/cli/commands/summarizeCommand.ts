@@ -1,0 +1,45 @@
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import { Assistant } from "../../assist/Assistant";
+import { extractDocument } from "../../core/extract/extractDocument";
+import { ExtractionError } from "../../core/extract/ExtractionError";
+import { formatForPath } from "../../core/formats";
+import { UsageError, type Command } from "../Command";
+import { modelOptions, modelOptionsHelp, withGenerator } from "../generatorFromArgs";
+
+export const summarizeCommand: Command = {
+    name: "summarize",
+    summary: "Summarize one document (any indexed format) with a local model, or extractively without one",
+    usage: `llamahome summarize <file> [--model M] [--json] [model options]
+
+  Without --model (or LLAMAHOME_MODEL) the extractive engine picks the document's central sentences.
+  With a model, long documents are summarized part by part and the parts summarized again (map-reduce).
+  Prints the summary as it streams; --json prints {"summary","engine","model"?,"tokens"?,"ms"}.
+  ${modelOptionsHelp}`,
+    options: { ...modelOptions, json: { type: "boolean" } },
+    positionals: [1, 1],
+    async run(args) {
+        const file = path.resolve(args.positionals[0]);
+        const bytes = await fs.readFile(file).catch((error: NodeJS.ErrnoException) => {
+            throw new UsageError(error.code === "ENOENT" ? `no such file: ${args.positionals[0]}` : `cannot read ${args.positionals[0]}: ${error.message}`);
+        });
+        let extracted;
+        try {
+            extracted = await extractDocument(bytes, formatForPath(file));
+        } catch (error) {
+            if (error instanceof ExtractionError) throw new Error(`${args.positionals[0]}: ${error.reason}`);
+            throw error;
+        }
+        return withGenerator(args, async (generator, signal) => {
+            const streaming = !args.values.json;
+            const result = await new Assistant(generator).summarize(extracted.text, {
+                title: extracted.title ?? path.basename(file),
+                signal,
+                onText: streaming ? (text) => process.stdout.write(text) : undefined,
+            });
+            if (streaming) process.stdout.write("\n");
+            else process.stdout.write(JSON.stringify(result) + "\n");
+            return signal.aborted ? 130 : 0;
+        });
+    },
+};

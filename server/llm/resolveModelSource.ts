@@ -1,0 +1,111 @@
+import { rm, stat } from "node:fs/promises";
+import { homedir } from "node:os";
+import * as path from "node:path";
+import { CancelledError } from "./CancelledError";
+import { describeModelFileProblem } from "./describeModelFileProblem";
+import { firstLine } from "./firstLine";
+import { validateLlamaGguf } from "./gguf/ggufReader";
+import { ModelLoadError } from "./ModelLoadError";
+
+export interface DownloadProgress {
+    downloadedBytes: number;
+    totalBytes: number;
+}
+
+export interface ResolveModelSourceOptions {
+    /** Where URI models are downloaded to and looked up in. Defaults to $XDG_CACHE_HOME/llamahome/models (~/.cache/llamahome/models). */
+    modelsDir?: string;
+    /** Called as a download progresses (not at all when the file is already there). Defaults to none. */
+    onProgress?: (progress: DownloadProgress) => void;
+    /** Stops a download; what was fetched is kept and the next resolve resumes from it. */
+    signal?: AbortSignal;
+    /** Base URL for hf: URIs. Defaults to node-llama-cpp's: $HF_ENDPOINT, else https://huggingface.co/. */
+    huggingFaceEndpoint?: string;
+}
+
+const URI_PATTERN = /^(hf:|https?:\/\/)/i;
+
+/** Whether `model` names a model to download (hf:user/repo/file.gguf, https://…, http://…) rather than a local path. */
+export function isModelUri(model: string): boolean {
+    return URI_PATTERN.test(model);
+}
+
+export function defaultModelsDir(): string {
+    return path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), ".cache"), "llamahome", "models");
+}
+
+/**
+ * Turns a model setting into a local GGUF path. Paths are returned absolute, as they are (they are validated when
+ * loaded). URIs are downloaded with node-llama-cpp's downloader into the models folder, unless a file for that URI is
+ * already there (then nothing touches the network); an interrupted download resumes where it stopped (in 5 MiB
+ * chunks, the downloader's unit). A finished download is checked (size and GGUF header) and deleted if bad, so the
+ * next try fetches it again.
+ *
+ * @throws CancelledError when `signal` aborts; ModelLoadError when the download or its check fails.
+ */
+export async function resolveModelSource(model: string, options: ResolveModelSourceOptions = {}): Promise<string> {
+    if (!isModelUri(model)) {
+        return path.resolve(model);
+    }
+    const { signal } = options;
+    const { resolveModelFile } = await import("node-llama-cpp");
+    let totalBytes: number | undefined;
+    let file: string;
+    try {
+        file = await resolveModelFile(model, {
+            directory: options.modelsDir ?? defaultModelsDir(),
+            // Naming the file up front is what lets an existing download be found without asking the server.
+            fileName: localFileName(model),
+            cli: false,
+            deleteTempFileOnCancel: false,
+            signal,
+            endpoints: options.huggingFaceEndpoint === undefined ? undefined : { huggingFace: options.huggingFaceEndpoint },
+            onProgress: ({ totalSize, downloadedSize }) => {
+                totalBytes = totalSize;
+                options.onProgress?.({ downloadedBytes: downloadedSize, totalBytes: totalSize });
+            },
+        });
+    } catch (error) {
+        if (signal?.aborted) {
+            throw new CancelledError(`downloading ${model}`);
+        }
+        throw new ModelLoadError(model, `download failed: ${firstLine(error)}`);
+    }
+    // node-llama-cpp's download returns normally (with a path that does not exist yet) when it is aborted.
+    if (signal?.aborted) {
+        throw new CancelledError(`downloading ${model}`);
+    }
+    await verify(model, file, totalBytes);
+    return file;
+}
+
+async function verify(model: string, file: string, expectedBytes: number | undefined): Promise<void> {
+    let problem: string | undefined;
+    try {
+        const { size } = await stat(file);
+        if (expectedBytes !== undefined && expectedBytes > 0 && size !== expectedBytes) {
+            problem = `it is ${size} bytes but the server announced ${expectedBytes}`;
+        } else {
+            await validateLlamaGguf(file);
+        }
+    } catch (error) {
+        problem = describeModelFileProblem(error, file);
+    }
+    if (problem !== undefined) {
+        await rm(file, { force: true });
+        throw new ModelLoadError(model, `the downloaded file ${file} is not a usable model (${problem}); it was deleted, so the next load downloads it again`);
+    }
+}
+
+/**
+ * The name a URL's model is saved under: its last path segment, with anything unsafe in a file name replaced. hf:
+ * URIs are left to node-llama-cpp, which names them hf_<user>_<repo>_<file> and finds them offline itself.
+ */
+function localFileName(model: string): string | undefined {
+    if (/^hf:/i.test(model)) {
+        return undefined;
+    }
+    const segment = decodeURIComponent(path.posix.basename(new URL(model).pathname));
+    const safe = segment.replace(/[^\w.-]+/g, "_").replace(/^\.+/, "");
+    return safe.length > 0 ? safe : undefined;
+}

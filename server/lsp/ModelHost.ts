@@ -1,0 +1,113 @@
+import type { Connection } from "vscode-languageserver/node";
+import { MetricsNotification, type MetricsParams } from "../../shared/protocol";
+import type { TextGenerator } from "../assist/TextGenerator";
+import { InferenceProcess } from "../llm/InferenceProcess";
+import { ProcessTextGenerator } from "../llm/ProcessTextGenerator";
+import type { ModelSettings } from "../settings";
+
+export interface GeneratorChoice {
+    generator?: TextGenerator;
+    /** Set when a model is configured but could not be used; the extractive engine answers instead. */
+    warning?: string;
+}
+
+/**
+ * Owns the inference process for the configured model: starts it on first use, replaces it when the model
+ * settings change, reports metrics, and turns a model that fails to load into one warning (the extractive
+ * engine keeps answering) instead of a broken server.
+ */
+export class ModelHost {
+    private inference: InferenceProcess | undefined;
+    private loaded: Promise<ProcessTextGenerator> | undefined;
+    private settingsKey = "";
+    private settings: ModelSettings = { model: "", gpu: "auto", contextSize: 0 };
+    private failure: { key: string; message: string } | undefined;
+    private metricsTimer: NodeJS.Timeout | undefined;
+
+    constructor(private readonly connection: Connection) {}
+
+    /** Whether a model is configured (it may not be loaded yet, or have failed). */
+    get configured(): boolean {
+        return this.settings.model !== "" && this.failure?.key !== this.settingsKey;
+    }
+
+    /** Applies model settings; a different model, GPU or context size replaces the process on next use. */
+    async configure(settings: ModelSettings): Promise<void> {
+        const key = JSON.stringify([settings.model, settings.gpu, settings.contextSize]);
+        if (key === this.settingsKey) return;
+        this.settingsKey = key;
+        this.settings = settings;
+        this.failure = undefined;
+        await this.stop();
+    }
+
+    /** The generator for a request. `priority` puts editor requests ahead of background summaries. */
+    async choose(priority: "interactive" | "background" = "interactive"): Promise<GeneratorChoice> {
+        if (!this.settings.model) return {};
+        if (this.failure?.key === this.settingsKey) return { warning: this.failure.message };
+        try {
+            const generator = await this.start();
+            return { generator: priority === "background" ? generator.background() : generator };
+        } catch (error) {
+            const message = `The model could not be loaded, so the extractive engine answered: ${(error as Error).message}`;
+            // Reported once per configuration; every later request carries the warning without retrying.
+            if (this.failure?.key !== this.settingsKey) this.connection.window.showErrorMessage(`LlamaHome: ${(error as Error).message}`).then(undefined, () => undefined);
+            this.failure = { key: this.settingsKey, message };
+            await this.stop();
+            return { warning: message };
+        }
+    }
+
+    /** Sends a metrics sample now (after a generation) and keeps sending every 5 s while a model is loaded. */
+    async reportMetrics(): Promise<void> {
+        const sample: MetricsParams = { time: Date.now(), serverRssBytes: process.memoryUsage().rss };
+        const inference = this.inference;
+        if (inference?.modelInfo) {
+            const metrics = await inference.metrics().catch(() => undefined);
+            if (metrics) {
+                Object.assign(sample, {
+                    model: inference.modelInfo.name ?? inference.modelInfo.path,
+                    gpu: metrics.gpu === false ? "cpu" : metrics.gpu,
+                    vramUsedBytes: metrics.vramUsedBytes,
+                    vramTotalBytes: metrics.vramTotalBytes,
+                    inferenceRssBytes: metrics.rssBytes,
+                    kvCacheBytes: metrics.stateSizeBytes,
+                    ...(metrics.lastGenerationTokensPerSecond ? { generatedTokensPerSecond: metrics.lastGenerationTokensPerSecond, promptTokensPerSecond: metrics.lastPromptTokensPerSecond } : {}),
+                });
+            }
+        }
+        void this.connection.sendNotification(MetricsNotification, sample);
+    }
+
+    async dispose(): Promise<void> {
+        this.settingsKey = "disposed";
+        await this.stop();
+    }
+
+    private start(): Promise<ProcessTextGenerator> {
+        if (!this.loaded) {
+            const inference = new InferenceProcess({
+                model: this.settings.model,
+                gpu: this.settings.gpu === "cpu" ? false : this.settings.gpu,
+                contextSize: this.settings.contextSize || undefined,
+                onLog: (line) => this.connection.console.log(`[inference] ${line}`),
+            });
+            this.inference = inference;
+            this.loaded = inference.load().then((info) => {
+                clearInterval(this.metricsTimer);
+                this.metricsTimer = setInterval(() => void this.reportMetrics(), 5000);
+                this.metricsTimer.unref();
+                return new ProcessTextGenerator(inference, info);
+            });
+        }
+        return this.loaded;
+    }
+
+    private async stop(): Promise<void> {
+        clearInterval(this.metricsTimer);
+        const inference = this.inference;
+        this.inference = undefined;
+        this.loaded = undefined;
+        await inference?.dispose();
+    }
+}

@@ -1,0 +1,117 @@
+// Messages between the server (parent) and its inference child process, over the child_process IPC channel.
+// Plain data only: both sides are Node, but the channel serializes to JSON, so no classes, Maps or bigints.
+
+/** Which llama.cpp compute backend to load. "auto" picks the best GPU and falls back to the CPU; false is CPU only. */
+export type InferenceGpu = "auto" | false | "cuda" | "vulkan" | "metal";
+
+/** Why a generation ended. */
+export type StopReason = "maxTokens" | "eos" | "stop" | "cancelled";
+
+export interface LoadParams {
+    /** Absolute path of a local GGUF file (URIs are resolved and downloaded by the parent first). */
+    modelPath: string;
+    gpu: InferenceGpu;
+    /** Tokens the context holds. Defaults to min(the model's training context, 4096). */
+    contextSize?: number;
+    /** CPU threads for evaluation. Defaults to min(4, cores - 1), at least 1. */
+    threads?: number;
+    /** Tokens evaluated per llama.cpp batch. Defaults to node-llama-cpp's default (512, or the context size if smaller). */
+    batchSize?: number;
+}
+
+export interface GenerateParams {
+    /** Raw completion: the text is tokenized as is (with BOS when the model asks for one), no chat template. */
+    prompt: string;
+    /** At least 1. */
+    maxTokens: number;
+    /** 0 is greedy (deterministic). */
+    temperature: number;
+    /** Generation ends before the first occurrence of any of these; the stop string is not part of the text. */
+    stop: string[];
+    /** Sampling seed, for reproducible runs with temperature > 0. */
+    seed?: number;
+}
+
+/** What the child loaded, with every default resolved. */
+export interface ModelInfo {
+    path: string;
+    /** general.name from the GGUF, when it has one. */
+    name?: string;
+    sizeBytes: number;
+    trainContextSize: number;
+    contextSize: number;
+    batchSize: number;
+    threads: number;
+    /** The backend actually used (false = CPU). */
+    gpu: Exclude<InferenceGpu, "auto">;
+    gpuLayers: number;
+    loadMs: number;
+}
+
+export interface GenerateResult {
+    text: string;
+    stopReason: StopReason;
+    /** Prompt tokens evaluated, BOS included. */
+    promptTokens: number;
+    /** Tokens sampled, not counting an EOS that ended the generation. */
+    generatedTokens: number;
+    /** Prompt tokens / time from the start of prompt evaluation to the first sampled token. */
+    promptTokensPerSecond: number;
+    /** (generatedTokens - 1) / time from the first to the last sampled token; 0 with fewer than 2 tokens. */
+    generationTokensPerSecond: number;
+    /** From the request reaching the child to the first sampled token (tokenizing and prompt evaluation). */
+    timeToFirstTokenMs: number;
+    /** The whole request inside the child. */
+    ms: number;
+}
+
+export interface InferenceMetrics {
+    pid: number;
+    gpu: Exclude<InferenceGpu, "auto">;
+    vramUsedBytes: number;
+    vramTotalBytes: number;
+    /** Resident memory of the child process: model weights (mmapped pages in use), KV cache, buffers. */
+    rssBytes: number;
+    contextSize: number;
+    /** llama.cpp's size of the context state (KV cache of the tokens it holds), in bytes. */
+    stateSizeBytes: number;
+    /** node-llama-cpp's estimate of the context's memory footprint. */
+    contextMemoryBytes: { ram: number; vram: number };
+    threads: number;
+    batchSize: number;
+    /** From the last finished generation; 0 before the first. */
+    lastPromptTokensPerSecond: number;
+    lastGenerationTokensPerSecond: number;
+}
+
+/**
+ * Why a request failed, so the parent can throw the matching typed error:
+ * "model-load" (bad file, llama.cpp refused it, GPU backend unavailable), "not-loaded" (generate before load),
+ * "prompt-too-long", "invalid-request", "failed" (anything else).
+ */
+export type InferenceErrorCode = "model-load" | "not-loaded" | "prompt-too-long" | "invalid-request" | "failed";
+
+/** Parent → child. Every request but cancel gets exactly one final reply with the same id (error, or its own kind). */
+export type InferenceRequest =
+    | { type: "load"; id: number; params: LoadParams }
+    /** Replies: started, then text chunks, then done (or error). */
+    | { type: "generate"; id: number; params: GenerateParams }
+    | { type: "countTokens"; id: number; text: string }
+    | { type: "metrics"; id: number }
+    /** Stops the generate request with this id at its next token or prompt batch (it ends with stopReason "cancelled"); no reply of its own. */
+    | { type: "cancel"; id: number };
+
+/** Child → parent. */
+export type InferenceReply =
+    | { type: "loaded"; id: number; model: ModelInfo }
+    /** The prompt was tokenized and its evaluation begins. */
+    | { type: "started"; id: number; promptTokens: number }
+    /** Streamed generated text, batched to at most one message per ~16 ms; chunks concatenate to the final text. generatedTokens counts tokens so far. */
+    | { type: "text"; id: number; text: string; generatedTokens: number }
+    | { type: "done"; id: number; result: GenerateResult }
+    | { type: "tokenCount"; id: number; count: number }
+    | { type: "metrics"; id: number; metrics: InferenceMetrics }
+    /** message is one line. For "model-load", file and reason are the parts of it. */
+    | { type: "error"; id: number; code: InferenceErrorCode; message: string; file?: string; reason?: string }
+    /** A llama.cpp or child log line, not tied to a request. */
+    | { type: "log"; level: string; message: string };
