@@ -7,7 +7,7 @@ import { test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { AskRequest, IndexStatusRequest, MetricsNotification, SearchRequest, SummarizeRequest, type MetricsParams } from "../shared/protocol";
 import { writeTinyModel } from "../server/llm/gguf/tinyModel";
-import { startServer } from "./helpers/lspClient";
+import { startServer } from "../server/eval/LspServerProbe";
 
 test("language server indexes on initialize with progress, answers search, follows file changes", async (t) => {
     const base = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-lsp-"));

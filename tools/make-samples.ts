@@ -645,7 +645,9 @@ async function main(): Promise<void> {
   }
 }
 
-if (require.main === module) {
+// Bundled into the CLI (for `llamahome bench`'s corpus), `require.main === module` holds there too, so the
+// script also checks that it was started as itself.
+if (require.main === module && /make-samples\.[jt]s$/.test(process.argv[1] ?? "")) {
   main().catch((err: unknown) => {
     console.error(err);
     process.exitCode = 1;

@@ -3,15 +3,17 @@ import { parseArgs } from "node:util";
 import { UsageError, type Command } from "./Command";
 import { demoCommand } from "./commands/demoCommand";
 import { askCommand } from "./commands/askCommand";
+import { benchCommand } from "./commands/benchCommand";
 import { evalRougeCommand } from "./commands/evalRougeCommand";
 import { generateCommand } from "./commands/generateCommand";
 import { makeTinyModelCommand } from "./commands/makeTinyModelCommand";
+import { needleCommand } from "./commands/needleCommand";
 import { summarizeCommand } from "./commands/summarizeCommand";
 import { indexCommand } from "./commands/indexCommand";
 import { searchCommand } from "./commands/searchCommand";
 
 const commands: Command[] = [
-    indexCommand, searchCommand, summarizeCommand, askCommand, generateCommand, evalRougeCommand, makeTinyModelCommand, demoCommand,
+    indexCommand, searchCommand, summarizeCommand, askCommand, generateCommand, needleCommand, benchCommand, evalRougeCommand, makeTinyModelCommand, demoCommand,
 ];
 
 function overview(): string {

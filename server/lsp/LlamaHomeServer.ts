@@ -335,7 +335,7 @@ export class LlamaHomeServer {
     private async settingsFor(scopeUri: string | undefined): Promise<LlamaHomeSettings> {
         const raw = this.supportsConfiguration ? await this.connection.workspace.getConfiguration({ scopeUri, section: "llamahome" }) : undefined;
         // showWarningMessage is a request; a client that does not answer it must not take the server down.
-        return validateSettings(raw, (message) => void this.connection.window.showWarningMessage(`LlamaHome: ${message}`).then(undefined, () => undefined));
+        return validateSettings(raw, (message) => void Promise.resolve(this.connection.window.showWarningMessage(`LlamaHome: ${message}`)).catch(() => undefined));
     }
 
     private setState(state: IndexState, message?: string): void {

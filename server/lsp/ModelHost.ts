@@ -51,7 +51,7 @@ export class ModelHost {
         } catch (error) {
             const message = `The model could not be loaded, so the extractive engine answered: ${(error as Error).message}`;
             // Reported once per configuration; every later request carries the warning without retrying.
-            if (this.failure?.key !== this.settingsKey) this.connection.window.showErrorMessage(`LlamaHome: ${(error as Error).message}`).then(undefined, () => undefined);
+            if (this.failure?.key !== this.settingsKey) void Promise.resolve(this.connection.window.showErrorMessage(`LlamaHome: ${(error as Error).message}`)).catch(() => undefined);
             this.failure = { key: this.settingsKey, message };
             await this.stop();
             return { warning: message };

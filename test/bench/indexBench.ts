@@ -7,46 +7,8 @@ import { pathToFileURL } from "node:url";
 import { ExtractionPool } from "../../server/core/ExtractionPool";
 import { formatForPath } from "../../server/core/formats";
 import { WorkspaceIndex } from "../../server/core/WorkspaceIndex";
-import { buildDocx, buildPdf, type DocxBlock, type PdfBlock } from "../../tools/make-samples";
-import { startServer } from "../helpers/lspClient";
-
-const words = "allotment compost irrigation committee rent plot harvest seed greenhouse rainwater pathway hedge orchard beehive volunteer budget meeting tenancy manure polytunnel".split(" ");
-
-function prose(seed: number, sentences: number): string {
-    let state = seed * 2654435761 >>> 0;
-    const next = () => ((state = (state * 1103515245 + 12345) >>> 0) % 1000) / 1000;
-    const out: string[] = [];
-    for (let s = 0; s < sentences; s++) {
-        const length = 8 + Math.floor(next() * 12);
-        const sentence = Array.from({ length }, () => words[Math.floor(next() * words.length)]).join(" ");
-        out.push(sentence[0].toUpperCase() + sentence.slice(1) + ` ${seed}-${s}.`);
-    }
-    return out.join(" ");
-}
-
-async function makeCorpus(root: string, counts: { text: number; docx: number; pdf: number }): Promise<void> {
-    await fs.mkdir(path.join(root, "text"), { recursive: true });
-    await fs.mkdir(path.join(root, "docx"), { recursive: true });
-    await fs.mkdir(path.join(root, "pdf"), { recursive: true });
-    for (let i = 0; i < counts.text; i++) await fs.writeFile(path.join(root, "text", `note-${i}.md`), `# Note ${i}\n\n${prose(i, 12)}\n`);
-    for (let i = 0; i < counts.docx; i++) {
-        const blocks: DocxBlock[] = [{ kind: "heading1", text: `Report ${i}` }];
-        for (let p = 0; p < 12; p++) blocks.push({ kind: "paragraph", text: prose(i * 100 + p, 4) });
-        await fs.writeFile(path.join(root, "docx", `report-${i}.docx`), await buildDocx(blocks, { title: `Report ${i}`, author: "bench" }));
-    }
-    for (let i = 0; i < counts.pdf; i++) {
-        const pages: PdfBlock[][] = Array.from({ length: 1 + (i % 20) }, (_, p) => [
-            { kind: "heading", text: `Section ${p + 1}` },
-            { kind: "paragraph", text: prose(i * 1000 + p, 10) },
-        ]);
-        await fs.writeFile(path.join(root, "pdf", `paper-${i}.pdf`), await buildPdf(pages, { title: `Paper ${i}`, author: "bench" }));
-    }
-}
-
-function percentile(values: number[], p: number): number {
-    const sorted = [...values].sort((a, b) => a - b);
-    return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
+import { benchProse as prose, percentile, writeBenchCorpus as makeCorpus } from "../../server/eval/benchCorpus";
+import { startServer } from "../../server/eval/LspServerProbe";
 
 async function latencies(dir: string, workers: number): Promise<number[]> {
     const pool = new ExtractionPool({ size: workers });

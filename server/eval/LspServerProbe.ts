@@ -1,5 +1,6 @@
-// A real LSP client connection to the built server over stdio, for integration tests.
+// A real LSP client connection to the built server over stdio: for integration tests and `llamahome bench`.
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import * as path from "node:path";
 import {
     createProtocolConnection,
@@ -12,6 +13,12 @@ import {
     type WorkDoneProgressReport,
 } from "vscode-languageserver-protocol/node";
 import { IndexStatusNotification, type IndexStatus } from "../../shared/protocol";
+
+/** The built server: beside this bundle (dist/), or in dist/ when running from sources. */
+function serverScript(): string {
+    const bundled = path.join(__dirname, "server.js");
+    return existsSync(bundled) ? bundled : path.join(__dirname, "..", "..", "dist", "server.js");
+}
 
 export type ProgressEvent = WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd;
 
@@ -27,7 +34,7 @@ export interface ServerUnderTest {
 }
 
 export function startServer(settings: Record<string, unknown> = {}): ServerUnderTest {
-    const child = spawn(process.execPath, [path.join(__dirname, "..", "..", "dist", "server.js"), "--stdio"], { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [serverScript(), "--stdio"], { stdio: ["pipe", "pipe", "pipe"] });
     let stderr = "";
     child.stderr!.on("data", (data: Buffer) => (stderr += data.toString()));
     const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));

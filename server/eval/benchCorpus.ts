@@ -1,0 +1,50 @@
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import { buildDocx, buildPdf, type DocxBlock, type PdfBlock } from "../../tools/make-samples";
+
+export interface CorpusCounts {
+    /** Markdown notes of ~12 sentences. */
+    text: number;
+    /** DOCX reports of 12 paragraphs. */
+    docx: number;
+    /** PDFs of 1–20 pages. */
+    pdf: number;
+}
+
+const words = "allotment compost irrigation committee rent plot harvest seed greenhouse rainwater pathway hedge orchard beehive volunteer budget meeting tenancy manure polytunnel".split(" ");
+
+/** Deterministic pseudo-prose: the same seed gives the same text, so runs compare. */
+export function benchProse(seed: number, sentences: number): string {
+    let state = (seed * 2654435761) >>> 0;
+    const next = () => ((state = (state * 1103515245 + 12345) >>> 0) % 1000) / 1000;
+    const out: string[] = [];
+    for (let s = 0; s < sentences; s++) {
+        const length = 8 + Math.floor(next() * 12);
+        const sentence = Array.from({ length }, () => words[Math.floor(next() * words.length)]).join(" ");
+        out.push(sentence[0].toUpperCase() + sentence.slice(1) + ` ${seed}-${s}.`);
+    }
+    return out.join(" ");
+}
+
+/** Writes a benchmark corpus under root/{text,docx,pdf}/. DOCX and PDF are built with the project's sample writers. */
+export async function writeBenchCorpus(root: string, counts: CorpusCounts): Promise<void> {
+    for (const dir of ["text", "docx", "pdf"]) await fs.mkdir(path.join(root, dir), { recursive: true });
+    for (let i = 0; i < counts.text; i++) await fs.writeFile(path.join(root, "text", `note-${i}.md`), `# Note ${i}\n\n${benchProse(i, 12)}\n`);
+    for (let i = 0; i < counts.docx; i++) {
+        const blocks: DocxBlock[] = [{ kind: "heading1", text: `Report ${i}` }];
+        for (let p = 0; p < 12; p++) blocks.push({ kind: "paragraph", text: benchProse(i * 100 + p, 4) });
+        await fs.writeFile(path.join(root, "docx", `report-${i}.docx`), await buildDocx(blocks, { title: `Report ${i}`, author: "bench" }));
+    }
+    for (let i = 0; i < counts.pdf; i++) {
+        const pages: PdfBlock[][] = Array.from({ length: 1 + (i % 20) }, (_, p) => [
+            { kind: "heading", text: `Section ${p + 1}` },
+            { kind: "paragraph", text: benchProse(i * 1000 + p, 10) },
+        ]);
+        await fs.writeFile(path.join(root, "pdf", `paper-${i}.pdf`), await buildPdf(pages, { title: `Paper ${i}`, author: "bench" }));
+    }
+}
+
+export function percentile(values: number[], p: number): number {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}

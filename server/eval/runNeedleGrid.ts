@@ -1,0 +1,84 @@
+import type { InferenceProcess } from "../llm/InferenceProcess";
+import { buildHaystack, insertNeedle, makeNeedle, needlePrompt, scoreNeedle } from "./needle";
+
+export interface NeedleCell {
+    /** Haystack length in tokens (the prompt is a little longer: needle, question). */
+    length: number;
+    /** Where the needle sits, in percent of the haystack. */
+    depth: number;
+    policy: "full" | "h2o" | "sink-window";
+    /** Exact match: 1 when the answer contains the code. */
+    score: number;
+    /** 0–1 partial credit: the code's characters reproduced in order. */
+    overlap: number;
+    ms: number;
+    answer?: string;
+    promptTokens?: number;
+    kvBudget?: number;
+    kvPeakCells?: number;
+    evictedTokens?: number;
+    /** Why the cell did not run (e.g. the full cache does not fit the model's context). */
+    skipped?: string;
+}
+
+export interface NeedleGridOptions {
+    lengths: number[];
+    depths: number[];
+    /** Haystack source texts, in order. */
+    sources: string[];
+    /** Base seed for the needles; cells use seed + 1000·length index + depth index. Defaults to 7_000_000 (held out from training). */
+    seed?: number;
+    signal?: AbortSignal;
+    onCell?: (cell: NeedleCell) => void;
+}
+
+/** One inference process per length and policy, made by the caller (the context must hold the cell). */
+export type NeedleEngineFactory = (length: number) => Promise<{ process: InferenceProcess; policy: NeedleCell["policy"]; release: () => Promise<void> } | { skipped: string; policy: NeedleCell["policy"] }>;
+
+/** Runs every length × depth cell for one policy. */
+export async function runNeedleGrid(engine: NeedleEngineFactory, options: NeedleGridOptions): Promise<NeedleCell[]> {
+    const cells: NeedleCell[] = [];
+    const seed = options.seed ?? 7_000_000;
+    for (const [li, length] of options.lengths.entries()) {
+        options.signal?.throwIfAborted();
+        const made = await engine(length);
+        if ("skipped" in made) {
+            for (const depth of options.depths) {
+                const cell: NeedleCell = { length, depth, policy: made.policy, score: 0, overlap: 0, ms: 0, skipped: made.skipped };
+                cells.push(cell);
+                options.onCell?.(cell);
+            }
+            continue;
+        }
+        try {
+            const count = (text: string) => made.process.countTokens(text, options.signal);
+            const haystack = await buildHaystack(options.sources, length, count);
+            for (const [di, depth] of options.depths.entries()) {
+                const needle = makeNeedle(seed + 1000 * li + di);
+                const prompt = needlePrompt(insertNeedle(haystack, needle, depth), needle);
+                const started = performance.now();
+                const result = await made.process.generate({ prompt, maxTokens: 12, temperature: 0, stop: ["\n"], signal: options.signal, priority: "background" });
+                const { exact, overlap } = scoreNeedle(result.text, needle);
+                const cell: NeedleCell = {
+                    length, depth, policy: made.policy, score: exact, overlap: round(overlap), ms: Math.round(performance.now() - started),
+                    answer: result.text.trim().slice(0, 40), promptTokens: result.promptTokens,
+                    ...kvFields(result),
+                };
+                cells.push(cell);
+                options.onCell?.(cell);
+            }
+        } finally {
+            await made.release();
+        }
+    }
+    return cells;
+}
+
+function kvFields(result: object): Partial<NeedleCell> {
+    const kv = (result as { kv?: { policy: NeedleCell["policy"]; kvBudget: number; kvPeakCells: number; evictedTokens: number } }).kv;
+    return kv ? { policy: kv.policy, kvBudget: kv.kvBudget, kvPeakCells: kv.kvPeakCells, evictedTokens: kv.evictedTokens } : {};
+}
+
+function round(value: number): number {
+    return Math.round(value * 1000) / 1000;
+}
