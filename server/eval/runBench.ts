@@ -145,7 +145,11 @@ async function lspFigures(root: string, cache: string, iterations: number): Prom
 }
 
 async function inferenceFigures(policy: string, inference: InferenceProcess, iterations: number): Promise<InferenceFigures> {
-    const prompt = "The allotment committee met on Tuesday to discuss the compost rota, the water meter readings and the plans for the spring seed swap. ".repeat(8);
+    // About 512 prompt tokens, or half the context when it is smaller, so every model measures the same shape.
+    const sentence = "The allotment committee met on Tuesday to discuss the compost rota, the water meter readings and the plans for the spring seed swap. ";
+    const target = Math.min(512, Math.floor((inference.modelInfo?.contextSize ?? 1024) / 2));
+    let prompt = sentence;
+    while ((await inference.countTokens(prompt + sentence)) <= target) prompt += sentence;
     const runs: GenerateResult[] = [];
     for (let i = 0; i < Math.max(1, Math.min(iterations, 20)); i++) runs.push(await inference.generate({ prompt, maxTokens: 64, temperature: 0, priority: "background" }));
     const metrics = await inference.metrics().catch(() => undefined);
