@@ -107,3 +107,24 @@ test("bench prints document, LSP and inference figures and saves them", async (t
     assert.ok(result.environment.cores >= 1);
     await fs.access(path.join(env.LLAMAHOME_RESULTS_DIR!, "latest-bench.json"));
 });
+
+test("eval summaries scores the bundled dataset with the extractive engine; bad lines are named", async (t) => {
+    const { base, env } = await workspace(t);
+    const dataset = path.join(__dirname, "..", "samples", "eval", "summaries.jsonl");
+    const run = await runCli(["eval", "summaries", "--dataset", dataset, "--json"], { env });
+    assert.equal(run.code, 0, run.stderr);
+    const result = parseJson<{ engine: string; pairs: { path: string; rouge1: { fmeasure: number } }[]; aggregate: Record<string, { low: { fmeasure: number }; mid: { fmeasure: number }; high: { fmeasure: number } }> }>(run);
+    assert.equal(result.engine, "extractive");
+    const lines = (await fs.readFile(dataset, "utf8")).trim().split("\n").length;
+    assert.equal(result.pairs.length, lines);
+    for (const pair of result.pairs) assert.ok(pair.rouge1.fmeasure > 0.1, `${pair.path} shares words with its reference`);
+    for (const type of ["rouge1", "rouge2", "rougeL", "rougeLsum"]) {
+        const { low, mid, high } = result.aggregate[type];
+        assert.ok(low.fmeasure <= mid.fmeasure && mid.fmeasure <= high.fmeasure, type);
+    }
+    const bad = path.join(base, "bad.jsonl");
+    await fs.writeFile(bad, '{"document": "Some text here.", "reference": "Text."}\n{"path": "missing.md"}\n');
+    const failed = await runCli(["eval", "summaries", "--dataset", bad], { env });
+    assert.equal(failed.code, 1);
+    assert.match(failed.stderr, /bad\.jsonl line 2: missing "reference"/);
+});

@@ -5,6 +5,7 @@ import { demoCommand } from "./commands/demoCommand";
 import { askCommand } from "./commands/askCommand";
 import { benchCommand } from "./commands/benchCommand";
 import { evalRougeCommand } from "./commands/evalRougeCommand";
+import { evalSummariesCommand } from "./commands/evalSummariesCommand";
 import { generateCommand } from "./commands/generateCommand";
 import { makeTinyModelCommand } from "./commands/makeTinyModelCommand";
 import { needleCommand } from "./commands/needleCommand";
@@ -13,7 +14,7 @@ import { indexCommand } from "./commands/indexCommand";
 import { searchCommand } from "./commands/searchCommand";
 
 const commands: Command[] = [
-    indexCommand, searchCommand, summarizeCommand, askCommand, generateCommand, needleCommand, benchCommand, evalRougeCommand, makeTinyModelCommand, demoCommand,
+    indexCommand, searchCommand, summarizeCommand, askCommand, generateCommand, needleCommand, benchCommand, evalRougeCommand, evalSummariesCommand, makeTinyModelCommand, demoCommand,
 ];
 
 function overview(): string {
