@@ -1,0 +1,104 @@
+import * as vscode from "vscode";
+import type { IndexStatus, MetricsParams } from "../shared/protocol";
+import type { ModelState, ServerState } from "../shared/webviewMessages";
+import { formatBytes, modelLabel } from "./format";
+
+export interface StatusBarState {
+    index: IndexStatus | undefined;
+    server: ServerState;
+    model: ModelState;
+    /** The latest metrics sample, if any. */
+    metrics: MetricsParams | undefined;
+    /** Generation speed of the last LLM answer or summary, when the server did not send metrics. */
+    lastTokensPerSecond: number | undefined;
+}
+
+/** The status bar item: index state, model, last tokens/s and memory; its tooltip has the details; a click opens the dashboard. */
+export class StatusBar implements vscode.Disposable {
+    private readonly item = vscode.window.createStatusBarItem("llamahome.status", vscode.StatusBarAlignment.Left, 10);
+
+    constructor() {
+        this.item.name = "LlamaHome";
+        this.item.command = { command: "llamahome.openDashboard", title: "Open LlamaHome Dashboard" };
+        this.item.text = "$(loading~spin) LlamaHome: starting";
+        this.item.show();
+    }
+
+    get text(): string {
+        return this.item.text;
+    }
+
+    update(state: StatusBarState): void {
+        const { index, server } = state;
+        const parts: string[] = [];
+        let background: vscode.ThemeColor | undefined;
+        if (!server.running) {
+            parts.push("$(debug-disconnect) LlamaHome: server stopped");
+            background = new vscode.ThemeColor("statusBarItem.warningBackground");
+        } else if (!index) {
+            parts.push("$(loading~spin) LlamaHome: starting");
+        } else if (index.state === "indexing") {
+            parts.push(`$(sync~spin) LlamaHome: indexing (${index.documents} docs)`);
+        } else if (index.state === "idle") {
+            // Before the first run (a fresh server), or after a cancelled one: the index is not current.
+            parts.push(index.documents ? `$(book) LlamaHome: ${index.documents} docs (not up to date)` : "$(clock) LlamaHome: waiting to index");
+        } else if (index.state === "failed") {
+            parts.push("$(error) LlamaHome: index failed");
+            background = new vscode.ThemeColor("statusBarItem.errorBackground");
+        } else {
+            parts.push(`$(book) LlamaHome: ${index.documents} docs`);
+        }
+        if (server.running) {
+            parts.push(`$(hubot) ${modelLabel(state.model)}`);
+            const tokensPerSecond = state.model.setting ? state.metrics?.generatedTokensPerSecond ?? state.lastTokensPerSecond : undefined;
+            if (tokensPerSecond) parts.push(`${tokensPerSecond.toFixed(1)} tok/s`);
+            const memory = memoryText(state.metrics);
+            if (memory) parts.push(memory);
+        }
+        this.item.text = parts.join(" · ");
+        this.item.backgroundColor = background;
+        this.item.tooltip = tooltip(state);
+    }
+
+    dispose(): void {
+        this.item.dispose();
+    }
+}
+
+function memoryText(metrics: MetricsParams | undefined): string | undefined {
+    if (!metrics) return undefined;
+    if (metrics.vramTotalBytes) return `VRAM ${formatBytes(metrics.vramUsedBytes ?? 0)}/${formatBytes(metrics.vramTotalBytes)}`;
+    const ram = (metrics.serverRssBytes ?? 0) + (metrics.inferenceRssBytes ?? 0);
+    return ram ? `RAM ${formatBytes(ram)}` : undefined;
+}
+
+function tooltip(state: StatusBarState): vscode.MarkdownString {
+    const { index, server, model, metrics } = state;
+    const rows: [string, string][] = [];
+    rows.push(["Server", server.running ? "running" : "stopped"]);
+    if (server.crashRestarts) rows.push(["Restarts after a crash", String(server.crashRestarts)]);
+    if (index) {
+        rows.push(["Index", index.state]);
+        rows.push(["Documents", `${index.documents} (${index.chunks} chunks)`]);
+        rows.push(["Failed / skipped", `${index.failed} / ${index.skipped}`]);
+        if (index.message) rows.push(["Detail", index.message]);
+    }
+    rows.push(["Model", model.setting ? model.setting : "none: the extractive engine answers"]);
+    if (model.loaded) rows.push(["Loaded", model.loaded]);
+    rows.push(["GPU", model.gpu]);
+    rows.push(["Context", model.contextSize ? `${model.contextSize} tokens` : "model default (at most 4096)"]);
+    rows.push(["H2O", model.h2o.enabled ? `on: window ${model.h2o.windowLength}, heavy hitters ${model.h2o.heavyHitters}` : "off"]);
+    const tokensPerSecond = metrics?.generatedTokensPerSecond ?? state.lastTokensPerSecond;
+    if (tokensPerSecond) rows.push(["Last generation", `${tokensPerSecond.toFixed(1)} tokens/s`]);
+    if (metrics?.vramTotalBytes) rows.push(["VRAM", `${formatBytes(metrics.vramUsedBytes ?? 0)} of ${formatBytes(metrics.vramTotalBytes)}`]);
+    if (metrics?.serverRssBytes) rows.push(["Server memory", formatBytes(metrics.serverRssBytes)]);
+    if (metrics?.inferenceRssBytes) rows.push(["Inference memory", formatBytes(metrics.inferenceRssBytes)]);
+    const table = ["| | |", "|---|---|", ...rows.map(([key, value]) => `| ${key} | ${escapeCell(value)} |`)].join("\n");
+    const markdown = new vscode.MarkdownString(`**LlamaHome**\n\n${table}\n\nClick to open the dashboard.`);
+    markdown.supportThemeIcons = true;
+    return markdown;
+}
+
+function escapeCell(text: string): string {
+    return text.replace(/[|\\`*_[\]<>]/g, (c) => `\\${c}`).replace(/\r?\n/g, " ");
+}

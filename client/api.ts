@@ -1,0 +1,22 @@
+import type * as vscode from "vscode";
+import type { IndexStatus } from "../shared/protocol";
+
+/**
+ * What the extension exports from activate(): a read-only view of its state, for the integration tests and for
+ * other extensions. Commands are the way to make it do things.
+ */
+export interface LlamaHomeApi {
+    /** The last index status the server reported; undefined until it reports one. */
+    readonly indexStatus: IndexStatus | undefined;
+    readonly onDidChangeIndexStatus: vscode.Event<IndexStatus>;
+    /** The running server's process id. */
+    readonly serverPid: number | undefined;
+    /** Server processes started this session (the first start included). */
+    readonly serverStarts: number;
+    /** Restarts after the server stopped unexpectedly. */
+    readonly serverCrashRestarts: number;
+    /** Messages shown to the user about the server stopping unexpectedly. */
+    readonly serverCrashNotices: number;
+    /** The status bar item's current text. */
+    readonly statusBarText: string;
+}

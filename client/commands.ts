@@ -1,0 +1,191 @@
+// Every command the extension registers, as one table. Each handler takes the Context first, then the
+// command's arguments (an Explorer context menu passes the clicked file's Uri).
+import * as path from "node:path";
+import * as vscode from "vscode";
+import {
+    AskRequest,
+    ReindexRequest,
+    SearchRequest,
+    SummarizeRequest,
+    type AskResult,
+    type CitationLocation,
+    type IndexStatus,
+    type SummarizeParams,
+    type SummarizeResult,
+} from "../shared/protocol";
+import type { Context } from "./Context";
+import { selectModel } from "./selectModel";
+
+export type CommandHandler = (ctx: Context, ...args: unknown[]) => unknown;
+
+export const commandTable: Record<string, CommandHandler> = {
+    "llamahome.indexWorkspace": indexWorkspace,
+    "llamahome.search": search,
+    "llamahome.summarizeDocument": (ctx, uri) => summarizeDocument(ctx, uri),
+    "llamahome.summarizeSelection": summarizeSelection,
+    "llamahome.ask": (ctx, question) => ask(ctx, question),
+    "llamahome.openCitation": (_ctx, citation) => openCitation(citation),
+    "llamahome.selectModel": selectModel,
+    "llamahome.openDashboard": (ctx) => ctx.openDashboard(),
+    "llamahome.restartServer": (ctx) => ctx.restartServer(),
+    "llamahome.showLogs": (ctx) => ctx.output.show(),
+};
+
+/** Formats that open in a viewer (vscode.open), not as text at a line. */
+const binaryFormats = new Set([".pdf", ".docx", ".doc", ".pptx", ".ppt", ".xlsx", ".xls", ".odt", ".odp", ".ods", ".epub"]);
+
+async function indexWorkspace(ctx: Context): Promise<IndexStatus | undefined> {
+    const status = await ctx.request(ReindexRequest);
+    if (!status) return undefined;
+    if (status.state === "failed") {
+        ctx.reportError("LlamaHome: indexing failed.", status.message);
+    } else if (status.state === "indexed") {
+        const problems = [status.failed ? `${status.failed} failed` : "", status.skipped ? `${status.skipped} skipped` : ""].filter(Boolean).join(", ");
+        void vscode.window
+            .showInformationMessage(`LlamaHome: ${status.documents} documents indexed (${status.chunks} chunks)${problems ? `; ${problems}` : ""}.`, ...(status.failed ? ["Show Logs"] : []))
+            .then((choice) => choice === "Show Logs" && ctx.output.show());
+    }
+    return status;
+}
+
+async function search(ctx: Context): Promise<void> {
+    const query = await vscode.window.showInputBox({ title: "LlamaHome: Search Documents", prompt: "Search the workspace's documents" });
+    if (!query?.trim()) return;
+    const result = await ctx.request(SearchRequest, { query, top: 20 });
+    if (!result) return;
+    const picked = await vscode.window.showQuickPick(
+        result.results.map((hit) => ({ label: `$(file) ${hit.path}`, description: locationText(hit), detail: hit.snippet, hit })),
+        { matchOnDetail: true, placeHolder: result.results.length ? `${result.results.length} results for "${query}"` : `Nothing matches "${query}"` },
+    );
+    if (picked) await openCitation(picked.hit);
+}
+
+/** Summarizes a file: the one given (Explorer context menu), else the active editor's (text or custom editor, e.g. a PDF). */
+async function summarizeDocument(ctx: Context, target?: unknown): Promise<SummarizeResult | undefined> {
+    const uri = target instanceof vscode.Uri ? target : activeDocumentUri();
+    if (!uri) {
+        void vscode.window.showInformationMessage("LlamaHome: open a document, or right-click one in the Explorer, to summarize it.");
+        return undefined;
+    }
+    const relative = vscode.workspace.asRelativePath(uri, false);
+    return summarize(ctx, { uri: uri.toString() }, path.basename(uri.path), { uri: uri.toString(), path: relative });
+}
+
+async function summarizeSelection(ctx: Context): Promise<SummarizeResult | undefined> {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor || editor.selection.isEmpty) {
+        void vscode.window.showInformationMessage("LlamaHome: select some text to summarize first.");
+        return undefined;
+    }
+    const { document, selection } = editor;
+    const relative = vscode.workspace.asRelativePath(document.uri, false);
+    const lines = selection.start.line === selection.end.line ? `line ${selection.start.line + 1}` : `lines ${selection.start.line + 1}–${selection.end.line + 1}`;
+    return summarize(
+        ctx,
+        {
+            uri: document.uri.toString(),
+            range: { start: { line: selection.start.line, character: selection.start.character }, end: { line: selection.end.line, character: selection.end.character } },
+        },
+        `${path.basename(document.uri.path)}, ${lines}`,
+        { uri: document.uri.toString(), path: relative, line: selection.start.line + 1 },
+    );
+}
+
+async function summarize(ctx: Context, params: SummarizeParams, title: string, source: CitationLocation): Promise<SummarizeResult | undefined> {
+    if (!(await ctx.ensureServerRunning())) return undefined;
+    const stream = ctx.openStream((text) => ctx.appendResultText(text));
+    ctx.showResult({ kind: "pending", title: `Summarizing ${title}`, text: "" });
+    try {
+        const result = await vscode.window.withProgress(
+            { location: vscode.ProgressLocation.Notification, title: `LlamaHome: summarizing ${title}…`, cancellable: true },
+            (_progress, token) => ctx.request(SummarizeRequest, { ...params, streamId: stream.streamId }, token),
+        );
+        if (!result) {
+            ctx.showResult({ kind: "error", title, message: "Cancelled." });
+            return undefined;
+        }
+        ctx.showResult({ kind: "summary", title, source, result });
+        ctx.recordRequest({ time: Date.now(), kind: "summarize", engine: result.engine, ms: result.ms, ...(result.tokens ? { tokens: result.tokens } : {}), ...(result.model ? { model: result.model } : {}) });
+        return result;
+    } catch (error) {
+        ctx.showResult({ kind: "error", title, message: errorMessage(error) });
+        ctx.reportError(`LlamaHome: could not summarize ${title}.`, error);
+        return undefined;
+    } finally {
+        stream.dispose();
+    }
+}
+
+async function ask(ctx: Context, given?: unknown): Promise<AskResult | undefined> {
+    const question = typeof given === "string"
+        ? given
+        : await vscode.window.showInputBox({
+            title: "LlamaHome: Ask a Question",
+            prompt: "Ask about the workspace's documents; the answer cites where it comes from.",
+            placeHolder: "e.g. When is the annual general meeting?",
+            ignoreFocusOut: true,
+        });
+    if (!question?.trim()) return undefined;
+    if (!(await ctx.ensureServerRunning())) return undefined;
+    const stream = ctx.openStream((text) => ctx.appendResultText(text));
+    ctx.showResult({ kind: "pending", title: question, text: "" });
+    try {
+        const result = await vscode.window.withProgress(
+            { location: vscode.ProgressLocation.Notification, title: "LlamaHome: answering…", cancellable: true },
+            (_progress, token) => ctx.request(AskRequest, { question, streamId: stream.streamId }, token),
+        );
+        if (!result) {
+            ctx.showResult({ kind: "error", title: question, message: "Cancelled." });
+            return undefined;
+        }
+        ctx.showResult({ kind: "answer", question, result });
+        ctx.recordRequest({ time: Date.now(), kind: "ask", engine: result.engine, ms: result.ms, ...(result.tokens ? { tokens: result.tokens } : {}), ...(result.model ? { model: result.model } : {}) });
+        return result;
+    } catch (error) {
+        ctx.showResult({ kind: "error", title: question, message: errorMessage(error) });
+        ctx.reportError("LlamaHome: could not answer.", error);
+        return undefined;
+    } finally {
+        stream.dispose();
+    }
+}
+
+/** Opens a cited document: text at the cited line; PDFs and Office files in their viewer, with the page said. */
+async function openCitation(citation: unknown): Promise<void> {
+    if (!isCitation(citation)) return;
+    const uri = vscode.Uri.parse(citation.uri);
+    if (binaryFormats.has(path.extname(uri.path).toLowerCase())) {
+        await vscode.commands.executeCommand("vscode.open", uri, { viewColumn: vscode.ViewColumn.One, preview: true });
+        if (citation.page) vscode.window.setStatusBarMessage(`LlamaHome: the cited passage is on page ${citation.page} of ${citation.path}`, 10_000);
+        return;
+    }
+    const line = Math.max(0, (citation.line ?? 1) - 1);
+    try {
+        await vscode.window.showTextDocument(uri, { selection: new vscode.Range(line, 0, line, 0), viewColumn: vscode.ViewColumn.One, preview: true });
+    } catch {
+        await vscode.commands.executeCommand("vscode.open", uri, { viewColumn: vscode.ViewColumn.One });
+    }
+}
+
+/** The document in the active editor: a text editor's, or a custom/binary editor's (e.g. a PDF viewer). */
+function activeDocumentUri(): vscode.Uri | undefined {
+    const editor = vscode.window.activeTextEditor;
+    if (editor) return editor.document.uri;
+    const input = vscode.window.tabGroups.activeTabGroup.activeTab?.input;
+    if (input instanceof vscode.TabInputText || input instanceof vscode.TabInputCustom) return input.uri;
+    return undefined;
+}
+
+function locationText(location: { page?: number; line?: number }): string {
+    return location.page ? `page ${location.page}` : location.line ? `line ${location.line}` : "";
+}
+
+function isCitation(value: unknown): value is CitationLocation {
+    if (typeof value !== "object" || value === null) return false;
+    const candidate = value as Record<string, unknown>;
+    return typeof candidate.uri === "string" && typeof candidate.path === "string";
+}
+
+function errorMessage(error: unknown): string {
+    return error instanceof Error ? error.message : String(error);
+}

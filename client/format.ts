@@ -1,0 +1,18 @@
+import * as path from "node:path";
+import type { ModelState } from "../shared/webviewMessages";
+
+export function formatBytes(bytes: number): string {
+    if (bytes < 1024) return `${bytes} B`;
+    if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(0)} KB`;
+    if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(0)} MB`;
+    return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
+}
+
+/** A short name for the model: "extractive" when none is set, else the loaded model's name, else the file's name. */
+export function modelLabel(model: ModelState): string {
+    // The setting decides: a metrics sample still in flight from a model just unset must not bring it back.
+    if (!model.setting) return "extractive";
+    if (model.loaded) return model.loaded;
+    const name = model.setting.replace(/[?#].*$/, "").split(/[\\/]/).pop() ?? model.setting;
+    return path.basename(name, ".gguf");
+}

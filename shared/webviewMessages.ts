@@ -1,0 +1,89 @@
+// Messages between the extension and its webviews (the dashboard and the result panel), each a union tagged
+// by `type`. Plain data only: they cross postMessage, which structured-clones them.
+import type { AskResult, CitationLocation, EngineName, IndexStatus, MetricsParams, SummarizeResult } from "./protocol";
+
+/** One finished Summarize or Ask request, as the client measured it. */
+export interface RequestRecord {
+    /** When it finished, in milliseconds since the Unix epoch. */
+    time: number;
+    kind: "summarize" | "ask";
+    engine: EngineName;
+    /** Time the server reported for the request. */
+    ms: number;
+    /** Tokens generated (LLM engine only). */
+    tokens?: number;
+    model?: string;
+}
+
+/** The model as configured, and what the server last said it runs. */
+export interface ModelState {
+    /** The llamahome.model setting; "" means no model (the extractive engine answers). */
+    setting: string;
+    /** The model named by the last metrics sample or answer, when one was. */
+    loaded?: string;
+    gpu: string;
+    /** 0 = the model's training context, at most 4096. */
+    contextSize: number;
+    h2o: { enabled: boolean; windowLength: number; heavyHitters: number };
+}
+
+export interface ServerState {
+    running: boolean;
+    /** Times the client restarted the server after it stopped unexpectedly, this session. */
+    crashRestarts: number;
+}
+
+/** Benchmark, ROUGE and needle-in-a-haystack results. Empty until the server reports them. */
+export interface EvaluationResults {
+    benchmark?: unknown;
+    rouge?: unknown;
+    needle?: unknown;
+}
+
+/** Everything the dashboard shows. The extension owns it; the webview keeps the last one (getState/setState). */
+export interface DashboardSnapshot {
+    index?: IndexStatus;
+    server: ServerState;
+    model: ModelState;
+    /** Oldest first, at most 300 samples. */
+    metrics: MetricsParams[];
+    /** Oldest first, at most 50 records. */
+    requests: RequestRecord[];
+    results: EvaluationResults;
+}
+
+/** Commands the dashboard's buttons may run; nothing else is accepted from the webview. */
+export type DashboardCommand =
+    | "llamahome.indexWorkspace"
+    | "llamahome.ask"
+    | "llamahome.selectModel"
+    | "llamahome.restartServer"
+    | "llamahome.showLogs";
+
+export type ExtensionToDashboardMessage =
+    | { type: "snapshot"; snapshot: DashboardSnapshot }
+    | { type: "indexStatus"; status: IndexStatus }
+    | { type: "server"; server: ServerState }
+    | { type: "model"; model: ModelState }
+    | { type: "metrics"; sample: MetricsParams }
+    | { type: "request"; record: RequestRecord };
+
+export type DashboardToExtensionMessage =
+    | { type: "ready" }
+    | { type: "runCommand"; command: DashboardCommand };
+
+/** What the result panel shows: a request in progress (with streamed text), a summary or an answer. */
+export type ResultView =
+    | { kind: "pending"; title: string; text: string }
+    | { kind: "summary"; title: string; source: CitationLocation; result: SummarizeResult }
+    | { kind: "answer"; question: string; result: AskResult }
+    | { kind: "error"; title: string; message: string };
+
+export type ExtensionToResultMessage =
+    | { type: "show"; view: ResultView }
+    /** Text generated since the last message, appended to a pending view. */
+    | { type: "stream"; text: string };
+
+export type ResultToExtensionMessage =
+    | { type: "ready" }
+    | { type: "openCitation"; citation: CitationLocation };

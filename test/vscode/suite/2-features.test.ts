@@ -1,0 +1,117 @@
+/// <reference types="mocha" />
+import * as assert from "node:assert/strict";
+import * as vscode from "vscode";
+import type { LlamaHomeApi } from "../../../client/api";
+import type { AskResult, SummarizeResult } from "../../../shared/protocol";
+import { activate, fixture, hoverText, waitFor, waitForIndex } from "./helpers";
+
+suite("Hovers, summaries and answers (extractive engine)", () => {
+    let api: LlamaHomeApi;
+
+    suiteSetup(async () => {
+        api = await activate();
+        await waitForIndex(api, (s) => s.state === "indexed", 'the index state "indexed"');
+    });
+
+    teardown(async () => {
+        await vscode.commands.executeCommand("workbench.action.closeAllEditors");
+    });
+
+    test("hovering a Markdown link to a PDF shows the PDF's summary, title, format and pages", async () => {
+        const readme = await vscode.workspace.openTextDocument(fixture("README.md"));
+        await vscode.window.showTextDocument(readme);
+        const line = readme.getText().split("\n").findIndex((text) => text.includes("(reports/annual-report-2024.pdf)"));
+        assert.ok(line >= 0, "README links to the annual report");
+        const character = readme.lineAt(line).text.indexOf("reports/annual-report-2024.pdf") + 5;
+        const hovers = await vscode.commands.executeCommand<vscode.Hover[]>("vscode.executeHoverProvider", readme.uri, new vscode.Position(line, character));
+        const text = hoverText(hovers);
+        assert.match(text, /Annual Report 2024/);
+        assert.match(text, /PDF · [\d.]+ KB · 5 pages/);
+        assert.match(text, /Treasurer|reserves|tenancies/, "the hover has the summary");
+        assert.match(text, /extractive summary/);
+    });
+
+    test("hovering a Markdown heading summarizes its section", async () => {
+        const readme = await vscode.workspace.openTextDocument(fixture("README.md"));
+        const line = readme.getText().split("\n").findIndex((text) => text === "## About the site");
+        const hovers = await vscode.commands.executeCommand<vscode.Hover[]>("vscode.executeHoverProvider", readme.uri, new vscode.Position(line, 5));
+        const text = hoverText(hovers);
+        assert.match(text, /About the site/);
+        assert.match(text, /section summary/);
+        assert.match(text, /plots|Mill Lane/);
+    });
+
+    test("Summarize Document summarizes a PDF given as from the Explorer's context menu", async () => {
+        const result = await vscode.commands.executeCommand<SummarizeResult>("llamahome.summarizeDocument", fixture("reports/annual-report-2024.pdf"));
+        assert.ok(result, "a summary came back");
+        assert.equal(result.engine, "extractive");
+        assert.match(result.summary, /Riverside Allotment Society/);
+        assert.ok(result.summary.length > 200);
+    });
+
+    test("Summarize Document uses the active editor when given nothing (DOCX via the explorer, Markdown here)", async () => {
+        await vscode.window.showTextDocument(fixture("notes/irrigation-project.md"));
+        const result = await vscode.commands.executeCommand<SummarizeResult>("llamahome.summarizeDocument");
+        assert.match(result?.summary ?? "", /tap|water|irrigation/i);
+        const docx = await vscode.commands.executeCommand<SummarizeResult>("llamahome.summarizeDocument", fixture("docs/plot-holder-handbook.docx"));
+        assert.match(docx?.summary ?? "", /Plot Holder Handbook/);
+    });
+
+    test("Summarize Selection summarizes only the selected lines", async () => {
+        const editor = await vscode.window.showTextDocument(fixture("minutes/2025-01-14-committee-minutes.txt"));
+        const lines = editor.document.getText().split("\n");
+        const start = lines.findIndex((text) => text.includes("2.1 Date and venue"));
+        assert.ok(start >= 0);
+        editor.selection = new vscode.Selection(start, 0, start + 4, 0);
+        const result = await vscode.commands.executeCommand<SummarizeResult>("llamahome.summarizeSelection");
+        assert.ok(result, "a summary came back");
+        assert.match(result.summary, /15 March 2025|St Anne's Church Hall/);
+        assert.doesNotMatch(result.summary, /Apologies|Present:/, "only the selection is summarized");
+    });
+
+    test("Ask a Question answers with citations to the document and line", async () => {
+        const result = await vscode.commands.executeCommand<AskResult>("llamahome.ask", "When will the 2025 annual general meeting be held?");
+        assert.ok(result, "an answer came back");
+        assert.equal(result.found, true);
+        assert.match(result.answer, /15 March 2025/);
+        const minutes = result.citations.find((c) => c.path === "minutes/2025-01-14-committee-minutes.txt");
+        assert.ok(minutes, `the minutes are cited: ${JSON.stringify(result.citations)}`);
+        assert.ok(minutes.line && minutes.line > 1, "with a line");
+        assert.equal(vscode.Uri.parse(minutes.uri).fsPath, fixture(minutes.path).fsPath);
+    });
+
+    test("Ask a Question cites PDF pages", async () => {
+        const result = await vscode.commands.executeCommand<AskResult>("llamahome.ask", "What was the total cost of the irrigation project?");
+        assert.ok(result?.found, JSON.stringify(result));
+        assert.match(result.answer, /18,420/);
+        const pdf = result.citations.find((c) => c.path === "reports/annual-report-2024.pdf");
+        assert.ok(pdf, `the annual report is cited: ${JSON.stringify(result.citations)}`);
+        assert.equal(pdf.page, 3);
+    });
+
+    test("Ask a Question says when the documents do not contain the answer", async () => {
+        const result = await vscode.commands.executeCommand<AskResult>("llamahome.ask", "What is the airspeed velocity of an unladen swallow?");
+        assert.ok(result);
+        assert.equal(result.found, false);
+    });
+
+    test("a citation opens its document at the cited line", async () => {
+        const result = await vscode.commands.executeCommand<AskResult>("llamahome.ask", "When will the 2025 annual general meeting be held?");
+        const citation = result?.citations.find((c) => c.line);
+        assert.ok(citation);
+        await vscode.commands.executeCommand("llamahome.openCitation", citation);
+        const editor = await waitFor(
+            () => (vscode.window.activeTextEditor?.document.uri.fsPath === vscode.Uri.parse(citation.uri).fsPath ? vscode.window.activeTextEditor : undefined),
+            `an editor on ${citation.path}`,
+        );
+        assert.equal(editor.selection.active.line, citation.line! - 1);
+    });
+
+    test("results and the dashboard open as webview panels", async () => {
+        await vscode.commands.executeCommand("llamahome.openDashboard");
+        const viewTypes = () => vscode.window.tabGroups.all.flatMap((group) => group.tabs).map((tab) => (tab.input instanceof vscode.TabInputWebview ? tab.input.viewType : ""));
+        await waitFor(() => (viewTypes().some((type) => type.endsWith("llamahome.dashboard")) ? true : undefined), "the dashboard tab");
+        await vscode.commands.executeCommand("llamahome.ask", "Who is the Treasurer?");
+        await waitFor(() => (viewTypes().some((type) => type.endsWith("llamahome.result")) ? true : undefined), "the result tab");
+    });
+});

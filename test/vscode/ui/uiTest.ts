@@ -1,0 +1,156 @@
+// The end-to-end UI test: a user's path through the real workbench, driven with playwright-core. Every wait is on
+// something visible (a status bar text, a widget, a webview element), never a fixed sleep.
+import * as assert from "node:assert/strict";
+import * as path from "node:path";
+import type { Frame, Page } from "playwright-core";
+
+export interface UiTestOptions {
+    /** Screenshots go here. */
+    resultsDir: string;
+    /** File name of the tiny test model in the models folder. */
+    modelFile: string;
+    log: (line: string) => void;
+}
+
+export async function runUiTest(page: Page, options: UiTestOptions): Promise<void> {
+    const shot = async (name: string) => {
+        await page.screenshot({ path: path.join(options.resultsDir, name) });
+        options.log(`screenshot ${name}`);
+    };
+
+    // The workbench is up and the extension reports the index in the status bar.
+    await page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
+    const status = page.locator(".statusbar-item", { hasText: /LlamaHome: \d+ docs/ });
+    await status.waitFor({ timeout: 90_000 });
+    const statusText = (await status.innerText()).replace(/\s+/g, " ");
+    options.log(`status bar: "${statusText}"`);
+    assert.match(statusText, /LlamaHome: 12 docs/);
+    await shot("01-status-bar.png");
+
+    // Hover summary in the editor: open README.md (Quick Open), hover the link to the annual report PDF.
+    await quickOpen(page, "README.md");
+    // A line renders as span > span per token; the link target is one token.
+    const link = page.locator(".monaco-editor .view-line > span > span", { hasText: /^reports\/annual-report-2024\.pdf$/ }).first();
+    await link.waitFor({ timeout: 30_000 });
+    // Put the cursor in the link and ask for the hover with the keyboard (Ctrl+K Ctrl+I), as a mouse hover in a
+    // headless browser depends on pointer timing.
+    await link.click({ position: { x: 40, y: 5 } });
+    await page.keyboard.press("Control+K");
+    await page.keyboard.press("Control+I");
+    const hover = page.locator(".monaco-hover", { hasText: "Annual Report 2024" });
+    await hover.first().waitFor({ state: "visible", timeout: 30_000 });
+    assert.match(await hover.first().innerText(), /5 pages/);
+    await shot("02-hover-pdf-summary.png");
+    await page.keyboard.press("Escape");
+
+    // Ask a Question from the command palette; the answer panel shows the answer with clickable citations.
+    await palette(page, "LlamaHome: Ask a Question");
+    const input = page.locator(".quick-input-widget input");
+    await input.waitFor({ state: "visible" });
+    await input.fill("When will the 2025 annual general meeting be held?");
+    await page.keyboard.press("Enter");
+    const answer = await webviewFrame(page, "#citations");
+    assert.match(await answer.locator("#result-text").innerText(), /15 March 2025/);
+    assert.match(await answer.locator("#citations").innerText(), /minutes\/2025-01-14-committee-minutes\.txt, line \d+/);
+    await page.locator(".notification-toast", { hasText: "answering" }).waitFor({ state: "hidden" });
+    await shot("03-answer-panel.png");
+
+    // A citation opens its document at the cited line.
+    await answer.locator("#citations button").first().click();
+    await page.locator(".tab.active", { hasText: "2025-01-14-committee-minutes.txt" }).waitFor();
+    const cursor = await page.locator(".statusbar-item", { hasText: /Ln \d+, Col \d+/ }).innerText();
+    assert.match(cursor, /Ln 37,/);
+    options.log(`citation opened the minutes at ${cursor.trim()}`);
+
+    // Summarize Document from the Explorer's context menu, on the PDF.
+    await page.locator(".explorer-folders-view .monaco-list-row", { hasText: /^reports$/ }).click();
+    const pdf = page.locator(".explorer-folders-view .monaco-list-row", { hasText: "annual-report-2024.pdf" });
+    await pdf.click({ button: "right" });
+    // Chosen with the keyboard: a menu ignores a click that comes too soon after it opened.
+    await page.locator(".monaco-menu .action-item", { hasText: "Summarize Document" }).hover();
+    await page.locator(".monaco-menu .action-item.focused", { hasText: "Summarize Document" }).waitFor();
+    await page.keyboard.press("Enter");
+    const summary = await webviewFrame(page, "body.summary-view #result-text");
+    assert.match(await summary.locator("h1").innerText(), /Summary of annual-report-2024\.pdf/);
+    await page.locator(".notification-toast", { hasText: "summarizing" }).waitFor({ state: "hidden" });
+    await shot("04-explorer-summary.png");
+
+    // Select Model: the quick pick lists the GGUFs of the workspace and the models folder, recommended hf: models,
+    // a path/URI entry and "no model". Picking the tiny test model writes llamahome.model.
+    await palette(page, "LlamaHome: Select Model");
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: options.modelFile }).waitFor();
+    await shot("05-select-model.png");
+    await page.locator(".quick-input-widget input").fill(options.modelFile.replace(/\.gguf$/, ""));
+    await page.keyboard.press("Enter");
+    await page.locator(".statusbar-item", { hasText: "llamahome-tiny" }).waitFor();
+
+    // Now the model answers (a tiny untrained one: its words are noise, its tokens/s real).
+    await palette(page, "LlamaHome: Ask a Question");
+    await input.waitFor({ state: "visible" });
+    await input.fill("What did the irrigation project cost?");
+    await page.keyboard.press("Enter");
+    await webviewFrame(page, "body.answer-view #citations", 60_000);
+    await page.locator(".statusbar-item", { hasText: /tok\/s/ }).waitFor();
+    options.log(`status bar: "${(await page.locator(".statusbar-item", { hasText: /LlamaHome: \d+ docs/ }).innerText()).replace(/\s+/g, " ")}"`);
+
+    // The dashboard, from the command palette (F1), in the whole window (no side bar, no other editors).
+    await palette(page, "View: Close All Editors");
+    await palette(page, "View: Toggle Primary Side Bar Visibility");
+    await page.setViewportSize({ width: 1440, height: 1500 });
+    await palette(page, "LlamaHome: Open Dashboard");
+    const dashboard = await webviewFrame(page, "#index-documents");
+    assert.equal((await dashboard.locator("#index-documents").innerText()).trim(), "12");
+    assert.equal((await dashboard.locator("#index-state").innerText()).trim(), "indexed");
+    // The request just made is in the request history with its latency chart; memory is charted live.
+    await dashboard.locator("#chart-latency svg").waitFor({ timeout: 30_000 });
+    await dashboard.locator("#chart-memory svg").waitFor({ timeout: 30_000 });
+    await dashboard.locator("#chart-speed svg").waitFor({ timeout: 30_000 });
+    await shot("06-dashboard.png");
+
+    // Theme colours: the same dashboard in the other (dark or light) theme.
+    const dark = (await page.locator(".monaco-workbench.vs-dark").count()) > 0;
+    await palette(page, "Preferences: Toggle between Light/Dark Themes");
+    await page.locator(dark ? ".monaco-workbench.vs" : ".monaco-workbench.vs-dark").waitFor();
+    await webviewFrame(page, dark ? "body.vscode-light #index-documents" : "body.vscode-dark #index-documents");
+    await shot(dark ? "07-dashboard-light.png" : "07-dashboard-dark.png");
+
+    // The status bar item opens the dashboard too.
+    await palette(page, "View: Close All Editors");
+    await page.locator(".statusbar-item", { hasText: /LlamaHome: \d+ docs/ }).click();
+    await webviewFrame(page, "#index-documents");
+    options.log("the status bar item opened the dashboard");
+}
+
+/** Runs a command from the command palette (F1) by its label, as a user would. */
+async function palette(page: Page, label: string): Promise<void> {
+    const input = page.locator(".quick-input-widget input");
+    await page.keyboard.press("F1");
+    await input.waitFor({ state: "visible" });
+    await input.fill(`>${label}`);
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: label }).first().waitFor();
+    await page.keyboard.press("Enter");
+}
+
+/** Opens a file with Quick Open (Ctrl+P) and waits for its editor. */
+async function quickOpen(page: Page, file: string): Promise<void> {
+    const input = page.locator(".quick-input-widget input");
+    await page.keyboard.press("Control+P");
+    await input.waitFor({ state: "visible" });
+    await input.fill(file);
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: file }).first().waitFor();
+    await page.keyboard.press("Enter");
+    await page.locator(".monaco-editor .view-lines").first().waitFor();
+}
+
+/** The content frame of the webview that contains `selector` (webviews nest: iframe.webview.ready → #active-frame). */
+async function webviewFrame(page: Page, selector: string, timeoutMs = 30_000): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+        for (const outer of await page.locator("iframe.webview.ready").elementHandles()) {
+            const frame = await (await (await outer.contentFrame())?.$("#active-frame"))?.contentFrame();
+            if (frame && (await frame.$(selector).catch(() => null))) return frame;
+        }
+        await page.waitForTimeout(100);
+    }
+    throw new Error(`no webview shows ${selector} within ${timeoutMs / 1000} s`);
+}
