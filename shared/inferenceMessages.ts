@@ -15,8 +15,46 @@ export interface LoadParams {
     contextSize?: number;
     /** CPU threads for evaluation. Defaults to min(4, cores - 1), at least 1. */
     threads?: number;
-    /** Tokens evaluated per llama.cpp batch. Defaults to node-llama-cpp's default (512, or the context size if smaller). */
+    /**
+     * Tokens evaluated per llama.cpp batch. Defaults to node-llama-cpp's default (512, or the context size if smaller);
+     * with `kv`, to a size that keeps the attention-score buffer within a quarter of the KV cache (32 to 512).
+     */
     batchSize?: number;
+    /** A bounded KV cache instead of a full context (contextSize is then ignored). Defaults to none: a full context. */
+    kv?: KvCacheMode;
+}
+
+/**
+ * A KV cache that never holds more than windowLength + chunkSize tokens, so prompts longer than any context fit:
+ * H2O (attention sinks + heavy hitters by accumulated attention + the most recent tokens) when the accumulator build
+ * (`npm run build:h2o`) is installed, else the sink-window fallback (sinks + recent tokens), which is reported as such.
+ */
+export interface KvCacheMode {
+    mode: "h2o";
+    /** The KV budget in tokens (at least 2). */
+    windowLength: number;
+    /** How many of windowLength are heavy hitters, the rest being the most recent tokens; 1 ≤ heavyHitters < windowLength. */
+    heavyHitters: number;
+    /** Prompt tokens evaluated per chunk; the cache peaks at windowLength + chunkSize. Defaults to min(512, windowLength). */
+    chunkSize?: number;
+}
+
+/** Which KV cache policy ran: "h2o" only when real attention scores drove eviction; "full" is an ordinary context. */
+export type KvPolicyName = "h2o" | "sink-window" | "full";
+
+/** How a generation used the KV cache. */
+export interface KvCacheReport {
+    policy: KvPolicyName;
+    /** Tokens the cache may hold: windowLength for h2o/sink-window, the context size for "full". */
+    kvBudget: number;
+    /** The most KV cells the sequence held at any point of the request. */
+    kvPeakCells: number;
+    /** Tokens erased from the cache (evictions; for "full", context shifts past its end). */
+    evictedTokens: number;
+    /** node-llama-cpp's estimate of the context's memory (KV cache + compute buffers), RAM + VRAM, in bytes. */
+    contextMemoryBytes: number;
+    /** Why H2O was asked for but sink-window ran. */
+    fallbackReason?: string;
 }
 
 export interface GenerateParams {
@@ -46,6 +84,15 @@ export interface ModelInfo {
     gpu: Exclude<InferenceGpu, "auto">;
     gpuLayers: number;
     loadMs: number;
+    /** Present when loaded with a bounded KV cache: the policy that really runs (contextSize is windowLength + chunk). */
+    kv?: {
+        policy: Exclude<KvPolicyName, "full">;
+        windowLength: number;
+        heavyHitters: number;
+        chunkSize: number;
+        /** Why sink-window runs instead of h2o. */
+        fallbackReason?: string;
+    };
 }
 
 export interface GenerateResult {
@@ -63,6 +110,8 @@ export interface GenerateResult {
     timeToFirstTokenMs: number;
     /** The whole request inside the child. */
     ms: number;
+    /** How the KV cache was used. Absent only from a result the parent made up for a cancelled request. */
+    kv?: KvCacheReport;
 }
 
 export interface InferenceMetrics {
@@ -87,7 +136,7 @@ export interface InferenceMetrics {
 /**
  * Why a request failed, so the parent can throw the matching typed error:
  * "model-load" (bad file, llama.cpp refused it, GPU backend unavailable), "not-loaded" (generate before load),
- * "prompt-too-long", "invalid-request", "failed" (anything else).
+ * "prompt-too-long" (full context only), "invalid-request" (also an impossible kv budget), "failed" (anything else).
  */
 export type InferenceErrorCode = "model-load" | "not-loaded" | "prompt-too-long" | "invalid-request" | "failed";
 

@@ -438,7 +438,7 @@ function assertHeavyHittersRetained(
 async function runOnReference(weights: TinyModelWeights, tokens: Token[], policy: KvEvictionPolicy, chunkSize: number) {
     const session = ReferenceModel.fromTinyModelWeights(weights).createSession();
     const sequence: PolicySequence = {
-        contextSize: policy.budget.maxCells(chunkSize),
+        contextSize: policy.budget.contextCells(chunkSize),
         get nextTokenIndex() {
             return session.nextPosition;
         },

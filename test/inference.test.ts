@@ -114,6 +114,12 @@ describe("InferenceProcess on a tiny model", () => {
             assert.ok(result.generationTokensPerSecond > 0, `generation tok/s ${result.generationTokensPerSecond}`);
             assert.ok(result.timeToFirstTokenMs > 0 && result.timeToFirstTokenMs <= result.ms);
         }
+        assert.deepEqual(
+            { ...reference.kv, contextMemoryBytes: undefined },
+            // the last sampled token is never fed back
+            { policy: "full", kvBudget: 4096, kvPeakCells: reference.promptTokens + 31, evictedTokens: 0, contextMemoryBytes: undefined },
+        );
+        assert.ok(reference.kv!.contextMemoryBytes > 0);
         const short = await engine.generate({ prompt: PROMPT, maxTokens: 5 });
         assert.equal(short.generatedTokens, 5);
         assert.ok(reference.text.startsWith(short.text), "a shorter greedy run is a prefix of the longer one");
@@ -233,6 +239,12 @@ describe("a small context", () => {
         });
         const long = await small.generate({ prompt: PROMPT, maxTokens: 600 });
         assert.deepEqual([long.stopReason, long.generatedTokens], ["maxTokens", 600]);
+        // node-llama-cpp keeps a cell free and shifts 100 tokens (min(100, size / 2)) out when the context is full
+        const kv = long.kv!;
+        assert.deepEqual([kv.policy, kv.kvBudget], ["full", 256]);
+        assert.ok(kv.kvPeakCells <= 255 && kv.kvPeakCells > 200, `peak ${kv.kvPeakCells}`);
+        assert.equal(kv.evictedTokens % 100, 0, `whole shifts: ${kv.evictedTokens}`);
+        assert.ok(kv.evictedTokens >= long.promptTokens + 599 - 255, `evicted ${kv.evictedTokens}`);
     });
 });
 

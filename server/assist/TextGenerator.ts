@@ -1,9 +1,18 @@
+import type { KvCacheReport } from "../../shared/inferenceMessages";
+
 /** What summaries and answers need from a language model. The inference process implements it. */
 export interface TextGenerator {
     /** The model's name or file, for reports. */
     readonly modelName: string;
-    /** Tokens the model's context holds (prompt + output). */
+    /** Tokens the model's context holds (prompt + output); with boundedKv, what the cache holds at its peak. */
     readonly contextSize: number;
+    /**
+     * Set when the model runs with a bounded KV cache: prompts of any length fit (one pass over a long document
+     * instead of map-reduce), the cache keeping windowLength tokens, chosen by `policy` ("h2o": heavy hitters by
+     * accumulated attention + recent tokens; "sink-window": the first and the most recent tokens). Undefined: a full
+     * context, prompts must fit contextSize.
+     */
+    readonly boundedKv?: BoundedKv;
     countTokens(text: string, signal?: AbortSignal): Promise<number>;
     generate(request: GenerationRequest): Promise<GenerationOutcome>;
 }
@@ -19,9 +28,18 @@ export interface GenerationRequest {
     signal?: AbortSignal;
 }
 
+export interface BoundedKv {
+    readonly policy: "h2o" | "sink-window";
+    readonly windowLength: number;
+    /** Why sink-window runs although H2O was asked for. */
+    readonly fallbackReason?: string;
+}
+
 export interface GenerationOutcome {
     text: string;
     generatedTokens: number;
     promptTokens: number;
     cancelled: boolean;
+    /** How the KV cache was used, when the generator reports it. */
+    kv?: KvCacheReport;
 }

@@ -14,20 +14,29 @@ export interface LlmSummaryOptions {
 export interface LlmSummary {
     summary: string;
     tokens: number;
-    /** How many generation calls it took (1 when the document fits the context). */
+    /** How many generation calls it took (1 when the document fits the context, or with a bounded KV cache). */
     passes: number;
     cancelled: boolean;
+    /** The KV cache policy of the generator: "h2o"/"sink-window" (one pass) or "full" (fits, or map-reduce). */
+    kvPolicy: "h2o" | "sink-window" | "full";
 }
 
 const promptOverheadTokens = 64;
 
 /**
- * Summarizes text of any length within the model's context. A document that fits is summarized in one
- * prompt; a longer one is split into parts that fit, each part summarized (map), and the summaries
- * summarized again (reduce) until one prompt holds them. The H2O path replaces the split with a single
- * pass over the whole document in a bounded KV cache.
+ * Summarizes text of any length. With a bounded KV cache (generator.boundedKv: H2O, or its sink-window fallback) the
+ * whole document goes through in one pass, however long: the cache keeps windowLength tokens of it. Otherwise, within
+ * the model's context: a document that fits is summarized in one prompt; a longer one is split into parts that fit,
+ * each part summarized (map), and the summaries summarized again (reduce) until one prompt holds them.
  */
 export async function llmSummary(generator: TextGenerator, text: string, options: LlmSummaryOptions = {}): Promise<LlmSummary> {
+    if (generator.boundedKv) {
+        const { policy, windowLength } = generator.boundedKv;
+        // The output stays in the recent part of the window, with room left for the document's heavy hitters.
+        const maxTokens = Math.max(1, Math.min(options.maxTokens ?? 200, Math.floor(windowLength / 2)));
+        const outcome = await generator.generate({ prompt: boundedSummaryPrompt(text, options.title), maxTokens, signal: options.signal, onText: options.onText });
+        return { summary: outcome.text.trim(), tokens: outcome.generatedTokens, passes: 1, cancelled: outcome.cancelled, kvPolicy: policy };
+    }
     // A small context cannot give most of itself to the output.
     const maxTokens = Math.min(options.maxTokens ?? 200, Math.floor(generator.contextSize / 4));
     const budget = generator.contextSize - maxTokens - promptOverheadTokens;
@@ -39,7 +48,7 @@ export async function llmSummary(generator: TextGenerator, text: string, options
         const size = await generator.countTokens(current, options.signal);
         if (size <= budget) {
             const outcome = await generator.generate({ prompt: summaryPrompt(current, options.title), maxTokens, signal: options.signal, onText: options.onText });
-            return { summary: outcome.text.trim(), tokens: tokens + outcome.generatedTokens, passes: passes + 1, cancelled: outcome.cancelled };
+            return { summary: outcome.text.trim(), tokens: tokens + outcome.generatedTokens, passes: passes + 1, cancelled: outcome.cancelled, kvPolicy: "full" };
         }
         const parts = splitToBudget(current, size, budget);
         if (round === 0) options.onPlan?.(parts.length);
@@ -48,18 +57,26 @@ export async function llmSummary(generator: TextGenerator, text: string, options
             const outcome = await generator.generate({ prompt: summaryPrompt(part, options.title), maxTokens, signal: options.signal });
             tokens += outcome.generatedTokens;
             passes++;
-            if (outcome.cancelled) return { summary: summaries.join("\n"), tokens, passes, cancelled: true };
+            if (outcome.cancelled) return { summary: summaries.join("\n"), tokens, passes, cancelled: true, kvPolicy: "full" };
             summaries.push(outcome.text.trim());
         }
         const next = summaries.join("\n\n");
         // A model whose summaries are not shorter than their input would never converge.
-        if (next.length >= current.length * 0.9) return { summary: next.slice(0, 4000), tokens, passes, cancelled: false };
+        if (next.length >= current.length * 0.9) return { summary: next.slice(0, 4000), tokens, passes, cancelled: false, kvPolicy: "full" };
         current = next;
     }
 }
 
 function summaryPrompt(text: string, title: string | undefined): string {
     return `Summarize the following document${title ? ` ("${title}")` : ""} in a few sentences. State its main points and any key facts (names, dates, amounts).\n\nDocument:\n${text}\n\nSummary:`;
+}
+
+/**
+ * The one-pass prompt for a bounded KV cache: the instruction comes again after the document, since the cache keeps
+ * the most recent tokens for sure and the opening instruction only if it drew enough attention.
+ */
+function boundedSummaryPrompt(text: string, title: string | undefined): string {
+    return `${summaryPrompt(text, title).slice(0, -"Summary:".length)}Summarize the document above${title ? ` ("${title}")` : ""} in a few sentences.\n\nSummary:`;
 }
 
 /** Splits at paragraph or sentence ends into parts of about `budget` tokens, estimating from the measured tokens per character. */

@@ -7,6 +7,9 @@ import type {
     InferenceMetrics,
     InferenceReply,
     InferenceRequest,
+    KvCacheMode,
+    KvCacheReport,
+    KvPolicyName,
     LoadParams,
     ModelInfo,
 } from "../../shared/inferenceMessages";
@@ -18,7 +21,7 @@ import { InferenceProcessExitedError } from "./InferenceProcessExitedError";
 import { ModelLoadError } from "./ModelLoadError";
 import { resolveModelSource, type DownloadProgress } from "./resolveModelSource";
 
-export type { DownloadProgress, GenerateResult, InferenceGpu, InferenceMetrics, ModelInfo };
+export type { DownloadProgress, GenerateResult, InferenceGpu, InferenceMetrics, KvCacheMode, KvCacheReport, KvPolicyName, ModelInfo };
 
 export interface InferenceProcessOptions {
     /** A local GGUF path, or a URI to download: hf:user/repo/file.gguf, https://…, http://… */
@@ -35,6 +38,11 @@ export interface InferenceProcessOptions {
     threads?: number;
     /** Tokens per llama.cpp batch (and per cancellation check during prompt evaluation). Defaults to 512, or the context size if smaller. */
     batchSize?: number;
+    /**
+     * A bounded KV cache (H2O, or sink-window when the accumulator build is missing: modelInfo.kv and each result's kv
+     * say which ran), so prompts longer than any context fit; contextSize is then ignored. Defaults to a full context.
+     */
+    kv?: KvCacheMode;
     /** llama.cpp and child-process log lines, and notes about restarts. Defaults to dropping them. */
     onLog?: (line: string) => void;
     /** Progress of a URI model's download. Defaults to none. */
@@ -264,6 +272,7 @@ export class InferenceProcess implements AsyncDisposable {
             contextSize: this.options.contextSize,
             threads: this.options.threads,
             batchSize: this.options.batchSize,
+            ...(this.options.kv === undefined ? {} : { kv: this.options.kv }),
         };
         let reply: InferenceReply;
         try {

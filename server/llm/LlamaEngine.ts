@@ -1,10 +1,23 @@
 import { availableParallelism } from "node:os";
 import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp" with { "resolution-mode": "import" };
-import type { GenerateParams, GenerateResult, InferenceGpu, InferenceMetrics, LoadParams, ModelInfo, StopReason } from "../../shared/inferenceMessages";
+import type {
+    GenerateParams,
+    GenerateResult,
+    InferenceGpu,
+    InferenceMetrics,
+    KvCacheMode,
+    KvCacheReport,
+    LoadParams,
+    ModelInfo,
+    StopReason,
+} from "../../shared/inferenceMessages";
 import { CompletionTextStream } from "./CompletionTextStream";
 import { describeModelFileProblem } from "./describeModelFileProblem";
 import { validateLlamaGguf } from "./gguf/ggufReader";
 import { firstLine } from "./firstLine";
+import { H2oBuildMissingError, loadH2oLlama, type H2oGpu } from "./h2o/h2oBuild";
+import { KvBudget } from "./h2o/KvBudget";
+import { openKvPolicySession, type KvPolicySession } from "./h2o/openKvPolicySession";
 import { InferenceError } from "./InferenceError";
 import { ModelLoadError } from "./ModelLoadError";
 
@@ -27,7 +40,23 @@ interface Loaded {
     readonly context: LlamaContext;
     readonly sequence: LlamaContextSequence;
     readonly info: ModelInfo;
+    /** Set when loaded with a bounded KV cache (LoadParams.kv): context and sequence are the session's. */
+    readonly bounded?: { readonly session: KvPolicySession; readonly fallbackReason?: string };
 }
+
+/** One generation's way through the KV cache: a full context, or a bounded one under an eviction policy. */
+interface CacheRun {
+    /** Evaluates the prompt but its tail (which `tokens` feeds); returns early, without throwing, once the signal aborts. */
+    evaluatePrompt(signal: AbortSignal): Promise<void>;
+    /** Feeds the prompt's tail and yields sampled tokens; ends at an end-of-generation token. */
+    tokens(): AsyncGenerator<Token, void, void>;
+    /** Called after each sampled token, for the cache figures. */
+    afterToken(): void;
+    report(): KvCacheReport;
+}
+
+/** The default prompt chunk of a bounded KV cache: one llama.cpp batch. */
+const DEFAULT_KV_CHUNK = 512;
 
 /** The default context size cap: enough for retrieval prompts, small enough for the KV cache of a 7B model on a laptop. */
 const DEFAULT_MAX_CONTEXT = 4096;
@@ -45,9 +74,15 @@ export function defaultThreads(): number {
 /**
  * node-llama-cpp driven directly: one model, one context, one sequence, raw completions. Lives in the inference child
  * process so a llama.cpp abort cannot take the server down. Loads and generations run one at a time.
+ *
+ * With LoadParams.kv the context is a bounded KV cache (openKvPolicySession): the H2O accumulator build is loaded
+ * when installed (else the prebuilt binary, and the sink-window policy, with the reason logged and reported), prompts
+ * of any length are evaluated in chunks and generation keeps the budget (KvPolicyRunner). Every result says which
+ * KV policy ran.
  */
 export class LlamaEngine {
-    private llama?: { instance: Llama; gpu: InferenceGpu };
+    /** The loaded llama.cpp binding; `key` is the gpu asked for, prefixed "h2o:" for the accumulator build. */
+    private llama?: { instance: Llama; key: string };
     private loaded?: Loaded;
     private lastRates = { prompt: 0, generation: 0 };
     /** llama.cpp's error lines while a model loads: its exception only says "Failed to load model". */
@@ -91,6 +126,7 @@ export class LlamaEngine {
     private async loadNow(params: LoadParams): Promise<ModelInfo> {
         const started = performance.now();
         const file = params.modelPath;
+        const kv = params.kv === undefined ? undefined : resolveKvMode(params.kv);
         // llama.cpp GGML_ASSERTs (and so aborts the process) on some malformed files: check the header first.
         try {
             await validateLlamaGguf(file);
@@ -102,7 +138,21 @@ export class LlamaEngine {
             this.loaded = undefined;
             await previous.model.dispose();
         }
-        const llama = await this.getLlama(params.gpu, file);
+        let llama: Llama;
+        /** Why the accumulator build is not used, when a bounded cache was asked for. */
+        let buildMissing: string | undefined;
+        if (kv) {
+            const h2o = await this.getH2oLlama(params.gpu);
+            if (typeof h2o === "string") {
+                buildMissing = h2o;
+                this.options.onLog?.("warn", `${h2o}; the bounded KV cache falls back to sink-window (attention sinks + recent tokens)`);
+                llama = await this.getLlama(params.gpu, file);
+            } else {
+                llama = h2o;
+            }
+        } else {
+            llama = await this.getLlama(params.gpu, file);
+        }
         let model: LlamaModel;
         const loadErrors: string[] = [];
         this.loadErrors = loadErrors;
@@ -115,15 +165,37 @@ export class LlamaEngine {
         }
         const threads = params.threads ?? defaultThreads();
         try {
-            const context = await model.createContext({
-                // A GGUF without a usable context_length reports 0.
-                contextSize: params.contextSize ?? Math.min(model.trainContextSize || DEFAULT_MAX_CONTEXT, DEFAULT_MAX_CONTEXT),
-                threads,
-                batchSize: params.batchSize,
-                // A number that does not fit should fail loudly, not silently shrink.
-                failedCreationRemedy: false,
-            });
-            const sequence = context.getSequence();
+            let context: LlamaContext;
+            let sequence: LlamaContextSequence;
+            let bounded: Loaded["bounded"];
+            let kvInfo: ModelInfo["kv"];
+            if (kv) {
+                const session = await openKvPolicySession(model, { ...kv, threads, batchSize: params.batchSize ?? boundedKvBatchSize(model) });
+                // the build-missing reason says what to do; the session's only that this binary has no accumulator
+                const fallbackReason = session.policy.name === "h2o" ? undefined : (buildMissing ?? session.fallbackReason ?? "no attention accumulator");
+                if (fallbackReason !== undefined && buildMissing === undefined) {
+                    this.options.onLog?.("warn", `H2O unavailable (${fallbackReason}); the bounded KV cache falls back to sink-window`);
+                }
+                ({ context, sequence } = session);
+                bounded = { session, ...(fallbackReason === undefined ? {} : { fallbackReason }) };
+                kvInfo = {
+                    policy: session.policy.name,
+                    windowLength: kv.windowLength,
+                    heavyHitters: kv.heavyHitters,
+                    chunkSize: session.runner.chunkSize,
+                    ...(fallbackReason === undefined ? {} : { fallbackReason }),
+                };
+            } else {
+                context = await model.createContext({
+                    // A GGUF without a usable context_length reports 0.
+                    contextSize: params.contextSize ?? Math.min(model.trainContextSize || DEFAULT_MAX_CONTEXT, DEFAULT_MAX_CONTEXT),
+                    threads,
+                    batchSize: params.batchSize,
+                    // A number that does not fit should fail loudly, not silently shrink.
+                    failedCreationRemedy: false,
+                });
+                sequence = context.getSequence();
+            }
             const name = model.fileInfo.metadata.general?.name;
             const info: ModelInfo = {
                 path: file,
@@ -136,8 +208,9 @@ export class LlamaEngine {
                 gpu: llama.gpu,
                 gpuLayers: model.gpuLayers,
                 loadMs: Math.round(performance.now() - started),
+                ...(kvInfo === undefined ? {} : { kv: kvInfo }),
             };
-            this.loaded = { model, context, sequence, info };
+            this.loaded = { model, context, sequence, info, ...(bounded === undefined ? {} : { bounded }) };
             return info;
         } catch (error) {
             await model.dispose();
@@ -145,8 +218,53 @@ export class LlamaEngine {
         }
     }
 
+    /**
+     * The accumulator build (npm run build:h2o) for this gpu choice, or why there is none. "auto" tries the CUDA and
+     * Vulkan builds, then the CPU build (the one build:h2o makes by default).
+     */
+    private async getH2oLlama(gpu: InferenceGpu): Promise<Llama | string> {
+        const key = `h2o:${gpu}`;
+        if (this.llama?.key === key) {
+            return this.llama.instance;
+        }
+        if (gpu === "metal") {
+            return "the H2O attention accumulator has no Metal build; use gpu false for H2O on this machine";
+        }
+        const candidates: H2oGpu[] = gpu === "auto" ? (process.platform === "darwin" ? [false] : ["cuda", "vulkan", false]) : [gpu];
+        const { LlamaLogLevel } = await import("node-llama-cpp");
+        let reason = "";
+        for (const candidate of candidates) {
+            try {
+                const { llama } = await loadH2oLlama({
+                    gpu: candidate,
+                    logLevel: LlamaLogLevel.warn,
+                    logger: (level, message) => this.log(level, message),
+                    maxThreads: 0,
+                });
+                await this.llama?.instance.dispose();
+                this.llama = { instance: llama, key };
+                return llama;
+            } catch (error) {
+                if (!(error instanceof H2oBuildMissingError) && gpu !== "auto") {
+                    return `H2O attention accumulator unavailable: ${firstLine(error)}`;
+                }
+                // For "auto" the last reason is the CPU build's: the one `npm run build:h2o` makes.
+                reason = error instanceof H2oBuildMissingError ? error.message : `H2O attention accumulator unavailable: ${firstLine(error)}`;
+            }
+        }
+        return reason;
+    }
+
+    private log(level: string, message: string): void {
+        if (level === "error") {
+            this.loadErrors?.push(message);
+        }
+        this.options.onLog?.(level, message.trimEnd());
+    }
+
     private async getLlama(gpu: InferenceGpu, file: string): Promise<Llama> {
-        if (this.llama?.gpu === gpu) {
+        const key = String(gpu);
+        if (this.llama?.key === key) {
             return this.llama.instance;
         }
         await this.llama?.instance.dispose();
@@ -162,19 +280,14 @@ export class LlamaEngine {
                 // Threads are chosen per context; without this cap node-llama-cpp would lower them on its own.
                 maxThreads: 0,
                 logLevel: LlamaLogLevel.warn,
-                logger: (level, message) => {
-                    if (level === LlamaLogLevel.error) {
-                        this.loadErrors?.push(message);
-                    }
-                    this.options.onLog?.(level, message.trimEnd());
-                },
+                logger: (level, message) => this.log(level, message),
             });
             if (gpu !== "auto" && instance.gpu !== gpu) {
                 // node-llama-cpp quietly runs on the CPU when asked for a backend this platform lacks (metal on Linux).
                 await instance.dispose();
                 throw new ModelLoadError(file, gpuUnavailable(gpu, `node-llama-cpp offered ${instance.gpu || "the CPU"} instead`));
             }
-            this.llama = { instance, gpu };
+            this.llama = { instance, key };
             return instance;
         } catch (error) {
             if (error instanceof ModelLoadError) {
@@ -187,7 +300,8 @@ export class LlamaEngine {
     }
 
     private async generateNow(params: GenerateParams, hooks: GenerateHooks): Promise<GenerateResult> {
-        const { model, context, sequence } = this.require();
+        const loaded = this.require();
+        const { model, context } = loaded;
         const started = performance.now();
         const input: Token[] = model.tokenize(params.prompt);
         const bos = model.tokens.bos;
@@ -197,14 +311,15 @@ export class LlamaEngine {
         if (input.length === 0) {
             throw new InferenceError("invalid-request", "the prompt is empty and this model adds no BOS token; give it some text");
         }
-        if (input.length > context.contextSize) {
+        // A bounded KV cache takes prompts of any length: that is what it is for.
+        if (!loaded.bounded && input.length > context.contextSize) {
             throw new InferenceError(
                 "prompt-too-long",
                 `the prompt is ${input.length} tokens but the context holds ${context.contextSize}; shorten the prompt or raise contextSize`,
             );
         }
         hooks.onStarted?.(input.length);
-        await sequence.clearHistory();
+        const run = loaded.bounded ? boundedCacheRun(loaded.bounded, input, params) : fullCacheRun(loaded, input, params);
 
         const stream = new CompletionTextStream((tokens, lastTokens) => model.detokenize(tokens as Token[], false, lastTokens as Token[]), params.stop);
         let text = "";
@@ -220,20 +335,16 @@ export class LlamaEngine {
         let firstAt: number | undefined;
         let lastAt = evaluationStart;
         let stopReason: StopReason = "eos";
-        // The prompt goes in one batch at a time so a cancel lands between batches, not after the whole prompt.
-        const batch = context.batchSize;
-        let at = 0;
-        while (input.length - at > batch && !hooks.signal.aborted) {
-            await sequence.evaluateWithoutGeneratingNewTokens(input.slice(at, at + batch));
-            at += batch;
-        }
+        // The prompt goes in one batch (or chunk) at a time so a cancel lands between them, not after the whole prompt.
+        await run.evaluatePrompt(hooks.signal);
         if (hooks.signal.aborted) {
             stopReason = "cancelled";
         } else {
-            for await (const token of sequence.evaluate(input.slice(at), { temperature: params.temperature, seed: params.seed })) {
+            for await (const token of run.tokens()) {
                 lastAt = performance.now();
                 firstAt ??= lastAt;
                 generated++;
+                run.afterToken();
                 emit(stream.push(token));
                 if (stream.stopped) {
                     stopReason = "stop";
@@ -265,6 +376,7 @@ export class LlamaEngine {
             generationTokensPerSecond,
             timeToFirstTokenMs: firstAt === undefined ? 0 : firstAt - started,
             ms: performance.now() - started,
+            kv: run.report(),
         };
     }
 
@@ -280,6 +392,122 @@ export class LlamaEngine {
         this.tail = run.catch(() => undefined);
         return run;
     }
+}
+
+/**
+ * An ordinary context: the prompt in batches, then node-llama-cpp's evaluate (which shifts the context when generation
+ * runs past its end; those tokens count as evicted).
+ */
+function fullCacheRun({ context, sequence }: Loaded, input: readonly Token[], params: GenerateParams): CacheRun {
+    const batch = context.batchSize;
+    let at = 0;
+    let peak = 0;
+    let evicted = 0;
+    /** Cells held after the last step, and how many the next step adds. */
+    let held = 0;
+    let adding = 0;
+    return {
+        async evaluatePrompt(signal) {
+            await sequence.clearHistory();
+            while (input.length - at > batch && !signal.aborted) {
+                await sequence.evaluateWithoutGeneratingNewTokens(input.slice(at, at + batch));
+                at += batch;
+                held = sequence.nextTokenIndex;
+                peak = Math.max(peak, held);
+            }
+            adding = input.length - at;
+        },
+        tokens() {
+            return sequence.evaluate(input.slice(at), { temperature: params.temperature, seed: params.seed });
+        },
+        afterToken() {
+            const now = sequence.nextTokenIndex;
+            evicted += Math.max(0, held + adding - now);
+            held = now;
+            adding = 1;
+            peak = Math.max(peak, now);
+        },
+        report: () => ({ policy: "full", kvBudget: context.contextSize, kvPeakCells: peak, evictedTokens: evicted, contextMemoryBytes: contextMemoryBytes(context) }),
+    };
+}
+
+/** A bounded cache: the prompt in chunks with evictions after each, generation keeping the budget (KvPolicyRunner). */
+function boundedCacheRun(bounded: NonNullable<Loaded["bounded"]>, input: readonly Token[], params: GenerateParams): CacheRun {
+    const { session, fallbackReason } = bounded;
+    let runner = session.runner;
+    return {
+        async evaluatePrompt(signal) {
+            runner = await session.restart();
+            try {
+                await runner.evaluate(input.slice(0, -1), signal);
+            } catch (error) {
+                if (!signal.aborted) {
+                    throw error;
+                }
+            }
+        },
+        tokens() {
+            return runner.generate(input.slice(-1), { maxTokens: params.maxTokens, temperature: params.temperature, seed: params.seed });
+        },
+        afterToken() {},
+        report() {
+            const stats = runner.stats;
+            return {
+                policy: stats.policy,
+                kvBudget: stats.kvBudget,
+                kvPeakCells: stats.kvPeakCells,
+                evictedTokens: stats.evictedTokens,
+                contextMemoryBytes: contextMemoryBytes(session.context),
+                ...(fallbackReason === undefined ? {} : { fallbackReason }),
+            };
+        },
+    };
+}
+
+/** node-llama-cpp's estimate of the context's footprint (KV cache + compute buffers), else llama.cpp's state size. */
+function contextMemoryBytes(context: LlamaContext): number {
+    const { ram, vram } = context.memoryUsage;
+    return ram + vram > 0 ? ram + vram : context.stateSize;
+}
+
+/**
+ * The default batch of a bounded KV cache. Without flash attention (the accumulator reads the softmax) the compute
+ * buffer holds a cells × batch × heads matrix of f32 attention scores, next to a KV cache of cells × layers × 2 ×
+ * kvHeads × headDim f16 values: on a small model the scores outweigh the cache (4 layers, d=256, batch 512: twice
+ * the KV cache), which defeats the point of bounding it. So the batch keeps them within a quarter of the KV cache:
+ * layers × kvHeads × headDim / (4 × heads), rounded down to a power of two, 32 to 512 (a 7B llama gets 512; prompt
+ * speed on a CPU hardly changes down to 64).
+ */
+function boundedKvBatchSize(model: LlamaModel): number {
+    const metadata = model.fileInfo.metadata as unknown as Record<string, unknown> & { general?: { architecture?: unknown } };
+    const architecture = metadata.general?.architecture;
+    const params = typeof architecture === "string" ? (metadata[architecture] as { block_count?: unknown; embedding_length?: unknown; attention?: { head_count?: unknown; head_count_kv?: unknown } } | undefined) : undefined;
+    const layers = Number(params?.block_count);
+    const embd = Number(params?.embedding_length);
+    const heads = Number(params?.attention?.head_count);
+    const kvHeads = params?.attention?.head_count_kv === undefined ? heads : Number(params.attention.head_count_kv);
+    const fit = (layers * kvHeads * (embd / heads)) / (4 * heads);
+    if (!(fit > 0) || !Number.isFinite(fit)) {
+        return 128;
+    }
+    return Math.min(512, Math.max(32, 2 ** Math.floor(Math.log2(fit))));
+}
+
+/** Checks a bounded-cache request before anything is loaded; an impossible budget is an invalid request. */
+function resolveKvMode(kv: KvCacheMode): Required<KvCacheMode> {
+    if (kv.mode !== "h2o") {
+        throw new InferenceError("invalid-request", `unknown KV cache mode ${JSON.stringify(kv.mode)}; the only one is "h2o"`);
+    }
+    try {
+        new KvBudget({ windowLength: kv.windowLength, heavyHitters: kv.heavyHitters });
+    } catch (error) {
+        throw new InferenceError("invalid-request", `bad H2O budget: ${firstLine(error)}`);
+    }
+    const chunkSize = kv.chunkSize ?? Math.min(DEFAULT_KV_CHUNK, kv.windowLength);
+    if (!Number.isInteger(chunkSize) || chunkSize < 1) {
+        throw new InferenceError("invalid-request", `bad H2O budget: chunkSize must be a positive integer, got ${chunkSize}`);
+    }
+    return { mode: "h2o", windowLength: kv.windowLength, heavyHitters: kv.heavyHitters, chunkSize };
 }
 
 function gpuUnavailable(gpu: InferenceGpu, cause: string): string {

@@ -1,16 +1,31 @@
 import * as fs from "node:fs/promises";
 import { intOption, stringOption, UsageError, type Command } from "../Command";
-import { inferenceFromArgs, modelFromArgs, modelOptions, modelOptionsHelp } from "../generatorFromArgs";
+import type { GenerateResult, KvCacheReport, ModelInfo } from "../../llm/InferenceProcess";
+import { h2oOptions, h2oOptionsHelp, inferenceFromArgs, kvModeFromArgs, modelFromArgs, modelOptions, modelOptionsHelp } from "../generatorFromArgs";
 
 export const generateCommand: Command = {
     name: "generate",
     summary: "Raw completion of a prompt with a local model, with token counts and speeds",
-    usage: `llamahome generate --model M --prompt P | --prompt-file F [--max-tokens N] [--temperature T] [--json]
+    usage: `llamahome generate --model M --prompt P | --prompt-file F [--max-tokens N] [--temperature T]
+                   [--enable-h2o [--window-length N] [--heavy-hitters K]] [--json]
 
   Streams the completion to stdout. --json prints {"text","promptTokens","generatedTokens",
-  "promptTokensPerSecond","generatedTokensPerSecond","timeToFirstTokenMs","stopReason","ms"}.
-  ${modelOptionsHelp}`,
-    options: { ...modelOptions, prompt: { type: "string" }, "prompt-file": { type: "string" }, "max-tokens": { type: "string" }, temperature: { type: "string" }, json: { type: "boolean" } },
+  "promptTokensPerSecond","generatedTokensPerSecond","timeToFirstTokenMs","stopReason","ms",
+  "policy","kvBudget","kvPeakCells","evictedTokens","contextMemoryBytes","fallbackReason"?}: the KV cache policy
+  that ran ("full", "h2o", or "sink-window" with the reason H2O could not), its budget in tokens (the context size
+  for "full"), the most KV cells held, the tokens evicted and the context's memory estimate in bytes.
+  With --enable-h2o the prompt may be longer than any context.
+  ${modelOptionsHelp}
+  ${h2oOptionsHelp}`,
+    options: {
+        ...modelOptions,
+        ...h2oOptions,
+        prompt: { type: "string" },
+        "prompt-file": { type: "string" },
+        "max-tokens": { type: "string" },
+        temperature: { type: "string" },
+        json: { type: "boolean" },
+    },
     positionals: [0, 0],
     async run(args) {
         const model = modelFromArgs(args);
@@ -18,6 +33,7 @@ export const generateCommand: Command = {
         const promptFile = stringOption(args, "prompt-file");
         let prompt = stringOption(args, "prompt");
         if ((prompt === undefined) === (promptFile === undefined)) throw new UsageError("give exactly one of --prompt and --prompt-file");
+        const kv = kvModeFromArgs(args);
         if (promptFile) prompt = await fs.readFile(promptFile, "utf8").catch((error: Error) => { throw new UsageError(`cannot read --prompt-file: ${error.message}`); });
         const maxTokens = intOption(args, "max-tokens", 256);
         const temperature = args.values.temperature === undefined ? 0 : Number(args.values.temperature);
@@ -26,23 +42,26 @@ export const generateCommand: Command = {
         const controller = new AbortController();
         const interrupt = () => controller.abort();
         process.once("SIGINT", interrupt);
-        const inference = inferenceFromArgs(args, model);
+        const inference = inferenceFromArgs(args, model, { kv });
         try {
-            await inference.load(controller.signal);
+            const info = await inference.load(controller.signal);
+            if (info.kv?.fallbackReason !== undefined) process.stderr.write(`llamahome: running sink-window, not H2O: ${info.kv.fallbackReason}\n`);
             const started = performance.now();
             const result = await inference.generate({
                 prompt: prompt!, maxTokens, temperature, signal: controller.signal,
                 onText: args.values.json ? undefined : (text) => process.stdout.write(text),
             });
             const ms = Math.round(performance.now() - started);
+            const kvReport = kvOf(result, info);
             if (args.values.json) {
                 process.stdout.write(JSON.stringify({
                     text: result.text, promptTokens: result.promptTokens, generatedTokens: result.generatedTokens,
                     promptTokensPerSecond: round(result.promptTokensPerSecond), generatedTokensPerSecond: round(result.generationTokensPerSecond),
                     timeToFirstTokenMs: round(result.timeToFirstTokenMs), stopReason: result.stopReason, ms,
+                    ...kvReport,
                 }) + "\n");
             } else {
-                process.stdout.write(`\n[${result.promptTokens} prompt tokens at ${round(result.promptTokensPerSecond)} tok/s, ${result.generatedTokens} generated at ${round(result.generationTokensPerSecond)} tok/s, ${result.stopReason}, ${ms} ms]\n`);
+                process.stdout.write(`\n[${result.promptTokens} prompt tokens at ${round(result.promptTokensPerSecond)} tok/s, ${result.generatedTokens} generated at ${round(result.generationTokensPerSecond)} tok/s, ${result.stopReason}, ${ms} ms; KV ${kvReport.policy}: peak ${kvReport.kvPeakCells} of ${kvReport.kvBudget} cells, ${kvReport.evictedTokens} evicted, ${(kvReport.contextMemoryBytes / 2 ** 20).toFixed(1)} MiB context]\n`);
             }
             return result.stopReason === "cancelled" ? 130 : 0;
         } finally {
@@ -51,6 +70,19 @@ export const generateCommand: Command = {
         }
     },
 };
+
+/** The result's KV report; a request cancelled before the child answered has none, so the load's policy with zeros. */
+function kvOf(result: GenerateResult, info: ModelInfo): KvCacheReport {
+    if (result.kv) return result.kv;
+    return {
+        policy: info.kv?.policy ?? "full",
+        kvBudget: info.kv?.windowLength ?? info.contextSize,
+        kvPeakCells: 0,
+        evictedTokens: 0,
+        contextMemoryBytes: 0,
+        ...(info.kv?.fallbackReason === undefined ? {} : { fallbackReason: info.kv.fallbackReason }),
+    };
+}
 
 function round(value: number): number {
     return Math.round(value * 10) / 10;

@@ -5,18 +5,21 @@ import { extractDocument } from "../../core/extract/extractDocument";
 import { ExtractionError } from "../../core/extract/ExtractionError";
 import { formatForPath } from "../../core/formats";
 import { UsageError, type Command } from "../Command";
-import { modelOptions, modelOptionsHelp, withGenerator } from "../generatorFromArgs";
+import { h2oOptions, h2oOptionsHelp, modelOptions, modelOptionsHelp, withGenerator } from "../generatorFromArgs";
 
 export const summarizeCommand: Command = {
     name: "summarize",
     summary: "Summarize one document (any indexed format) with a local model, or extractively without one",
-    usage: `llamahome summarize <file> [--model M] [--json] [model options]
+    usage: `llamahome summarize <file> [--model M] [--enable-h2o [--window-length N] [--heavy-hitters K]] [--json] [model options]
 
   Without --model (or LLAMAHOME_MODEL) the extractive engine picks the document's central sentences.
-  With a model, long documents are summarized part by part and the parts summarized again (map-reduce).
-  Prints the summary as it streams; --json prints {"summary","engine","model"?,"tokens"?,"ms"}.
-  ${modelOptionsHelp}`,
-    options: { ...modelOptions, json: { type: "boolean" } },
+  With a model, long documents are summarized part by part and the parts summarized again (map-reduce);
+  with --enable-h2o, in one pass through a bounded KV cache.
+  Prints the summary as it streams; --json prints {"summary","engine","model"?,"tokens"?,"ms","policy"?,"fallbackReason"?}
+  ("policy": "full", "h2o" or "sink-window" when a model ran).
+  ${modelOptionsHelp}
+  ${h2oOptionsHelp}`,
+    options: { ...modelOptions, ...h2oOptions, json: { type: "boolean" } },
     positionals: [1, 1],
     async run(args) {
         const file = path.resolve(args.positionals[0]);
@@ -38,7 +41,11 @@ export const summarizeCommand: Command = {
                 onText: streaming ? (text) => process.stdout.write(text) : undefined,
             });
             if (streaming) process.stdout.write("\n");
-            else process.stdout.write(JSON.stringify(result) + "\n");
+            else {
+                const kv = generator?.boundedKv;
+                const policy = generator === undefined ? {} : { policy: kv?.policy ?? "full", ...(kv?.fallbackReason === undefined ? {} : { fallbackReason: kv.fallbackReason }) };
+                process.stdout.write(JSON.stringify({ ...result, ...policy }) + "\n");
+            }
             return signal.aborted ? 130 : 0;
         });
     },

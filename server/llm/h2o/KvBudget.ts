@@ -60,6 +60,14 @@ export class KvBudget {
         return this.windowLength + Math.max(chunkSize, this.generationSlack + 1);
     }
 
+    /**
+     * The context size a sequence under this budget needs: maxCells + 1, since node-llama-cpp evaluates only while a
+     * cell stays free (beyond that it shifts the context on its own, erasing tokens behind the policy's back).
+     */
+    contextCells(chunkSize: number): number {
+        return this.maxCells(chunkSize) + 1;
+    }
+
     toJSON(): { windowLength: number; heavyHitters: number; sinkTokens: number; recentTokens: number } {
         return { windowLength: this.windowLength, heavyHitters: this.heavyHitters, sinkTokens: this.sinkTokens, recentTokens: this.recentTokens };
     }

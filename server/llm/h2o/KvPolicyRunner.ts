@@ -42,6 +42,8 @@ export interface GenerateWithPolicyOptions {
     maxTokens: number;
     /** Defaults to 0 (greedy). */
     temperature?: number;
+    /** Sampling seed for temperature > 0. Defaults to node-llama-cpp's (the time). */
+    seed?: number;
     /** Generation stops after one of these is produced (it is yielded). */
     stopTokens?: readonly Token[];
     signal?: AbortSignal;
@@ -83,9 +85,9 @@ export class KvPolicyRunner<S extends PolicySequence = LlamaContextSequence> {
         if (sequence.nextTokenIndex !== 0) {
             throw new Error("KvPolicyRunner needs an empty sequence");
         }
-        const needed = policy.budget.maxCells(this.chunkSize);
+        const needed = policy.budget.contextCells(this.chunkSize);
         if (sequence.contextSize < needed) {
-            throw new RangeError(`context size ${sequence.contextSize} is below windowLength + chunk = ${needed}`);
+            throw new RangeError(`context size ${sequence.contextSize} is below windowLength + chunk + 1 = ${needed}`);
         }
     }
 
@@ -120,35 +122,50 @@ export class KvPolicyRunner<S extends PolicySequence = LlamaContextSequence> {
 
     /**
      * Evaluates `prompt` (all but its last token in chunks) then generates up to maxTokens, keeping the budget:
-     * each generated token is fed back and evicted in batches of budget.generationSlack.
+     * each generated token is fed back and evicted in batches of budget.generationSlack. One node-llama-cpp
+     * evaluation (and so one sampler, seeded once) runs the whole generation; evictions happen between its tokens.
+     * Ends early at an end-of-generation token (not yielded) or a stop token (yielded, not fed back).
      */
     async *generate(prompt: readonly Token[], options: GenerateWithPolicyOptions): AsyncGenerator<Token, void, void> {
         if (prompt.length === 0 && this.pendingToken === undefined) {
             throw new Error("generate needs at least one prompt token");
         }
-        await this.evaluate(prompt.slice(0, -1), options.signal);
-        let next: Token | undefined = prompt.length > 0 ? prompt[prompt.length - 1] : this.pendingToken;
-        this.pendingToken = undefined;
-        const stop = new Set(options.stopTokens ?? []);
-        for (let produced = 0; produced < options.maxTokens && next !== undefined; produced++) {
-            options.signal?.throwIfAborted();
-            const input: Token = next;
-            next = undefined;
-            const generator = this.sequence.evaluate([input], { temperature: options.temperature ?? 0 });
-            try {
-                const result = await generator.next();
-                if (!result.done) next = result.value;
-            } finally {
-                await generator.return();
-            }
-            this.recordEvaluated(1);
-            await this.evict(this.policy.budget.generationSlack);
-            if (next === undefined) return;
-            yield next;
-            if (stop.has(next)) return; // a stop token is not fed back into the cache
+        let first: Token;
+        if (prompt.length === 0) {
+            // continue from the last generated token
+            first = this.pendingToken!;
+            this.pendingToken = undefined;
+        } else {
+            await this.evaluate(prompt.slice(0, -1), options.signal); // feeds a pending token first
+            first = prompt[prompt.length - 1]!;
         }
-        // the last generated token is not in the cache yet; evaluate() / generate() feed it first
-        this.pendingToken = next;
+        if (options.maxTokens < 1) {
+            this.pendingToken = first;
+            return;
+        }
+        const stop = new Set(options.stopTokens ?? []);
+        const evaluation = this.sequence.evaluate([first], {
+            temperature: options.temperature ?? 0,
+            ...(options.seed === undefined ? {} : { seed: options.seed }),
+        });
+        let last: Token | undefined;
+        try {
+            for (let produced = 0; produced < options.maxTokens; produced++) {
+                options.signal?.throwIfAborted();
+                // decodes the previous token (the prompt's last, then each one yielded) and samples the next
+                const result = await evaluation.next();
+                this.recordEvaluated(1);
+                await this.evict(this.policy.budget.generationSlack);
+                if (result.done) return;
+                last = result.value;
+                yield last;
+                if (stop.has(last)) return; // a stop token is not fed back into the cache
+            }
+            // the last generated token is not in the cache yet; evaluate() / generate() feed it first
+            this.pendingToken = last;
+        } finally {
+            await evaluation.return();
+        }
     }
 
     private async flushPending(): Promise<void> {
@@ -176,6 +193,7 @@ export class KvPolicyRunner<S extends PolicySequence = LlamaContextSequence> {
 
     private async evict(slack: number): Promise<void> {
         const length = this.held.length;
+        if (length <= this.policy.budget.windowLength + slack) return; // within budget: no scores to read
         const scores = this.policy.needsScores ? this.options.accumulator!.scoresByPosition(this.sequence, length) : undefined;
         const ranges: PositionRange[] = this.policy.planEviction({ length, scores, slack });
         if (ranges.length === 0) return;

@@ -17,6 +17,12 @@ import type { Llama, LlamaLogLevel } from "node-llama-cpp" with { "resolution-mo
 /** The custom CMake option naming the build; keep in sync with tools/build-h2o.mjs. */
 export const H2O_CMAKE_OPTION = "LLAMAHOME_H2O";
 
+/**
+ * Set to "1" (or "true") to make loadH2oLlama refuse the accumulator build as if it were missing, so everything that
+ * asked for H2O runs the sink-window fallback instead (and says so). For tests and for ruling the patch out.
+ */
+export const H2O_DISABLE_ENV = "LLAMAHOME_H2O_DISABLE";
+
 /** The methods the patch adds to node-llama-cpp's native AddonContext. */
 export const H2O_ADDON_METHODS = ["h2oSetEnabled", "h2oGetInfo", "h2oGetScores", "h2oReset"] as const;
 
@@ -67,6 +73,18 @@ export interface LoadH2oLlamaOptions {
     logLevel?: LlamaLogLevel;
     /** Where the patches are. Defaults to findH2oPatchDir(). */
     patchDir?: string;
+    /** Receives llama.cpp's log lines (getLlama's logger). Defaults to node-llama-cpp's console logger. */
+    logger?: (level: LlamaLogLevel, message: string) => void;
+    /** getLlama's maxThreads. Defaults to node-llama-cpp's default. */
+    maxThreads?: number;
+    /** Defaults to process.env. */
+    env?: NodeJS.ProcessEnv;
+}
+
+/** Whether LLAMAHOME_H2O_DISABLE turns the accumulator build off. */
+export function h2oDisabledByEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+    const value = env[H2O_DISABLE_ENV]?.trim().toLowerCase();
+    return value === "1" || value === "true";
 }
 
 export interface H2oLlama {
@@ -91,9 +109,13 @@ export function h2oGetLlamaOptions(patchId: string, gpu: H2oGpu = false): Record
 
 /**
  * Loads the accumulator build through node-llama-cpp's public getLlama. Throws H2oBuildMissingError (with the reason)
- * when it is not built for the current patches, or the loaded addon lacks the accumulator's methods.
+ * when it is not built for the current patches, the loaded addon lacks the accumulator's methods, or
+ * LLAMAHOME_H2O_DISABLE=1 is set.
  */
 export async function loadH2oLlama(options: LoadH2oLlamaOptions = {}): Promise<H2oLlama> {
+    if (h2oDisabledByEnv(options.env)) {
+        throw new H2oBuildMissingError(`disabled by ${H2O_DISABLE_ENV}=${(options.env ?? process.env)[H2O_DISABLE_ENV]}`, `unset ${H2O_DISABLE_ENV} to use it`);
+    }
     const { getLlama, getModuleVersion, LlamaLogLevel, NoBinaryFoundError } = await import("node-llama-cpp");
     const patchDir = options.patchDir ?? findH2oPatchDir();
     if (patchDir === undefined) {
@@ -103,7 +125,12 @@ export async function loadH2oLlama(options: LoadH2oLlamaOptions = {}): Promise<H
     const getLlamaOptions = h2oGetLlamaOptions(patchId, options.gpu ?? false);
     let llama: Llama;
     try {
-        llama = await getLlama({ ...getLlamaOptions, logLevel: options.logLevel ?? LlamaLogLevel.warn } as Parameters<typeof getLlama>[0] & object);
+        llama = await getLlama({
+            ...getLlamaOptions,
+            logLevel: options.logLevel ?? LlamaLogLevel.warn,
+            ...(options.logger === undefined ? {} : { logger: options.logger }),
+            ...(options.maxThreads === undefined ? {} : { maxThreads: options.maxThreads }),
+        } as Parameters<typeof getLlama>[0] & object);
     } catch (err) {
         if (err instanceof NoBinaryFoundError) {
             throw new H2oBuildMissingError(`no build for patch id ${patchId} (${options.gpu === undefined || options.gpu === false ? "cpu" : options.gpu})`);

@@ -11,31 +11,43 @@ export interface KvPolicySessionOptions extends KvBudgetOptions {
     chunkSize?: number;
     /** Threads of the context. Defaults to node-llama-cpp's choice. */
     threads?: number;
+    /** Tokens per llama.cpp batch. Defaults to node-llama-cpp's (512, or the context size if smaller). */
+    batchSize?: number;
 }
 
 export interface KvPolicySession {
     readonly context: LlamaContext;
     readonly sequence: LlamaContextSequence;
+    /** The runner of the current run (the one restart() made last). */
     readonly runner: KvPolicyRunner;
     readonly policy: KvEvictionPolicy;
     /** Present when the policy is "h2o". */
     readonly accumulator?: AttentionAccumulator;
     /** Why H2O fell back to the sink window, when it did (for logs; outputs say `"policy": "sink-window"`). */
     readonly fallbackReason?: string;
+    /** Empties the sequence and zeroes its scores for a new, unrelated run; returns its runner (also `runner` from now on). */
+    restart(): Promise<KvPolicyRunner>;
     dispose(): Promise<void>;
 }
 
 /**
  * A context + sequence + runner for a bounded-KV run: H2O when the model was loaded through loadH2oLlama() (the
  * accumulator build), otherwise the sink-window fallback with the reason. The context is sized windowLength + chunk
- * and has flash attention off (the accumulator reads the non-flash softmax).
+ * (+ the cell node-llama-cpp keeps free; the chunk is one token shorter than asked when that saves 256 cells of
+ * padding) and has flash attention off (the accumulator reads the non-flash softmax).
  */
 export async function openKvPolicySession(model: LlamaModel, options: KvPolicySessionOptions): Promise<KvPolicySession> {
     const budget = new KvBudget(options);
-    const chunkSize = Math.min(options.chunkSize ?? 512, budget.windowLength);
+    let chunkSize = Math.min(options.chunkSize ?? 512, budget.windowLength);
+    // llama.cpp allocates contexts in multiples of 256 cells: when the one free cell node-llama-cpp needs would cost
+    // another 256, a chunk one token shorter costs nothing.
+    if (padContextCells(budget.contextCells(chunkSize)) > padContextCells(budget.maxCells(chunkSize)) && budget.maxCells(chunkSize - 1) < budget.maxCells(chunkSize)) {
+        chunkSize--;
+    }
     const context = await model.createContext({
-        ...h2oContextOptions(budget.maxCells(chunkSize)),
+        ...h2oContextOptions(budget.contextCells(chunkSize)),
         ...(options.threads === undefined ? {} : { threads: options.threads }),
+        ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
     });
     try {
         let accumulator: AttentionAccumulator | undefined;
@@ -48,18 +60,34 @@ export async function openKvPolicySession(model: LlamaModel, options: KvPolicySe
         }
         const policy: KvEvictionPolicy = accumulator !== undefined ? new HeavyHitterPolicy(budget) : new SinkWindowPolicy(budget);
         const sequence = context.getSequence();
-        const runner = new KvPolicyRunner(sequence, policy, { chunkSize, accumulator });
+        const newRunner = (): KvPolicyRunner => new KvPolicyRunner(sequence, policy, { chunkSize, accumulator });
+        let runner = newRunner();
         return {
             context,
             sequence,
-            runner,
+            get runner() {
+                return runner;
+            },
             policy,
             ...(accumulator === undefined ? {} : { accumulator }),
             ...(fallbackReason === undefined ? {} : { fallbackReason }),
+            async restart() {
+                await sequence.clearHistory();
+                accumulator?.reset(sequence);
+                runner = newRunner();
+                return runner;
+            },
             dispose: () => context.dispose(),
         };
     } catch (err) {
         await context.dispose();
         throw err;
     }
+}
+
+/** node-llama-cpp's context size padding (contextSizePad: llama.cpp's GGML_PAD of n_ctx to 256). */
+const CONTEXT_CELLS_PAD = 256;
+
+function padContextCells(cells: number): number {
+    return Math.ceil(cells / CONTEXT_CELLS_PAD) * CONTEXT_CELLS_PAD;
 }
