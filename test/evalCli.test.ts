@@ -1,6 +1,7 @@
 // The model-facing CLI contract on a generated tiny model: make-tiny-model, generate, summarize, ask,
 // needle and bench. The tiny model is untrained, so these check shapes, counts and honesty, not quality.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -75,24 +76,35 @@ test("generate, summarize and ask print the documented JSON on a tiny model", as
     assert.equal(bad.stderr.trim().split("\n").length, 1);
 });
 
-test("the needle grid runs end to end on the tiny model, reports skipped cells honestly, and is saved", async (t) => {
+test("the needle grid runs end to end on the tiny model (full and bounded cache), reports skipped cells honestly, and is saved", async (t) => {
     const { model, env } = await workspace(t);
-    const run = await runCli(["needle", "--model", model, "--lengths", "300,600,2000", "--depths", "10,50,90", "--json"], { env, timeoutMs: 180_000 });
+    const run = await runCli(["needle", "--model", model, "--lengths", "300,600,2000", "--depths", "10,50,90", "--enable-h2o", "--window-length", "128", "--heavy-hitters", "32", "--json"], { env, timeoutMs: 300_000 });
     assert.equal(run.code, 0, run.stderr);
-    const result = parseJson<{ cells: { length: number; depth: number; policy: string; score: number; overlap: number; ms: number; skipped?: string }[]; summary: Record<string, { cells: number; exact: number }> }>(run);
-    assert.equal(result.cells.length, 9);
-    for (const cell of result.cells.filter((c) => c.length < 2000)) {
+    type Cell = { length: number; depth: number; policy: string; score: number; overlap: number; ms: number; skipped?: string; kvBudget?: number; kvPeakCells?: number; evictedTokens?: number };
+    const result = parseJson<{ cells: Cell[]; summary: Record<string, { cells: number; exact: number }> }>(run);
+    const full = result.cells.filter((c) => c.policy === "full");
+    const bounded = result.cells.filter((c) => c.policy !== "full");
+    assert.equal(full.length, 9);
+    assert.equal(bounded.length, 9);
+    for (const cell of [...full.filter((c) => c.length < 2000), ...bounded]) {
         assert.equal(cell.skipped, undefined);
-        assert.equal(cell.policy, "full");
         assert.ok(cell.score === 0 || cell.score === 1);
         assert.ok(cell.overlap >= 0 && cell.overlap <= 1 && cell.ms > 0);
     }
-    // 2000 tokens do not fit a 1024-token model: reported, not guessed.
-    for (const cell of result.cells.filter((c) => c.length === 2000)) assert.match(cell.skipped ?? "", /exceeds the model's training context \(1024\)/);
+    // 2000 tokens do not fit a 1024-token model with the full cache: reported, not guessed.
+    for (const cell of full.filter((c) => c.length === 2000)) assert.match(cell.skipped ?? "", /exceeds the model's training context \(1024\)/);
+    // The bounded cache runs every length within its budget, and says which policy ran.
+    const built = spawnSync(process.execPath, [path.join(__dirname, "..", "tools", "build-h2o.mjs"), "--check"]).status === 0;
+    for (const cell of bounded) {
+        assert.equal(cell.policy, built && !process.env.LLAMAHOME_H2O_DISABLE ? "h2o" : "sink-window");
+        assert.equal(cell.kvBudget, 128);
+        assert.ok((cell.kvPeakCells ?? Infinity) <= 128 + 128, `peak ${cell.kvPeakCells}`);
+        if (cell.length >= 600) assert.ok((cell.evictedTokens ?? 0) > 0);
+    }
     assert.equal(result.summary.full.cells, 6);
     const saved = JSON.parse(await fs.readFile(path.join(env.LLAMAHOME_RESULTS_DIR!, "latest-needle.json"), "utf8")) as { kind: string; result: { cells: unknown[] } };
     assert.equal(saved.kind, "needle");
-    assert.equal(saved.result.cells.length, 9);
+    assert.equal(saved.result.cells.length, 18);
 });
 
 test("bench prints document, LSP and inference figures and saves them", async (t) => {

@@ -3,7 +3,7 @@ import { MetricsNotification, type MetricsParams } from "../../shared/protocol";
 import type { TextGenerator } from "../assist/TextGenerator";
 import { InferenceProcess } from "../llm/InferenceProcess";
 import { ProcessTextGenerator } from "../llm/ProcessTextGenerator";
-import type { ModelSettings } from "../settings";
+import type { H2oSettings, ModelSettings } from "../settings";
 
 export interface GeneratorChoice {
     generator?: TextGenerator;
@@ -20,7 +20,7 @@ export class ModelHost {
     private inference: InferenceProcess | undefined;
     private loaded: Promise<ProcessTextGenerator> | undefined;
     private settingsKey = "";
-    private settings: ModelSettings = { model: "", gpu: "auto", contextSize: 0 };
+    private settings: ModelSettings & { h2o?: H2oSettings } = { model: "", gpu: "auto", contextSize: 0 };
     private failure: { key: string; message: string } | undefined;
     private metricsTimer: NodeJS.Timeout | undefined;
 
@@ -31,9 +31,9 @@ export class ModelHost {
         return this.settings.model !== "" && this.failure?.key !== this.settingsKey;
     }
 
-    /** Applies model settings; a different model, GPU or context size replaces the process on next use. */
-    async configure(settings: ModelSettings): Promise<void> {
-        const key = JSON.stringify([settings.model, settings.gpu, settings.contextSize]);
+    /** Applies model settings; a different model, GPU, context size or H2O budget replaces the process on next use. */
+    async configure(settings: ModelSettings & { h2o: H2oSettings }): Promise<void> {
+        const key = JSON.stringify([settings.model, settings.gpu, settings.contextSize, settings.h2o.enabled && settings.h2o]);
         if (key === this.settingsKey) return;
         this.settingsKey = key;
         this.settings = settings;
@@ -90,6 +90,8 @@ export class ModelHost {
                 model: this.settings.model,
                 gpu: this.settings.gpu === "cpu" ? false : this.settings.gpu,
                 contextSize: this.settings.contextSize || undefined,
+                // With H2O on, long documents are summarized in one pass within windowLength KV cells.
+                ...(this.settings.h2o?.enabled ? { kv: { mode: "h2o" as const, windowLength: this.settings.h2o.windowLength, heavyHitters: this.settings.h2o.heavyHitters } } : {}),
                 onLog: (line) => this.connection.console.log(`[inference] ${line}`),
             });
             this.inference = inference;

@@ -1,6 +1,6 @@
 import { Assistant } from "../../assist/Assistant";
 import { intOption, type Command } from "../Command";
-import { modelOptions, modelOptionsHelp, withGenerator } from "../generatorFromArgs";
+import { h2oOptions, h2oOptionsHelp, modelOptions, modelOptionsHelp, withGenerator } from "../generatorFromArgs";
 import { cacheDirOption, openIndex } from "../openIndex";
 
 export const askCommand: Command = {
@@ -11,8 +11,9 @@ export const askCommand: Command = {
   Retrieves the top K chunks (default 5) and answers from them only, citing document and page/line.
   Says so when the documents do not contain the answer. Without a model the extractive engine answers.
   --json prints {"answer","engine","found","citations":[{"path","page"?,"line"?}],"model"?,"tokens"?,"ms"}.
-  ${modelOptionsHelp}`,
-    options: { ...modelOptions, ...cacheDirOption, top: { type: "string" }, json: { type: "boolean" } },
+  ${modelOptionsHelp}
+  ${h2oOptionsHelp}`,
+    options: { ...modelOptions, ...h2oOptions, ...cacheDirOption, top: { type: "string" }, json: { type: "boolean" } },
     positionals: [2, 2],
     async run(args) {
         const top = intOption(args, "top", 5);

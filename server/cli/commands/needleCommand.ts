@@ -3,7 +3,7 @@ import { WorkspaceIndex } from "../../core/WorkspaceIndex";
 import { saveResult } from "../../eval/resultsStore";
 import { runNeedleGrid, type NeedleCell, type NeedleEngineFactory } from "../../eval/runNeedleGrid";
 import { stringOption, UsageError, type Command, type ParsedArgs } from "../Command";
-import { inferenceFromArgs, modelFromArgs, modelOptions, modelOptionsHelp } from "../generatorFromArgs";
+import { h2oOptions, h2oOptionsHelp, inferenceFromArgs, kvModeFromArgs, modelFromArgs, modelOptions, modelOptionsHelp } from "../generatorFromArgs";
 
 // Room for the needle, the question and the answer on top of the haystack.
 const promptMargin = 128;
@@ -11,14 +11,18 @@ const promptMargin = 128;
 export const needleCommand: Command = {
     name: "needle",
     summary: "Needle-in-a-haystack grid (length × depth), full cache and H2O, scored without a judge",
-    usage: `llamahome needle --model M [--lengths 2000,8000,32000] [--depths 10,50,90] [--haystack DIR] [--seed S] [--json]
+    usage: `llamahome needle --model M [--lengths 2000,8000,32000] [--depths 10,50,90] [--enable-h2o --window-length N --heavy-hitters K]
+                        [--haystack DIR] [--seed S] [--json]
 
   Builds a haystack of each length (in the model's tokens) from the documents in DIR (default: the bundled
   sample workspace), hides "The secret code of <Name> is <CODE>." at each depth (on a sentence boundary),
   asks for it and scores: 1/0 exact match of the code, plus 0–1 character overlap. The full cache runs where
-  the length fits the model's training context; other cells are reported as skipped, never guessed.
-  Results are saved for the dashboard. ${modelOptionsHelp}`,
-    options: { ...modelOptions, lengths: { type: "string" }, depths: { type: "string" }, haystack: { type: "string" }, seed: { type: "string" }, json: { type: "boolean" } },
+  the length fits the model's training context; other cells are reported as skipped, never guessed. With
+  --enable-h2o every cell also runs in the bounded cache (policy "h2o", or "sink-window" when the H2O build is
+  missing — the output says which). Results are saved for the dashboard.
+  ${modelOptionsHelp}
+  ${h2oOptionsHelp}`,
+    options: { ...modelOptions, ...h2oOptions, lengths: { type: "string" }, depths: { type: "string" }, haystack: { type: "string" }, seed: { type: "string" }, json: { type: "boolean" } },
     positionals: [0, 0],
     async run(args) {
         const model = modelFromArgs(args);
@@ -37,7 +41,7 @@ export const needleCommand: Command = {
         const started = performance.now();
         try {
             const full: NeedleEngineFactory = async (length) => {
-                const inference = inferenceFromArgs(args, model, { contextSize: length + promptMargin });
+                const inference = inferenceFromArgs(args, model, { contextSize: length + promptMargin, kv: undefined });
                 const info = await inference.load(controller.signal).catch(async (error: Error) => {
                     await inference.dispose();
                     throw error;
@@ -48,11 +52,27 @@ export const needleCommand: Command = {
                 }
                 return { process: inference, policy: "full", release: () => inference.dispose() };
             };
-            const cells = await runNeedleGrid(full, {
-                lengths, depths, sources, seed, signal: controller.signal,
-                onCell: args.values.json || !process.stderr.isTTY ? undefined : (cell) => process.stderr.write(`${describe(cell)}\n`),
+            // The bounded cache holds any length: one process serves every cell (the policy is read from each result).
+            const kv = kvModeFromArgs(args);
+            const bounded: NeedleEngineFactory | undefined = kv && (async () => {
+                const inference = inferenceFromArgs(args, model, { kv });
+                const info = await inference.load(controller.signal).catch(async (error: Error) => {
+                    await inference.dispose();
+                    throw error;
+                });
+                return { process: inference, policy: info.kv?.policy ?? "h2o", release: () => inference.dispose() };
             });
-            const result = { model, haystack: haystackDir, lengths, depths, cells, summary: summarize(cells), ms: Math.round(performance.now() - started) };
+            const gridOptions = {
+                lengths, depths, sources, seed, signal: controller.signal,
+                onCell: args.values.json || !process.stderr.isTTY ? undefined : (cell: NeedleCell) => process.stderr.write(`${describe(cell)}\n`),
+            };
+            const cells = await runNeedleGrid(full, gridOptions);
+            if (bounded) cells.push(...(await runNeedleGrid(bounded, gridOptions)));
+            const result = {
+                model, haystack: haystackDir, lengths, depths,
+                ...(kv ? { windowLength: kv.windowLength, heavyHitters: kv.heavyHitters } : {}),
+                cells, summary: summarize(cells), ms: Math.round(performance.now() - started),
+            };
             const saved = await saveResult("needle", result);
             if (args.values.json) process.stdout.write(JSON.stringify(result) + "\n");
             else process.stdout.write(`${table(cells, lengths, depths)}\nSaved to ${saved}\n`);
