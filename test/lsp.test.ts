@@ -172,3 +172,40 @@ test("with a model configured, summarize and ask run on it and report metrics; a
     assert.equal(search.results[0]?.path, "orchard.md", "the server keeps serving search");
     assert.equal(degraded.process.exitCode, null, "the server is still running");
 });
+
+test("a model URI is downloaded with work-done progress, then answers", async (t) => {
+    const base = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-lsp-download-"));
+    t.after(() => fs.rm(base, { recursive: true, force: true }));
+    const root = path.join(base, "ws");
+    await fs.mkdir(root);
+    await fs.writeFile(path.join(root, "notes.md"), "# Notes\n\nThe beehives were inspected in May by the apiary volunteers.\n");
+    const model = await fs.readFile(await (async () => {
+        const file = path.join(base, "tiny.gguf");
+        await writeTinyModel(file, { seed: 9, layers: 4, embd: 128 });
+        return file;
+    })());
+    const http = await import("node:http");
+    const served = http.createServer((_request, response) => {
+        response.writeHead(200, { "content-type": "application/octet-stream", "content-length": model.length });
+        response.end(model);
+    });
+    await new Promise<void>((resolve) => served.listen(0, "127.0.0.1", resolve));
+    t.after(() => served.close());
+    const url = `http://127.0.0.1:${(served.address() as { port: number }).port}/tiny.gguf`;
+
+    const server = startServer({ model: url, gpu: "cpu", contextSize: 1024 }, { XDG_CACHE_HOME: path.join(base, "xdg") });
+    t.after(() => server.stop());
+    const rootUri = pathToFileURL(root).toString();
+    await server.connection.sendRequest("initialize", {
+        processId: process.pid, rootUri, workspaceFolders: [{ uri: rootUri, name: "ws" }],
+        capabilities: { window: { workDoneProgress: true }, workspace: { configuration: true } }, initializationOptions: { cacheDir: path.join(base, "cache") },
+    });
+    await server.connection.sendNotification("initialized", {});
+    await server.waitForStatus((status) => status.state === "indexed");
+    const summary = await server.connection.sendRequest(SummarizeRequest, { uri: pathToFileURL(path.join(root, "notes.md")).toString() });
+    assert.equal(summary.engine, "llm", summary.warning);
+    const download = server.progress.filter((event) => event.kind === "begin" && /downloading the model/.test(event.title));
+    assert.equal(download.length, 1, JSON.stringify(server.progress));
+    assert.equal(server.progress.at(-1)?.kind, "end");
+    await fs.access(path.join(base, "xdg", "llamahome", "models"));
+});

@@ -33,8 +33,9 @@ export interface ServerUnderTest {
     stop(): Promise<void>;
 }
 
-export function startServer(settings: Record<string, unknown> = {}): ServerUnderTest {
-    const child = spawn(process.execPath, [serverScript(), "--stdio"], { stdio: ["pipe", "pipe", "pipe"] });
+/** Starts the server; `settings` answer its workspace/configuration requests, `env` is added to its environment. */
+export function startServer(settings: Record<string, unknown> = {}, env: NodeJS.ProcessEnv = {}): ServerUnderTest {
+    const child = spawn(process.execPath, [serverScript(), "--stdio"], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...env } });
     let stderr = "";
     child.stderr!.on("data", (data: Buffer) => (stderr += data.toString()));
     const connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));

@@ -1,4 +1,4 @@
-import type { Connection } from "vscode-languageserver/node";
+import type { Connection, WorkDoneProgressServerReporter } from "vscode-languageserver/node";
 import { MetricsNotification, type MetricsParams } from "../../shared/protocol";
 import type { TextGenerator } from "../assist/TextGenerator";
 import { InferenceProcess } from "../llm/InferenceProcess";
@@ -93,6 +93,7 @@ export class ModelHost {
                 // With H2O on, long documents are summarized in one pass within windowLength KV cells.
                 ...(this.settings.h2o?.enabled ? { kv: { mode: "h2o" as const, windowLength: this.settings.h2o.windowLength, heavyHitters: this.settings.h2o.heavyHitters } } : {}),
                 onLog: (line) => this.connection.console.log(`[inference] ${line}`),
+                onDownloadProgress: (progress) => void this.reportDownload(progress.downloadedBytes, progress.totalBytes),
             });
             this.inference = inference;
             this.loaded = inference.load().then((info) => {
@@ -100,9 +101,40 @@ export class ModelHost {
                 this.metricsTimer = setInterval(() => void this.reportMetrics(), 5000);
                 this.metricsTimer.unref();
                 return new ProcessTextGenerator(inference, info);
-            });
+            }).finally(() => this.finishDownload());
         }
         return this.loaded;
+    }
+
+    private download: Promise<WorkDoneProgressServerReporter> | undefined;
+    private downloadPercent = -1;
+
+    /** A model URI being downloaded shows as work-done progress in the editor (a no-op where the client has none). */
+    private async reportDownload(done: number, total: number | undefined): Promise<void> {
+        // The downloader repeats its final event; a finished download must not open a new progress.
+        if (total && done >= total && !this.download) return;
+        const percent = total ? Math.floor((done / total) * 100) : 0;
+        if (percent === this.downloadPercent && !(total && done >= total)) return;
+        this.downloadPercent = percent;
+        this.download ??= this.connection.window.createWorkDoneProgress().then((progress) => {
+            progress.begin("LlamaHome: downloading the model", 0, this.settings.model, false);
+            return progress;
+        });
+        if (total && done >= total) {
+            this.finishDownload();
+            return;
+        }
+        const progress = await this.download;
+        const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
+        progress.report(percent, `${mb(done)}${total ? ` / ${mb(total)}` : ""} MB`);
+    }
+
+    /** Ends a download's progress however the load ended (a failed download must not leave a spinner). */
+    private finishDownload(): void {
+        const download = this.download;
+        this.download = undefined;
+        this.downloadPercent = -1;
+        void download?.then((progress) => progress.done());
     }
 
     private async stop(): Promise<void> {
