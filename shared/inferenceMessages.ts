@@ -58,8 +58,14 @@ export interface KvCacheReport {
 }
 
 export interface GenerateParams {
-    /** Raw completion: the text is tokenized as is (with BOS when the model asks for one), no chat template. */
+    /** The text is tokenized as is (with BOS when the model asks for one) unless `instruction` applies a chat template. */
     prompt: string;
+    /**
+     * The prompt is an instruction to an assistant: when the model's GGUF has a chat template, the prompt is sent as a
+     * user turn in that template (instruct models answer far better so); without one it is a raw completion.
+     * Defaults to false.
+     */
+    instruction?: boolean;
     /** At least 1. */
     maxTokens: number;
     /** 0 is greedy (deterministic). */
@@ -84,6 +90,8 @@ export interface ModelInfo {
     gpu: Exclude<InferenceGpu, "auto">;
     gpuLayers: number;
     loadMs: number;
+    /** The chat template instruction prompts go through (node-llama-cpp's wrapper name), when the model has one. */
+    chatTemplate?: string;
     /** Present when loaded with a bounded KV cache: the policy that really runs (contextSize is windowLength + chunk). */
     kv?: {
         policy: Exclude<KvPolicyName, "full">;

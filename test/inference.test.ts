@@ -15,7 +15,7 @@ import { CompletionTextStream } from "../server/llm/CompletionTextStream";
 import { GgufWriter } from "../server/llm/gguf/GgufWriter";
 import { GgufValueType } from "../server/llm/gguf/ggufFormat";
 import { readGguf } from "../server/llm/gguf/ggufReader";
-import { makeTinyModel } from "../server/llm/gguf/tinyModel";
+import { makeTinyModel, writeTinyModel } from "../server/llm/gguf/tinyModel";
 import { InferenceError } from "../server/llm/InferenceError";
 import { InferenceProcess, type GenerateResult } from "../server/llm/InferenceProcess";
 import { InferenceProcessExitedError } from "../server/llm/InferenceProcessExitedError";
@@ -545,3 +545,29 @@ function withKey(source: Buffer, key: string, value: number | undefined): Buffer
     }
     return writer.toBuffer();
 }
+
+test("instruction prompts go through the model's own chat template; models without one get the raw prompt", async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), "llamahome-chat-"));
+    t.after(() => rm(dir, { recursive: true, force: true }));
+    const chatml = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+    const templated = join(dir, "chat.gguf");
+    await writeTinyModel(templated, { seed: 4, chatTemplate: chatml });
+    const plain = join(dir, "plain.gguf");
+    await writeTinyModel(plain, { seed: 4 });
+    const prompt = "Summarize: the hens laid well.";
+
+    const withTemplate = new InferenceProcess({ model: templated, gpu: false, contextSize: 512 });
+    t.after(() => withTemplate.dispose());
+    const info = await withTemplate.load();
+    assert.ok(info.chatTemplate, "the template was recognised");
+    const raw = await withTemplate.generate({ prompt, maxTokens: 2 });
+    const chat = await withTemplate.generate({ prompt, maxTokens: 2, instruction: true });
+    // BOS + 30 bytes raw; the ChatML turn markers ("<|im_start|>user\n", "<|im_end|>", "<|im_start|>assistant\n") add bytes.
+    assert.equal(raw.promptTokens, 31);
+    assert.ok(chat.promptTokens > raw.promptTokens + 30, `${chat.promptTokens} tokens with the template`);
+
+    const withoutTemplate = new InferenceProcess({ model: plain, gpu: false, contextSize: 512 });
+    t.after(() => withoutTemplate.dispose());
+    assert.equal((await withoutTemplate.load()).chatTemplate, undefined);
+    assert.equal((await withoutTemplate.generate({ prompt, maxTokens: 2, instruction: true })).promptTokens, 31);
+});

@@ -19,6 +19,8 @@ export interface TextGenerator {
 
 export interface GenerationRequest {
     prompt: string;
+    /** An instruction for an assistant: sent through the model's chat template when it has one. Defaults to false. */
+    instruction?: boolean;
     /** Defaults to 256. */
     maxTokens?: number;
     /** 0 is greedy. Defaults to 0. */

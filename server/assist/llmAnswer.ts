@@ -29,7 +29,8 @@ export async function llmAnswer(generator: TextGenerator, question: string, hits
     if (hits.length === 0) return { answer: notFoundAnswer, found: false, citations: [], tokens: 0, cancelled: false };
     // A small context cannot give most of itself to the output.
     const maxTokens = Math.min(options.maxTokens ?? 256, Math.floor(generator.contextSize / 4));
-    const budget = generator.contextSize - maxTokens;
+    // Room for the chat template's turn markers, which countTokens does not see.
+    const budget = generator.contextSize - maxTokens - 32;
     const used: IndexHit[] = [];
     let prompt = answerPrompt(question, used);
     for (const hit of hits) {
@@ -48,7 +49,7 @@ export async function llmAnswer(generator: TextGenerator, question: string, hits
         }
     }
     if (used.length === 0) throw new Error(`the model's context (${generator.contextSize} tokens) is too small to answer from the documents; set a larger context size`);
-    const outcome = await generator.generate({ prompt, maxTokens, signal: options.signal, onText: options.onText, stop: ["\nQuestion:", "\nSources:"] });
+    const outcome = await generator.generate({ instruction: true, prompt, maxTokens, signal: options.signal, onText: options.onText, stop: ["\nQuestion:", "\nSources:"] });
     const answer = outcome.text.trim();
     if (answer.toUpperCase().startsWith(notFoundMarker)) {
         return { answer: notFoundAnswer, found: false, citations: [], tokens: outcome.generatedTokens, cancelled: outcome.cancelled };

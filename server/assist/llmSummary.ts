@@ -34,7 +34,7 @@ export async function llmSummary(generator: TextGenerator, text: string, options
         const { policy, windowLength } = generator.boundedKv;
         // The output stays in the recent part of the window, with room left for the document's heavy hitters.
         const maxTokens = Math.max(1, Math.min(options.maxTokens ?? 200, Math.floor(windowLength / 2)));
-        const outcome = await generator.generate({ prompt: boundedSummaryPrompt(text, options.title), maxTokens, signal: options.signal, onText: options.onText });
+        const outcome = await generator.generate({ instruction: true, prompt: boundedSummaryPrompt(text, options.title), maxTokens, signal: options.signal, onText: options.onText });
         return { summary: outcome.text.trim(), tokens: outcome.generatedTokens, passes: 1, cancelled: outcome.cancelled, kvPolicy: policy };
     }
     // A small context cannot give most of itself to the output.
@@ -47,14 +47,14 @@ export async function llmSummary(generator: TextGenerator, text: string, options
     for (let round = 0; ; round++) {
         const size = await generator.countTokens(current, options.signal);
         if (size <= budget) {
-            const outcome = await generator.generate({ prompt: summaryPrompt(current, options.title), maxTokens, signal: options.signal, onText: options.onText });
+            const outcome = await generator.generate({ instruction: true, prompt: summaryPrompt(current, options.title), maxTokens, signal: options.signal, onText: options.onText });
             return { summary: outcome.text.trim(), tokens: tokens + outcome.generatedTokens, passes: passes + 1, cancelled: outcome.cancelled, kvPolicy: "full" };
         }
         const parts = splitToBudget(current, size, budget);
         if (round === 0) options.onPlan?.(parts.length);
         const summaries: string[] = [];
         for (const part of parts) {
-            const outcome = await generator.generate({ prompt: summaryPrompt(part, options.title), maxTokens, signal: options.signal });
+            const outcome = await generator.generate({ instruction: true, prompt: summaryPrompt(part, options.title), maxTokens, signal: options.signal });
             tokens += outcome.generatedTokens;
             passes++;
             if (outcome.cancelled) return { summary: summaries.join("\n"), tokens, passes, cancelled: true, kvPolicy: "full" };

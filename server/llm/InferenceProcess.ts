@@ -64,6 +64,8 @@ export interface GenerateRequest {
     stop?: string[];
     /** Sampling seed for temperature > 0. Defaults to a new one per request. */
     seed?: number;
+    /** Send the prompt as a user turn in the model's chat template, when it has one (GenerateParams.instruction). Defaults to false. */
+    instruction?: boolean;
     /** Streamed text; the chunks concatenate to the result's text. */
     onText?: (text: string) => void;
     /** Cancels: the promise then resolves (never rejects) with stopReason "cancelled" and the text so far. */
@@ -188,7 +190,7 @@ export class InferenceProcess implements AsyncDisposable {
         }
         return new Promise((resolve, reject) => {
             const job: GenerateJob = {
-                params: { prompt: request.prompt, maxTokens, temperature, stop: request.stop ?? [], seed: request.seed },
+                params: { prompt: request.prompt, maxTokens, temperature, stop: request.stop ?? [], seed: request.seed, instruction: request.instruction === true },
                 request,
                 priority: request.priority ?? "interactive",
                 resolve,

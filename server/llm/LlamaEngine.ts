@@ -1,5 +1,5 @@
 import { availableParallelism } from "node:os";
-import type { Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp" with { "resolution-mode": "import" };
+import type { ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp" with { "resolution-mode": "import" };
 import type {
     GenerateParams,
     GenerateResult,
@@ -40,6 +40,8 @@ interface Loaded {
     readonly context: LlamaContext;
     readonly sequence: LlamaContextSequence;
     readonly info: ModelInfo;
+    /** The model's own chat template, for instruction prompts; absent when the GGUF declares none. */
+    readonly chatWrapper?: ChatWrapper;
     /** Set when loaded with a bounded KV cache (LoadParams.kv): context and sequence are the session's. */
     readonly bounded?: { readonly session: KvPolicySession; readonly fallbackReason?: string };
 }
@@ -197,6 +199,9 @@ export class LlamaEngine {
                 sequence = context.getSequence();
             }
             const name = model.fileInfo.metadata.general?.name;
+            // Only a template the GGUF itself declares: node-llama-cpp would otherwise guess a generic one.
+            const { resolveChatWrapper } = await import("node-llama-cpp");
+            const chatWrapper = model.fileInfo.metadata.tokenizer?.chat_template ? resolveChatWrapper(model) : undefined;
             const info: ModelInfo = {
                 path: file,
                 name: typeof name === "string" ? name : undefined,
@@ -209,8 +214,9 @@ export class LlamaEngine {
                 gpuLayers: model.gpuLayers,
                 loadMs: Math.round(performance.now() - started),
                 ...(kvInfo === undefined ? {} : { kv: kvInfo }),
+                ...(chatWrapper ? { chatTemplate: chatWrapper.wrapperName } : {}),
             };
-            this.loaded = { model, context, sequence, info, ...(bounded === undefined ? {} : { bounded }) };
+            this.loaded = { model, context, sequence, info, ...(chatWrapper ? { chatWrapper } : {}), ...(bounded === undefined ? {} : { bounded }) };
             return info;
         } catch (error) {
             await model.dispose();
@@ -303,10 +309,19 @@ export class LlamaEngine {
         const loaded = this.require();
         const { model, context } = loaded;
         const started = performance.now();
-        const input: Token[] = model.tokenize(params.prompt);
-        const bos = model.tokens.bos;
-        if (model.tokens.shouldPrependBosToken && bos !== null) {
-            input.unshift(bos);
+        let input: Token[];
+        if (params.instruction && loaded.chatWrapper) {
+            // The template's text carries its own BOS and turn markers.
+            const { contextText } = loaded.chatWrapper.generateContextState({
+                chatHistory: [{ type: "user", text: params.prompt }, { type: "model", response: [] }],
+            });
+            input = contextText.tokenize(model.tokenizer);
+        } else {
+            input = model.tokenize(params.prompt);
+            const bos = model.tokens.bos;
+            if (model.tokens.shouldPrependBosToken && bos !== null) {
+                input.unshift(bos);
+            }
         }
         if (input.length === 0) {
             throw new InferenceError("invalid-request", "the prompt is empty and this model adds no BOS token; give it some text");

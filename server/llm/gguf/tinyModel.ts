@@ -18,6 +18,8 @@ export interface TinyModelOptions {
     seed?: number;
     /** RoPE base frequency. Defaults to 10000 (llama.cpp's default for llama). */
     ropeFreqBase?: number;
+    /** A Jinja chat template for tokenizer.chat_template, to test the instruct path. Defaults to none. */
+    chatTemplate?: string;
 }
 
 /** Everything a reference forward pass needs to reproduce llama.cpp's computation on the tiny model. */
@@ -207,6 +209,7 @@ export function makeTinyModel(options: TinyModelOptions = {}): Buffer {
         // SPM would otherwise prepend a space to every text it tokenizes and strip one when detokenizing,
         // which breaks exact round trips of text that does not start with a space.
         .addBool("tokenizer.ggml.add_space_prefix", false);
+    if (options.chatTemplate !== undefined) writer.addString("tokenizer.chat_template", options.chatTemplate);
     for (const tensor of tensors.values()) {
         writer.addTensor(tensor.name, tensor.dims, tensor.data);
     }
