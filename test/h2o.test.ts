@@ -4,9 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test, type TestContext } from "node:test";
 import type { Llama, LlamaContextSequence, Token } from "node-llama-cpp" with { "resolution-mode": "import" };
-import { GgufWriter } from "../server/llm/gguf/GgufWriter";
 import { readGguf } from "../server/llm/gguf/ggufReader";
-import { makeTinyModelWeights, writeTinyModel, type TinyModelOptions, type TinyModelTensor, type TinyModelWeights } from "../server/llm/gguf/tinyModel";
+import { makeTinyModelWeights, tinyModelGguf, writeTinyModel, type TinyModelOptions, type TinyModelTensor, type TinyModelWeights } from "../server/llm/gguf/tinyModel";
 import { AttentionAccumulator, h2oContextOptions } from "../server/llm/h2o/AttentionAccumulator";
 import { H2oBuildMissingError, loadH2oLlama } from "../server/llm/h2o/h2oBuild";
 import { HeavyHitterPolicy } from "../server/llm/h2o/HeavyHitterPolicy";
@@ -464,32 +463,6 @@ async function runOnReference(weights: TinyModelWeights, tokens: Token[], policy
 
 /** Writes weights the way makeTinyModel does (same metadata), for models with edited tensors. */
 async function writeWeightsGguf(path: string, weights: TinyModelWeights): Promise<void> {
-    const { config, vocab, tensors } = weights;
-    const writer = new GgufWriter()
-        .addString("general.architecture", "llama")
-        .addString("general.name", `${config.name}-planted`)
-        .addUint32("general.file_type", 0)
-        .addUint32("llama.context_length", config.ctx)
-        .addUint32("llama.embedding_length", config.embd)
-        .addUint32("llama.block_count", config.layers)
-        .addUint32("llama.feed_forward_length", config.ffn)
-        .addUint32("llama.attention.head_count", config.heads)
-        .addUint32("llama.attention.head_count_kv", config.kvHeads)
-        .addFloat32("llama.attention.layer_norm_rms_epsilon", config.rmsNormEps)
-        .addFloat32("llama.rope.freq_base", config.ropeFreqBase)
-        .addUint32("llama.rope.dimension_count", config.headDim)
-        .addUint32("llama.vocab_size", config.vocabSize)
-        .addString("tokenizer.ggml.model", "llama")
-        .addStringArray("tokenizer.ggml.tokens", vocab.tokens)
-        .addFloat32Array("tokenizer.ggml.scores", vocab.scores)
-        .addInt32Array("tokenizer.ggml.token_type", vocab.tokenTypes)
-        .addUint32("tokenizer.ggml.unknown_token_id", config.unkId)
-        .addUint32("tokenizer.ggml.bos_token_id", config.bosId)
-        .addUint32("tokenizer.ggml.eos_token_id", config.eosId)
-        .addBool("tokenizer.ggml.add_bos_token", true)
-        .addBool("tokenizer.ggml.add_eos_token", false)
-        .addBool("tokenizer.ggml.add_space_prefix", false);
-    for (const tensor of tensors.values()) writer.addTensor(tensor.name, tensor.dims, tensor.data);
-    await writeFile(path, writer.toBuffer());
+    await writeFile(path, tinyModelGguf(weights, { name: `${weights.config.name}-planted` }));
 }
 

@@ -182,10 +182,18 @@ export function makeTinyModelWeights(options: TinyModelOptions = {}): TinyModelW
 
 /** A complete llama-architecture GGUF (f32, byte-level SPM tokenizer), deterministic in the options. */
 export function makeTinyModel(options: TinyModelOptions = {}): Buffer {
-    const { config, vocab, tensors } = makeTinyModelWeights(options);
+    return tinyModelGguf(makeTinyModelWeights(options), options);
+}
+
+/**
+ * The GGUF for a set of tiny-model weights, possibly edited after makeTinyModelWeights (tests plant attention
+ * patterns that way). `name` replaces general.name.
+ */
+export function tinyModelGguf(weights: TinyModelWeights, options: { name?: string; chatTemplate?: string } = {}): Buffer {
+    const { config, vocab, tensors } = weights;
     const writer = new GgufWriter()
         .addString("general.architecture", "llama")
-        .addString("general.name", config.name)
+        .addString("general.name", options.name ?? config.name)
         .addUint32("general.file_type", 0) // LLAMA_FTYPE_ALL_F32
         .addUint32("llama.context_length", config.ctx)
         .addUint32("llama.embedding_length", config.embd)
