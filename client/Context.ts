@@ -12,11 +12,17 @@ import {
     type MessageTransports,
     type RequestType,
     type RequestType0,
+    WorkDoneProgress,
+    type WorkDoneProgressBegin,
+    type WorkDoneProgressEnd,
+    type WorkDoneProgressReport,
 } from "vscode-languageclient/node";
 import {
     IndexStatusNotification,
     IndexStatusRequest,
     MetricsNotification,
+    ResultsChangedNotification,
+    ResultsRequest,
     StreamNotification,
     type IndexStatus,
     type MetricsParams,
@@ -25,6 +31,7 @@ import type {
     DashboardCommand,
     DashboardSnapshot,
     DashboardToExtensionMessage,
+    EvaluationState,
     ExtensionToDashboardMessage,
     ExtensionToResultMessage,
     ModelState,
@@ -33,6 +40,7 @@ import type {
     ResultView,
     ServerState,
 } from "../shared/webviewMessages";
+import type { LatestResults } from "../shared/results";
 import type { LlamaHomeApi } from "./api";
 import { commandTable } from "./commands";
 import { Config, modelSettings } from "./config";
@@ -51,6 +59,8 @@ const dashboardCommands: readonly DashboardCommand[] = [
     "llamahome.selectModel",
     "llamahome.restartServer",
     "llamahome.showLogs",
+    "llamahome.runBenchmark",
+    "llamahome.runNeedleTest",
 ];
 
 /**
@@ -76,6 +86,8 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
     private lastTokensPerSecond: number | undefined;
     private lastInferenceSample: MetricsParams | undefined;
     private resultView: ResultView | undefined;
+    private latest: LatestResults = {};
+    private running: EvaluationState["running"];
     private memoryTimer: NodeJS.Timeout | undefined;
     private stopping: Promise<void> | undefined;
     private disposed = false;
@@ -160,6 +172,10 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
         return this.statusBar.text;
     }
 
+    get latestResults(): LatestResults {
+        return this.latest;
+    }
+
     // ---- server lifecycle ----------------------------------------------------------------------------------
 
     async start(): Promise<void> {
@@ -178,8 +194,12 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
             this.client.onNotification(IndexStatusNotification, (status) => this.indexStatusChanged(status)),
             this.client.onNotification(StreamNotification, ({ streamId, text }) => this.streams.get(streamId)?.(text)),
             this.client.onNotification(MetricsNotification, (sample) => this.addMetrics(sample)),
+            this.client.onNotification(ResultsChangedNotification, () => void this.fetchResults()),
             this.client.onDidChangeState(({ newState }) => {
-                if (newState === State.Running) void this.fetchIndexStatus();
+                if (newState === State.Running) {
+                    void this.fetchIndexStatus();
+                    void this.fetchResults();
+                }
                 this.refresh();
             }),
         );
@@ -280,6 +300,21 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
         return { streamId, dispose: () => this.streams.delete(streamId) };
     }
 
+    /** Calls `onValue` with the server's work-done progress for `token` (one the client put in a request's params). */
+    onWorkDoneProgress(token: string, onValue: (value: WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd) => void): vscode.Disposable {
+        return this.client?.onProgress(WorkDoneProgress.type, token, onValue) ?? new vscode.Disposable(() => undefined);
+    }
+
+    /** The Run Benchmark or Run Needle Test in progress; the dashboard disables its buttons meanwhile. */
+    get evaluationRunning(): EvaluationState["running"] {
+        return this.running;
+    }
+
+    set evaluationRunning(kind: EvaluationState["running"]) {
+        this.running = kind;
+        this.dashboard.post({ type: "evaluation", evaluation: this.evaluationState() });
+    }
+
     recordRequest(record: RequestRecord): void {
         this.requests = [...this.requests, record].slice(-maxRequestRecords);
         if (record.engine === "llm" && this.config.model) {
@@ -333,12 +368,20 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
             model: this.modelState(),
             metrics: this.metrics,
             requests: this.requests,
-            results: {},
+            evaluation: this.evaluationState(),
         };
     }
 
+    private evaluationState(): EvaluationState {
+        return { latest: this.latest, ...(this.running ? { running: this.running } : {}) };
+    }
+
     private serverState(): ServerState {
-        return { running: this.client?.isRunning() === true, crashRestarts: this.crashHandler.restarts };
+        return {
+            running: this.client?.isRunning() === true,
+            ...(this.client?.state === State.Starting ? { starting: true } : {}),
+            crashRestarts: this.crashHandler.restarts,
+        };
     }
 
     private modelState(): ModelState {
@@ -370,6 +413,19 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
         this.indexStatusEmitter.fire(status);
         this.dashboard.post({ type: "indexStatus", status });
         this.refresh();
+    }
+
+    /** Reads the latest saved results (the editor's runs and the CLI's) and shows them in the dashboard. */
+    private async fetchResults(): Promise<void> {
+        const client = this.client;
+        if (!client?.isRunning()) return;
+        const latest = await client.sendRequest(ResultsRequest).then(undefined, (error: unknown) => {
+            this.log(`Reading the saved results failed: ${error instanceof Error ? error.message : String(error)}`);
+            return undefined;
+        });
+        if (!latest || this.disposed) return;
+        this.latest = latest;
+        this.dashboard.post({ type: "evaluation", evaluation: this.evaluationState() });
     }
 
     private async fetchIndexStatus(): Promise<void> {
@@ -415,7 +471,11 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
     }
 
     private dashboardMessage(message: DashboardToExtensionMessage): void {
-        if (message.type === "ready") this.dashboard.post({ type: "snapshot", snapshot: this.snapshot() });
+        if (message.type === "ready") {
+            this.dashboard.post({ type: "snapshot", snapshot: this.snapshot() });
+            // Runs made since (from the CLI, say) show when the dashboard is opened.
+            void this.fetchResults();
+        }
         else if (message.type === "runCommand" && dashboardCommands.includes(message.command)) void vscode.commands.executeCommand(message.command);
     }
 

@@ -32,7 +32,9 @@ export class StatusBar implements vscode.Disposable {
         const { index, server } = state;
         const parts: string[] = [];
         let background: vscode.ThemeColor | undefined;
-        if (!server.running) {
+        if (server.starting) {
+            parts.push("$(loading~spin) LlamaHome: starting");
+        } else if (!server.running) {
             parts.push("$(debug-disconnect) LlamaHome: server stopped");
             background = new vscode.ThemeColor("statusBarItem.warningBackground");
         } else if (!index) {

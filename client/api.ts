@@ -1,5 +1,6 @@
 import type * as vscode from "vscode";
 import type { IndexStatus } from "../shared/protocol";
+import type { LatestResults } from "../shared/results";
 
 /**
  * What the extension exports from activate(): a read-only view of its state, for the integration tests and for
@@ -19,4 +20,6 @@ export interface LlamaHomeApi {
     readonly serverCrashNotices: number;
     /** The status bar item's current text. */
     readonly statusBarText: string;
+    /** The latest saved benchmark, needle and ROUGE results, as the dashboard shows them. */
+    readonly latestResults: LatestResults;
 }

@@ -14,6 +14,7 @@ import {
     type SummarizeResult,
 } from "../shared/protocol";
 import type { Context } from "./Context";
+import { runBenchmark, runNeedleTest } from "./evaluationCommands";
 import { selectModel } from "./selectModel";
 
 export type CommandHandler = (ctx: Context, ...args: unknown[]) => unknown;
@@ -27,6 +28,8 @@ export const commandTable: Record<string, CommandHandler> = {
     "llamahome.openCitation": (_ctx, citation) => openCitation(citation),
     "llamahome.selectModel": selectModel,
     "llamahome.openDashboard": (ctx) => ctx.openDashboard(),
+    "llamahome.runBenchmark": (ctx, options) => runBenchmark(ctx, options),
+    "llamahome.runNeedleTest": (ctx, options) => runNeedleTest(ctx, options),
     "llamahome.restartServer": (ctx) => ctx.restartServer(),
     "llamahome.showLogs": (ctx) => ctx.output.show(),
 };

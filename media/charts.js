@@ -91,15 +91,18 @@
 
     /** @type {LlamaHomeCharts["barChart"]} */
     function barChart(bars, options) {
-        const maxY = niceMax(Math.max(0, ...bars.map((b) => b.value)) * 1.05);
+        // Room above the tallest bar for its value label.
+        const labelled = bars.some((b) => b.valueLabel !== undefined);
+        const maxY = niceMax(Math.max(0, ...bars.map((b) => b.value)) * (labelled ? 1.15 : 1.05));
         const { root, plot } = frame(options, maxY);
         const slot = plot.width / Math.max(bars.length, 1);
-        const barWidth = Math.max(2, Math.min(28, slot * 0.7));
+        const barWidth = Math.max(2, Math.min(options.barWidth ?? 28, slot * 0.7));
         bars.forEach((bar, i) => {
             const height = (bar.value / maxY) * plot.height;
+            const centre = plot.x + slot * i + slot / 2;
             const rect = svg("rect", {
                 class: `bar ${bar.colour}`,
-                x: (plot.x + slot * i + (slot - barWidth) / 2).toFixed(1),
+                x: (centre - barWidth / 2).toFixed(1),
                 y: (plot.y + plot.height - height).toFixed(1),
                 width: barWidth.toFixed(1),
                 height: Math.max(1, height).toFixed(1),
@@ -109,8 +112,88 @@
             title.textContent = bar.title;
             rect.append(title);
             root.append(rect);
+            if (bar.valueLabel !== undefined) {
+                const value = svg("text", { class: "value-label", x: centre.toFixed(1), y: (plot.y + plot.height - Math.max(1, height) - 4).toFixed(1), "text-anchor": "middle" });
+                value.textContent = bar.valueLabel;
+                root.append(value);
+            }
+            if (bar.label !== undefined) {
+                const label = svg("text", { class: "axis-label", x: centre.toFixed(1), y: plot.y + plot.height + 14, "text-anchor": "middle" });
+                label.textContent = bar.label;
+                root.append(label);
+            }
         });
         return root;
+    }
+
+    /**
+     * A score heatmap as a table (rows × columns), each cell tinted by its 0–1 value in one of six steps from the
+     * theme's red to its green; skipped cells are hatched. Every cell's `title` is its tooltip.
+     * @type {LlamaHomeCharts["heatmap"]}
+     */
+    function heatmap(options) {
+        const table = document.createElement("table");
+        table.className = "heatmap";
+        table.setAttribute("aria-label", options.label);
+        const head = table.createTHead().insertRow();
+        const corner = document.createElement("th");
+        corner.className = "corner";
+        corner.textContent = options.corner;
+        head.append(corner);
+        for (const column of options.columns) {
+            const th = document.createElement("th");
+            th.scope = "col";
+            th.textContent = options.columnLabel(column);
+            head.append(th);
+        }
+        const body = table.createTBody();
+        for (const row of options.rows) {
+            const tr = body.insertRow();
+            const th = document.createElement("th");
+            th.scope = "row";
+            th.textContent = options.rowLabel(row);
+            tr.append(th);
+            for (const column of options.columns) {
+                const cell = options.cell(row, column);
+                const td = tr.insertCell();
+                if (!cell) {
+                    td.className = "missing";
+                    td.textContent = "—";
+                    continue;
+                }
+                td.title = cell.title;
+                td.className = cell.value === undefined ? "skipped" : `heat-${Math.min(5, Math.ceil(Math.max(0, Math.min(1, cell.value)) * 5))}`;
+                const main = document.createElement("span");
+                main.className = "main";
+                main.textContent = cell.text;
+                td.append(main);
+                if (cell.detail) {
+                    const detail = document.createElement("span");
+                    detail.className = "detail";
+                    detail.textContent = cell.detail;
+                    td.append(detail);
+                }
+            }
+        }
+        return table;
+    }
+
+    /** The heatmap's colour steps, from 0 to 1, with their end labels. @param {string} low @param {string} high */
+    function heatLegend(low, high) {
+        const legend = document.createElement("div");
+        legend.className = "heat-legend";
+        const start = document.createElement("span");
+        start.textContent = low;
+        legend.append(start);
+        for (let step = 0; step <= 5; step++) {
+            const swatch = document.createElement("span");
+            swatch.className = `swatch heat-${step}`;
+            legend.append(swatch);
+        }
+        const end = document.createElement("span");
+        end.textContent = high;
+        legend.append(end);
+        return legend;
     }
 
     /** @type {LlamaHomeCharts["legend"]} */
@@ -127,5 +210,5 @@
         return list;
     }
 
-    window.llamaHomeCharts = { lineChart, barChart, legend };
+    window.llamaHomeCharts = { lineChart, barChart, heatmap, heatLegend, legend };
 })();

@@ -6,6 +6,8 @@
 /** @typedef {import("../shared/webviewMessages").DashboardToExtensionMessage} DashboardToExtensionMessage */
 /** @typedef {import("../shared/webviewMessages").DashboardCommand} DashboardCommand */
 /** @typedef {import("../shared/protocol").MetricsParams} MetricsParams */
+/** @typedef {import("../shared/webviewMessages").EvaluationState} EvaluationState */
+/** @typedef {import("../shared/results").RougeVariant} RougeVariant */
 /** @typedef {{ snapshot?: DashboardSnapshot }} SavedState */
 
 (function () {
@@ -52,9 +54,9 @@
         return new Date(time).toLocaleTimeString();
     }
 
-    /** @param {string} text @param {DashboardCommand} command @param {boolean} [secondary] */
-    function button(text, command, secondary = false) {
-        const element = h("button", { type: "button", "data-command": command, class: secondary ? "secondary" : "" }, text);
+    /** @param {string} text @param {DashboardCommand} command @param {boolean} [secondary] @param {boolean} [disabled] */
+    function button(text, command, secondary = false, disabled = false) {
+        const element = h("button", { type: "button", "data-command": command, class: secondary ? "secondary" : "", ...(disabled ? { disabled: "" } : {}) }, text);
         element.addEventListener("click", () => post({ type: "runCommand", command }));
         return element;
     }
@@ -83,7 +85,9 @@
     /** @param {DashboardSnapshot} snapshot */
     function header(snapshot) {
         const index = snapshot.index;
-        const [badgeText, badgeClass] = !snapshot.server.running
+        const [badgeText, badgeClass] = snapshot.server.starting
+            ? ["starting", "busy"]
+            : !snapshot.server.running
             ? ["server stopped", "bad"]
             : !index
                 ? ["starting", "busy"]
@@ -287,7 +291,7 @@
             ["GPU", model.gpu],
             ["Context", model.contextSize ? `${model.contextSize} tokens` : "model default (at most 4096)"],
             ["H2O KV cache", model.h2o.enabled ? `on — window ${model.h2o.windowLength}, heavy hitters ${model.h2o.heavyHitters}` : "off"],
-            ["Server", server.running ? "running" : "stopped"],
+            ["Server", server.running ? "running" : server.starting ? "starting" : "stopped"],
             ...(/** @type {[string, string][]} */ (server.crashRestarts ? [["Crash restarts", String(server.crashRestarts)]] : [])),
         ];
         return h(
@@ -298,21 +302,268 @@
         );
     }
 
+    /** @param {number} value */
+    function compact(value) {
+        if (value >= 10_000) return `${Math.round(value / 1000)}k`;
+        if (value >= 1000) return `${(value / 1000).toFixed(1)}k`;
+        return value >= 10 || value === 0 ? String(Math.round(value)) : value.toFixed(1);
+    }
+
+    /** @param {string} iso */
+    function savedAt(iso) {
+        const date = new Date(iso);
+        return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+    }
+
+    /** The last part of a path or URI. @param {string} file */
+    function baseName(file) {
+        return file.split(/[\\/]/).filter(Boolean).pop() ?? file;
+    }
+
+    /** Control characters (an untrained model's answers have them) made visible. @param {string} text */
+    function printable(text) {
+        // eslint-disable-next-line no-control-regex
+        return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, "\ufffd");
+    }
+
+    /** @param {number} value */
+    function score(value) {
+        return value.toFixed(3);
+    }
+
+    /**
+     * @param {string[]} headings
+     * @param {(Node | string)[][]} rows
+     * @param {{ numeric?: number[]; id?: string; foot?: (Node | string)[][] }} [options]
+     */
+    function table(headings, rows, options = {}) {
+        const numeric = new Set(options.numeric ?? headings.map((_, i) => i).slice(1));
+        /** @param {string} tag @param {(Node | string)[]} cells */
+        const row = (tag, cells) => h("tr", null, ...cells.map((cell, i) => h(tag, numeric.has(i) ? { class: "num" } : i === 0 && tag === "td" ? { class: "name" } : null, cell)));
+        return h(
+            "table",
+            { class: "data", ...(options.id ? { id: options.id } : {}) },
+            h("thead", null, row("th", headings)),
+            h("tbody", null, ...rows.map((cells) => row("td", cells))),
+            options.foot ? h("tfoot", null, ...options.foot.map((cells) => row("td", cells))) : null,
+        );
+    }
+
+    /**
+     * A bar chart card part that draws itself at its container's width.
+     * @param {string} title
+     * @param {{ value: number; colour: string; title: string; label?: string; valueLabel?: string }[]} bars
+     * @param {string} label
+     * @param {(value: number) => string} formatY
+     * @param {string} id
+     */
+    function barsBlock(title, bars, label, formatY, id) {
+        const holder = h("div", { class: "chart" });
+        pendingCharts.push({ holder, draw: (width) => charts.barChart(bars, { width, label, formatY, height: 150, barWidth: 40 }) });
+        return h("div", { id }, h("h4", null, title), holder);
+    }
+
+    /** @param {NonNullable<EvaluationState["latest"]["bench"]>} saved */
+    function benchCard(saved) {
+        const { result } = saved;
+        const env = result.environment;
+        const formats = result.documents;
+        const lsp = result.lsp;
+        const inference = result.inference ?? [];
+        const formatNames = /** @type {Record<string, string>} */ ({ text: "Markdown", docx: "DOCX", pdf: "PDF" });
+        const colours = ["s1", "s2", "s3", "s4", "s5"];
+        const mb = (/** @type {number | undefined} */ value) => (value ? bytes(value) : "—");
+        const chartRow = h(
+            "div",
+            { class: "grid three" },
+            barsBlock(
+                "Documents per minute",
+                formats.map((f, i) => ({ value: f.docsPerMinute, colour: colours[i % colours.length], label: formatNames[f.format] ?? f.format, valueLabel: compact(f.docsPerMinute), title: `${formatNames[f.format] ?? f.format}: ${f.docsPerMinute.toLocaleString()} documents/min (${f.documents} documents)` })),
+                "Documents indexed per minute, by format",
+                compact,
+                "chart-bench-docs",
+            ),
+            barsBlock(
+                "LSP latency",
+                [
+                    { value: lsp.searchP50Ms, colour: "s1", label: "search p50", valueLabel: `${lsp.searchP50Ms} ms`, title: `search p50: ${lsp.searchP50Ms} ms` },
+                    { value: lsp.searchP95Ms, colour: "s1", label: "p95", valueLabel: `${lsp.searchP95Ms} ms`, title: `search p95: ${lsp.searchP95Ms} ms` },
+                    { value: lsp.hoverP50Ms, colour: "s4", label: "hover p50", valueLabel: `${lsp.hoverP50Ms} ms`, title: `hover p50: ${lsp.hoverP50Ms} ms` },
+                    { value: lsp.hoverP95Ms, colour: "s4", label: "p95", valueLabel: `${lsp.hoverP95Ms} ms`, title: `hover p95: ${lsp.hoverP95Ms} ms` },
+                ],
+                `Search and hover latency over ${lsp.iterations} requests each`,
+                (v) => `${Math.round(v)} ms`,
+                "chart-bench-lsp",
+            ),
+            inference.length
+                ? barsBlock(
+                    "Generation speed",
+                    inference.map((run, i) => ({ value: run.generatedTokensPerSecond, colour: colours[(i + 1) % colours.length], label: run.policy, valueLabel: `${compact(run.generatedTokensPerSecond)} tok/s`, title: `${run.policy}: ${run.generatedTokensPerSecond} tokens/s generated, ${run.promptTokensPerSecond} tokens/s prompt` })),
+                    "Generated tokens per second, by KV cache policy",
+                    (v) => `${compact(v)}`,
+                    "chart-bench-tokens",
+                )
+                : h("div", null, h("h4", null, "Generation speed"), empty("No model was configured for this run: select one to measure tokens/s.")),
+        );
+        return h(
+            "div",
+            { class: "card", id: "bench" },
+            h("h3", null, "Benchmark"),
+            h("div", { class: "meta" }, `Saved ${savedAt(saved.savedAt)} · took ${duration(result.ms)} · ${env.cpu}, ${env.cores} cores, ${bytes(env.memoryBytes)} RAM · Node ${env.node}`),
+            chartRow,
+            h(
+                "div",
+                { class: "grid two" },
+                h(
+                    "div",
+                    null,
+                    h("h4", null, "Document processing"),
+                    table(["Format", "Documents", "Docs/min", "p50 ms/doc", "p95 ms/doc"], formats.map((f) => [formatNames[f.format] ?? f.format, String(f.documents), f.docsPerMinute.toLocaleString(), f.p50MsPerDoc.toFixed(1), f.p95MsPerDoc.toFixed(1)]), { id: "bench-formats" }),
+                ),
+                h(
+                    "div",
+                    null,
+                    h("h4", null, `Language server (${lsp.documents.toLocaleString()} documents, ${lsp.iterations} requests each)`),
+                    table(["Request", "p50", "p95"], [["search", `${lsp.searchP50Ms} ms`, `${lsp.searchP95Ms} ms`], ["hover", `${lsp.hoverP50Ms} ms`, `${lsp.hoverP95Ms} ms`]], { id: "bench-lsp" }),
+                    h("div", { class: "meta" }, `Server memory (RSS): ${mb(lsp.serverRssBytes)}`),
+                ),
+            ),
+            inference.length
+                ? h(
+                    "div",
+                    null,
+                    h("h4", null, "Inference"),
+                    table(
+                        ["KV cache", "First token", "Prompt tok/s", "Generated tok/s", "Inference RSS", "VRAM"],
+                        inference.map((run) => [run.policy, duration(run.timeToFirstTokenMs), compact(run.promptTokensPerSecond), compact(run.generatedTokensPerSecond), mb(run.inferenceRssBytes), run.vramTotalBytes ? `${mb(run.vramUsedBytes)} / ${mb(run.vramTotalBytes)}` : "—"]),
+                        { id: "bench-inference" },
+                    ),
+                    h("div", { class: "meta" }, `Median of ${inference[0].iterations} runs of ${inference[0].promptTokens} prompt + ${inference[0].generatedTokens} generated tokens.`),
+                )
+                : null,
+        );
+    }
+
+    /** @param {NonNullable<EvaluationState["latest"]["rouge"]>} saved */
+    function rougeCard(saved) {
+        const { result } = saved;
+        /** @type {RougeVariant[]} */
+        const variants = ["rouge1", "rouge2", "rougeL", "rougeLsum"];
+        const names = { rouge1: "ROUGE-1", rouge2: "ROUGE-2", rougeL: "ROUGE-L", rougeLsum: "ROUGE-Lsum" };
+        const rows = result.pairs.map((pair) => {
+            const name = h("span", { title: pair.path }, baseName(pair.path));
+            return [name, ...variants.map((variant) => score(pair[variant]?.fmeasure ?? 0))];
+        });
+        const aggregate = variants.map((variant) => {
+            const interval = result.aggregate[variant];
+            return interval ? h("span", null, score(interval.mid.fmeasure), h("span", { class: "interval" }, `[${score(interval.low.fmeasure)}, ${score(interval.high.fmeasure)}]`)) : "—";
+        });
+        return h(
+            "div",
+            { class: "card", id: "rouge" },
+            h("h3", null, "Summary quality (ROUGE F1)"),
+            h(
+                "div",
+                { class: "meta" },
+                `Saved ${savedAt(saved.savedAt)} · ${result.engine === "llm" ? `LLM summaries${result.model ? ` (${result.model})` : ""}` : "extractive summaries"} · ${result.pairs.length} documents from ${baseName(result.dataset)}${result.stem ? " · Porter stemming" : ""}`,
+            ),
+            table(["Document", ...variants.map((v) => names[v])], rows, { id: "rouge-table", foot: [["Mean [95% interval]", ...aggregate]] }),
+        );
+    }
+
+    /** @param {NonNullable<EvaluationState["latest"]["needle"]>} saved @param {boolean} running */
+    function needleCard(saved, running) {
+        const { result } = saved;
+        /** @type {Record<string, string>} */
+        const policyNames = { full: "Standard (full KV cache)", h2o: "H2O (bounded KV cache)", "sink-window": "Sink + window (bounded KV cache, no H2O build)" };
+        const policies = [...new Set(result.cells.map((cell) => cell.policy))];
+        const lengths = result.lengths.length ? result.lengths : [...new Set(result.cells.map((c) => c.length))];
+        const depths = result.depths.length ? result.depths : [...new Set(result.cells.map((c) => c.depth))];
+        const blocks = policies.map((policy) => {
+            const cells = result.cells.filter((cell) => cell.policy === policy);
+            const ran = cells.filter((cell) => !cell.skipped);
+            const found = ran.filter((cell) => cell.score >= 1).length;
+            const overlap = ran.length ? ran.reduce((sum, cell) => sum + cell.overlap, 0) / ran.length : 0;
+            const skipped = cells.length - ran.length;
+            const map = charts.heatmap({
+                label: `Needle in a haystack, ${policyNames[policy] ?? policy}: score by haystack length and needle depth`,
+                corner: "tokens \u2193 depth \u2192",
+                rows: lengths,
+                columns: depths,
+                rowLabel: (length) => length.toLocaleString(),
+                columnLabel: (depth) => `${depth}%`,
+                cell: (length, depth) => {
+                    const cell = cells.find((c) => c.length === length && c.depth === depth);
+                    if (!cell) return undefined;
+                    const where = `${length.toLocaleString()} tokens, needle at ${depth}%`;
+                    if (cell.skipped) return { value: undefined, text: "skipped", title: `${where}: skipped, because ${cell.skipped}` };
+                    const answer = cell.answer !== undefined ? `\nanswered: ${JSON.stringify(printable(cell.answer))}` : "";
+                    const kv = cell.kvBudget !== undefined ? `\nKV cache: ${cell.kvPeakCells ?? "?"} of ${cell.kvBudget} cells${cell.evictedTokens ? `, ${cell.evictedTokens} tokens evicted` : ""}` : "";
+                    return {
+                        value: cell.overlap,
+                        text: cell.score >= 1 ? "\u2713 found" : cell.overlap.toFixed(2),
+                        detail: duration(cell.ms),
+                        title: `${where}: ${cell.score >= 1 ? "found the code (exact match)" : `missed; ${Math.round(cell.overlap * 100)}% of the code's characters in order`}${answer}${kv}\n${cell.promptTokens ?? "?"} prompt tokens, ${duration(cell.ms)}`,
+                    };
+                },
+            });
+            map.id = `heatmap-${policy}`;
+            return h(
+                "div",
+                { class: "policy" },
+                h("h4", null, policyNames[policy] ?? policy),
+                h("div", { class: "meta" }, ran.length ? `${found} of ${ran.length} found · mean overlap ${overlap.toFixed(2)}${skipped ? ` · ${skipped} skipped` : ""}` : `all ${skipped} cells skipped`),
+                map,
+            );
+        });
+        return h(
+            "div",
+            { class: "card", id: "needle" },
+            h("h3", null, "Needle in a haystack"),
+            h("div", { class: "meta" }, `Saved ${savedAt(saved.savedAt)} · took ${duration(result.ms)} · ${baseName(result.model)} · haystack from ${baseName(result.haystack)}`),
+            running ? h("p", { class: "running" }, h("span", { class: "spinner" }), "A new needle test is running…") : null,
+            h("div", { class: "heatmaps" }, ...blocks),
+            charts.heatLegend("0: none of the code", "1: the whole code"),
+            h("p", { class: "muted small" }, "Each cell hides “The secret code of <name> is <code>.” at that depth of a haystack of that many tokens and asks for it; scored without a judge: ✓ when the answer contains the code, else the share of its characters reproduced in order. Hover a cell for the answer."),
+        );
+    }
+
+    /**
+     * @param {string} id @param {string} title @param {string} text
+     */
+    function emptyCard(id, title, text) {
+        return h("div", { class: "card", id }, h("h3", null, title), empty(text));
+    }
+
     /** @param {DashboardSnapshot} snapshot */
     function evaluationSection(snapshot) {
-        const results = snapshot.results;
-        /** @param {string} title @param {unknown} value @param {string} what */
-        const card = (title, value, what) => h("div", { class: "card" }, h("h3", null, title), value === undefined ? empty(`No results yet. ${what}`) : h("pre", { class: "small" }, JSON.stringify(value, null, 2)));
+        // A state saved by an older version has no evaluation part; the extension's snapshot replaces it at once.
+        const { latest, running } = snapshot.evaluation ?? { latest: {} };
+        const toolbar = h(
+            "div",
+            { class: "toolbar" },
+            running ? h("span", { class: "running", id: "evaluation-running" }, h("span", { class: "spinner" }), running === "bench" ? "Running the benchmark…" : "Running the needle test…") : null,
+            button("Run Benchmark", "llamahome.runBenchmark", true, running !== undefined),
+            button("Run Needle Test", "llamahome.runNeedleTest", true, running !== undefined),
+        );
         return h(
             "section",
             { id: "evaluation" },
-            h("h2", null, "Benchmarks and evaluation"),
+            h("div", { class: "section-head" }, h("h2", null, "Benchmarks and evaluation"), toolbar),
             h(
                 "div",
-                { class: "grid three" },
-                card("Inference benchmark", results.benchmark, "Tokens/s and memory per prompt length appear here after a benchmark run."),
-                card("Summary quality (ROUGE)", results.rouge, "ROUGE-1/2/L of generated summaries, standard vs H2O, appear here after an evaluation run."),
-                card("Needle in a haystack", results.needle, "A depth × length heatmap, standard vs H2O, appears here after a needle test."),
+                { class: "stack" },
+                latest.bench ? benchCard(latest.bench) : emptyCard("bench", "Benchmark", "No benchmark yet. Run Benchmark measures documents/min per format, search and hover latency and, with a model, tokens/s."),
+                h(
+                    "div",
+                    { class: "grid two" },
+                    latest.needle
+                        ? needleCard(latest.needle, running === "needle")
+                        : emptyCard("needle", "Needle in a haystack", "No needle test yet. Run Needle Test hides a fact at several depths of haystacks of several lengths and draws a depth × length heatmap, standard and H2O."),
+                    latest.rouge
+                        ? rougeCard(latest.rouge)
+                        : emptyCard("rouge", "Summary quality (ROUGE)", "No ROUGE results yet. Run `llamahome eval summaries --dataset F.jsonl [--model M]` to score summaries against references."),
+                ),
             ),
         );
     }
@@ -366,6 +617,9 @@
                 break;
             case "request":
                 if (snapshot) snapshot.requests = [...snapshot.requests, message.record].slice(-50);
+                break;
+            case "evaluation":
+                if (snapshot) snapshot.evaluation = message.evaluation;
                 break;
             default:
                 return;

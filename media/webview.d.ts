@@ -16,17 +16,41 @@ interface LlamaHomeChartSeries {
     points: { x: number; y: number }[];
 }
 
+interface LlamaHomeHeatCell {
+    /** 0–1; undefined for a skipped cell. */
+    value: number | undefined;
+    text: string;
+    /** A second, smaller line. */
+    detail?: string;
+    /** The tooltip. */
+    title: string;
+}
+
 interface LlamaHomeCharts {
     /** A line chart over time (x in ms since the epoch), y from 0. */
     lineChart(
         series: LlamaHomeChartSeries[],
         options: { label: string; formatY: (value: number) => string; height?: number; width: number },
     ): SVGSVGElement;
-    /** Vertical bars, one per value, left to right. */
+    /** Vertical bars, one per value, left to right; `label` goes under a bar, `valueLabel` above it. */
     barChart(
-        bars: { value: number; colour: string; title: string }[],
-        options: { label: string; formatY: (value: number) => string; height?: number; width: number },
+        bars: { value: number; colour: string; title: string; label?: string; valueLabel?: string }[],
+        options: { label: string; formatY: (value: number) => string; height?: number; width: number; barWidth?: number },
     ): SVGSVGElement;
+    /** A table of rows × columns whose cells are tinted by a 0–1 value; a cell without a value is drawn as skipped. */
+    heatmap<Row, Column>(options: {
+        label: string;
+        /** The top-left header, e.g. "length / depth". */
+        corner: string;
+        rows: Row[];
+        columns: Column[];
+        rowLabel: (row: Row) => string;
+        columnLabel: (column: Column) => string;
+        /** Undefined: no such cell ("—"). */
+        cell: (row: Row, column: Column) => LlamaHomeHeatCell | undefined;
+    }): HTMLTableElement;
+    /** The heatmap's colour scale. */
+    heatLegend(low: string, high: string): HTMLElement;
     legend(series: { name: string; colour: string }[]): HTMLElement;
 }
 

@@ -1,6 +1,7 @@
 // The one place where LlamaHome's custom LSP messages are declared. Call sites import these
 // objects; nobody spells a method string anywhere else.
-import { NotificationType, RequestType, RequestType0 } from "vscode-languageserver-protocol";
+import { NotificationType, RequestType, RequestType0, type WorkDoneProgressParams } from "vscode-languageserver-protocol";
+import type { BenchResult, LatestResults, NeedleResult, ResultKind } from "./results";
 
 /** A chunk of a document that matched a query. Paths are relative to the workspace folder. */
 export interface SearchHit {
@@ -143,3 +144,41 @@ export interface MetricsParams {
 
 /** Server → client: live inference and memory metrics, after each generation and every few seconds while a model is loaded. */
 export const MetricsNotification = new NotificationType<MetricsParams>("llamahome/metrics");
+
+// ---- evaluation: benchmark, needle in a haystack, ROUGE (saved results the dashboard shows) ------------------------
+
+/** Client → server: the latest saved benchmark, needle and ROUGE results (from the editor's runs or the CLI's). */
+export const ResultsRequest = new RequestType0<LatestResults, void>("llamahome/results");
+
+export interface RunBenchmarkParams extends WorkDoneProgressParams {
+    /** LSP requests of each kind, and inference runs (at most 20), to measure. Defaults to 100, as `llamahome bench`. */
+    iterations?: number;
+}
+
+/**
+ * Client → server: benchmark document processing (a generated small corpus), LSP latency and, when a model is
+ * configured, inference; reports work-done progress, can be cancelled, and saves the result (then ResultsChanged).
+ */
+export const RunBenchmarkRequest = new RequestType<RunBenchmarkParams, BenchResult, void>("llamahome/runBenchmark");
+
+export interface RunNeedleParams extends WorkDoneProgressParams {
+    /** Haystack lengths in tokens. Defaults to 2000, 8000, 32000, as `llamahome needle`. */
+    lengths?: number[];
+    /** Needle depths in percent (0–100). Defaults to 10, 50, 90. */
+    depths?: number[];
+}
+
+/**
+ * Client → server: the needle-in-a-haystack grid on the configured model (an error without one), the haystack made
+ * from the first workspace folder's documents; full cache where it fits, and H2O too when llamahome.h2o.enabled.
+ * Reports work-done progress, can be cancelled, and saves the result (then ResultsChanged).
+ */
+export const RunNeedleRequest = new RequestType<RunNeedleParams, NeedleResult, void>("llamahome/runNeedle");
+
+export interface ResultsChangedParams {
+    /** Which result was saved. */
+    kind: ResultKind;
+}
+
+/** Server → client: a run finished and its result was saved, so an open dashboard asks for the results again. */
+export const ResultsChangedNotification = new NotificationType<ResultsChangedParams>("llamahome/resultsChanged");

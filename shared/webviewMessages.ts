@@ -1,6 +1,7 @@
 // Messages between the extension and its webviews (the dashboard and the result panel), each a union tagged
 // by `type`. Plain data only: they cross postMessage, which structured-clones them.
 import type { AskResult, CitationLocation, EngineName, IndexStatus, MetricsParams, SummarizeResult } from "./protocol";
+import type { LatestResults } from "./results";
 
 /** One finished Summarize or Ask request, as the client measured it. */
 export interface RequestRecord {
@@ -29,15 +30,17 @@ export interface ModelState {
 
 export interface ServerState {
     running: boolean;
+    /** The client is starting the server (not yet initialized): not running, but not stopped either. */
+    starting?: boolean;
     /** Times the client restarted the server after it stopped unexpectedly, this session. */
     crashRestarts: number;
 }
 
-/** Benchmark, ROUGE and needle-in-a-haystack results. Empty until the server reports them. */
-export interface EvaluationResults {
-    benchmark?: unknown;
-    rouge?: unknown;
-    needle?: unknown;
+/** The latest benchmark, ROUGE and needle-in-a-haystack results (empty until the server reports them), and the run in progress. */
+export interface EvaluationState {
+    latest: LatestResults;
+    /** A Run Benchmark or Run Needle Test in progress, started from this window. */
+    running?: "bench" | "needle";
 }
 
 /** Everything the dashboard shows. The extension owns it; the webview keeps the last one (getState/setState). */
@@ -49,7 +52,7 @@ export interface DashboardSnapshot {
     metrics: MetricsParams[];
     /** Oldest first, at most 50 records. */
     requests: RequestRecord[];
-    results: EvaluationResults;
+    evaluation: EvaluationState;
 }
 
 /** Commands the dashboard's buttons may run; nothing else is accepted from the webview. */
@@ -58,7 +61,9 @@ export type DashboardCommand =
     | "llamahome.ask"
     | "llamahome.selectModel"
     | "llamahome.restartServer"
-    | "llamahome.showLogs";
+    | "llamahome.showLogs"
+    | "llamahome.runBenchmark"
+    | "llamahome.runNeedleTest";
 
 export type ExtensionToDashboardMessage =
     | { type: "snapshot"; snapshot: DashboardSnapshot }
@@ -66,7 +71,8 @@ export type ExtensionToDashboardMessage =
     | { type: "server"; server: ServerState }
     | { type: "model"; model: ModelState }
     | { type: "metrics"; sample: MetricsParams }
-    | { type: "request"; record: RequestRecord };
+    | { type: "request"; record: RequestRecord }
+    | { type: "evaluation"; evaluation: EvaluationState };
 
 export type DashboardToExtensionMessage =
     | { type: "ready" }

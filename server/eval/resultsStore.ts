@@ -1,8 +1,9 @@
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
+import type { LatestResults, ResultKind, ResultTypes, SavedResult } from "../../shared/results";
 
-export type ResultKind = "bench" | "needle" | "rouge";
+export type { ResultKind };
 
 /** Where benchmark, needle and ROUGE runs are saved for the dashboard. Defaults to ~/.cache/llamahome/results. */
 export function resultsDir(): string {
@@ -22,13 +23,41 @@ export async function saveResult(kind: ResultKind, result: unknown): Promise<str
     return dated;
 }
 
-/** The latest saved run of a kind, or undefined. */
-export async function loadLatestResult<T>(kind: ResultKind): Promise<{ savedAt: string; result: T } | undefined> {
-    const text = await fs.readFile(path.join(resultsDir(), `latest-${kind}.json`), "utf8").catch(() => undefined);
+/**
+ * The latest saved run of a kind, or undefined when there is none or its file does not hold a result of that kind's
+ * shape (a truncated file, or one from an incompatible version): `problem` hears why, once per call.
+ */
+export async function loadLatestResult<K extends ResultKind>(kind: K, problem?: (message: string) => void): Promise<SavedResult<ResultTypes[K]> | undefined> {
+    const file = path.join(resultsDir(), `latest-${kind}.json`);
+    const text = await fs.readFile(file, "utf8").catch(() => undefined);
     if (!text) return undefined;
+    let saved: unknown;
     try {
-        return JSON.parse(text) as { savedAt: string; result: T };
+        saved = JSON.parse(text);
     } catch {
+        problem?.(`${file} is not valid JSON; ignoring it.`);
         return undefined;
     }
+    if (!isObject(saved) || typeof saved.savedAt !== "string" || !isObject(saved.result) || !shapes[kind](saved.result)) {
+        problem?.(`${file} does not hold a ${kind} result this version understands; ignoring it.`);
+        return undefined;
+    }
+    return { savedAt: saved.savedAt, result: saved.result as unknown as ResultTypes[K] };
+}
+
+/** The latest saved run of every kind (read in parallel). */
+export async function loadLatestResults(problem?: (message: string) => void): Promise<LatestResults> {
+    const [bench, needle, rouge] = await Promise.all([loadLatestResult("bench", problem), loadLatestResult("needle", problem), loadLatestResult("rouge", problem)]);
+    return { ...(bench ? { bench } : {}), ...(needle ? { needle } : {}), ...(rouge ? { rouge } : {}) };
+}
+
+/** What the dashboard relies on in each kind of result; optional fields it checks where it uses them. */
+const shapes: Record<ResultKind, (result: Record<string, unknown>) => boolean> = {
+    bench: (r) => Array.isArray(r.documents) && r.documents.every(isObject) && isObject(r.lsp) && typeof r.ms === "number",
+    needle: (r) => Array.isArray(r.cells) && r.cells.every((cell) => isObject(cell) && typeof cell.length === "number" && typeof cell.depth === "number" && typeof cell.policy === "string") && Array.isArray(r.lengths) && Array.isArray(r.depths),
+    rouge: (r) => Array.isArray(r.pairs) && r.pairs.every(isObject) && isObject(r.aggregate),
+};
+
+function isObject(value: unknown): value is Record<string, unknown> {
+    return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -7,38 +7,12 @@ import { ExtractionPool } from "../core/ExtractionPool";
 import { formatForPath } from "../core/formats";
 import { WorkspaceIndex } from "../core/WorkspaceIndex";
 import type { GenerateResult, InferenceProcess } from "../llm/InferenceProcess";
+import type { BenchResult, FormatFigures, InferenceFigures } from "../../shared/results";
 import { percentile, writeBenchCorpus, type CorpusCounts } from "./benchCorpus";
 import { startServer } from "./LspServerProbe";
 
-export interface FormatFigures {
-    format: string;
-    documents: number;
-    docsPerMinute: number;
-    p50MsPerDoc: number;
-    p95MsPerDoc: number;
-}
-
-export interface InferenceFigures {
-    policy: string;
-    iterations: number;
-    timeToFirstTokenMs: number;
-    promptTokensPerSecond: number;
-    generatedTokensPerSecond: number;
-    promptTokens: number;
-    generatedTokens: number;
-    inferenceRssBytes?: number;
-    vramUsedBytes?: number;
-    vramTotalBytes?: number;
-    kvPeakCells?: number;
-}
-
-export interface BenchResult {
-    environment: { cpu: string; cores: number; memoryBytes: number; platform: string; node: string; gpu?: string };
-    documents: FormatFigures[];
-    lsp: { iterations: number; searchP50Ms: number; searchP95Ms: number; hoverP50Ms: number; hoverP95Ms: number; serverRssBytes: number; documents: number };
-    inference?: InferenceFigures[];
-    ms: number;
-}
+// The result types live in shared/results.ts (the dashboard draws them); re-exported for the CLI and tests.
+export type { BenchResult, FormatFigures, InferenceFigures };
 
 export interface BenchOptions {
     iterations: number;

@@ -1,25 +1,9 @@
 import type { InferenceProcess } from "../llm/InferenceProcess";
+import type { NeedleCell } from "../../shared/results";
 import { buildHaystack, insertNeedle, makeNeedle, needlePrompt, scoreNeedle } from "./needle";
 
-export interface NeedleCell {
-    /** Haystack length in tokens (the prompt is a little longer: needle, question). */
-    length: number;
-    /** Where the needle sits, in percent of the haystack. */
-    depth: number;
-    policy: "full" | "h2o" | "sink-window";
-    /** Exact match: 1 when the answer contains the code. */
-    score: number;
-    /** 0–1 partial credit: the code's characters reproduced in order. */
-    overlap: number;
-    ms: number;
-    answer?: string;
-    promptTokens?: number;
-    kvBudget?: number;
-    kvPeakCells?: number;
-    evictedTokens?: number;
-    /** Why the cell did not run (e.g. the full cache does not fit the model's context). */
-    skipped?: string;
-}
+// The cell type lives in shared/results.ts (the dashboard draws it); re-exported for the CLI and tests.
+export type { NeedleCell };
 
 export interface NeedleGridOptions {
     lengths: number[];

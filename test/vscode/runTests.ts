@@ -7,9 +7,11 @@
 //   CHROMIUM_PATH=/path/to/chrome …          another Chromium than /usr/bin/chromium
 //
 // Screenshots and, on failure, logs go to test-results/vscode/. Every process started here is ended by PID.
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { promisify } from "node:util";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { writeTinyModel } from "../../server/llm/gguf/tinyModel";
 import { buildSuite, copyFixtureWorkspace, repo, suiteOut } from "./buildSuite";
@@ -19,7 +21,7 @@ import { VsCodeServer } from "./VsCodeServer";
 const vscodeDir = path.join(repo, "test", "vscode", "code-server", "node_modules", "code-server", "lib", "vscode");
 const resultsDir = path.join(repo, "test-results", "vscode");
 const integrationTimeoutMs = 4 * 60_000;
-const uiTimeoutMs = 2 * 60_000;
+const uiTimeoutMs = 3 * 60_000;
 
 const chromiumArgs = [
     "--headless=new",
@@ -67,13 +69,20 @@ async function main(): Promise<number> {
     const model = path.join(dataDir, "xdg-cache", "llamahome", "models", "llamahome-tiny-test.gguf");
     fs.mkdirSync(path.dirname(model), { recursive: true });
     await writeTinyModel(model);
+    // Saved evaluation results, shared by every process the VS Code server starts (the suite runs the benchmark and
+    // the needle test into it; the UI test's dashboard shows them). ROUGE has no editor command: the CLI scores the
+    // bundled dataset with the extractive engine here, as a user would.
+    const evaluationResults = path.join(tmp, "results");
+    await promisify(execFile)(process.execPath, [path.join(repo, "dist", "cli.js"), "eval", "summaries", "--dataset", path.join(repo, "samples", "eval", "summaries.jsonl"), "--json"], {
+        env: { ...process.env, LLAMAHOME_RESULTS_DIR: evaluationResults, LLAMAHOME_MODEL: "" },
+    });
 
     let failed = 0;
     try {
         server = await VsCodeServer.start({
             vscodeDir,
             dataDir,
-            env: { LLAMAHOME_TEST_LOG: testLog, LLAMAHOME_TEST_MODEL: model },
+            env: { LLAMAHOME_TEST_LOG: testLog, LLAMAHOME_TEST_MODEL: model, LLAMAHOME_RESULTS_DIR: evaluationResults },
             machineSettings: {
                 "workbench.startupEditor": "none",
                 "workbench.tips.enabled": false,

@@ -20,6 +20,8 @@ suite("Activation and indexing", () => {
             "llamahome.ask",
             "llamahome.selectModel",
             "llamahome.openDashboard",
+            "llamahome.runBenchmark",
+            "llamahome.runNeedleTest",
             "llamahome.restartServer",
             "llamahome.showLogs",
         ]) {

@@ -93,6 +93,23 @@ export async function runUiTest(page: Page, options: UiTestOptions): Promise<voi
     await page.locator(".statusbar-item", { hasText: /tok\/s/ }).waitFor();
     options.log(`status bar: "${(await page.locator(".statusbar-item", { hasText: /LlamaHome: \d+ docs/ }).innerText()).replace(/\s+/g, " ")}"`);
 
+    // Run Needle Test from the command palette on the tiny model: a custom grid whose longest haystack exceeds the
+    // model's 4096-token training context, so the heatmap has skipped cells too. The progress notification goes, and
+    // a "done" notification offers the dashboard.
+    await palette(page, "LlamaHome: Run Needle Test");
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: "Custom…" }).waitFor();
+    await input.fill("Custom");
+    await page.keyboard.press("Enter");
+    await page.locator(".quick-input-widget", { hasText: "Haystack lengths" }).waitFor();
+    await input.fill("300,600,4000");
+    await page.keyboard.press("Enter");
+    await page.locator(".quick-input-widget", { hasText: "Needle depths" }).waitFor();
+    await page.keyboard.press("Enter");
+    const done = page.locator(".notification-toast", { hasText: "needle test done" });
+    await done.waitFor({ timeout: 60_000 });
+    options.log(`notification: "${(await done.innerText()).replace(/\s+/g, " ").trim()}"`);
+    await palette(page, "Notifications: Clear All Notifications");
+
     // The dashboard, from the command palette (F1), in the whole window (no side bar, no other editors).
     await palette(page, "View: Close All Editors");
     await palette(page, "View: Toggle Primary Side Bar Visibility");
@@ -107,12 +124,29 @@ export async function runUiTest(page: Page, options: UiTestOptions): Promise<voi
     await dashboard.locator("#chart-speed svg").waitFor({ timeout: 30_000 });
     await shot("06-dashboard.png");
 
+    // Benchmarks and evaluation: the benchmark the integration suite ran, the ROUGE result the runner saved with the
+    // CLI, and the needle heatmap just made (rows: lengths, columns: depths; the 4000-token row skipped, with why).
+    const heatmap = dashboard.locator("#heatmap-full");
+    await heatmap.waitFor({ timeout: 30_000 });
+    assert.equal(await heatmap.locator("tbody td").count(), 9);
+    assert.equal(await heatmap.locator("tbody td.skipped").count(), 3);
+    assert.match((await heatmap.locator("tbody td.skipped").first().getAttribute("title")) ?? "", /exceeds the model's training context \(4096\)/);
+    assert.match((await heatmap.locator("tbody td").first().getAttribute("title")) ?? "", /300 tokens, needle at 10%/);
+    await dashboard.locator("#chart-bench-docs svg").waitFor();
+    await dashboard.locator("#chart-bench-tokens svg").waitFor();
+    assert.match(await dashboard.locator("#bench-formats").innerText(), /PDF/);
+    assert.match(await dashboard.locator("#rouge-table tfoot").innerText(), /Mean/);
+    await dashboard.locator("#evaluation").screenshot({ path: path.join(options.resultsDir, "06b-dashboard-evaluation.png") });
+    options.log("screenshot 06b-dashboard-evaluation.png");
+
     // Theme colours: the same dashboard in the other (dark or light) theme.
     const dark = (await page.locator(".monaco-workbench.vs-dark").count()) > 0;
     await palette(page, "Preferences: Toggle between Light/Dark Themes");
     await page.locator(dark ? ".monaco-workbench.vs" : ".monaco-workbench.vs-dark").waitFor();
     await webviewFrame(page, dark ? "body.vscode-light #index-documents" : "body.vscode-dark #index-documents");
     await shot(dark ? "07-dashboard-light.png" : "07-dashboard-dark.png");
+    const themed = await webviewFrame(page, "#heatmap-full");
+    await themed.locator("#evaluation").screenshot({ path: path.join(options.resultsDir, dark ? "07b-dashboard-evaluation-light.png" : "07b-dashboard-evaluation-dark.png") });
 
     // The status bar item opens the dashboard too.
     await palette(page, "View: Close All Editors");

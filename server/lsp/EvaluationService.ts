@@ -1,0 +1,355 @@
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+    ErrorCodes,
+    LSPErrorCodes,
+    ResponseError,
+    type CancellationToken,
+    type Connection,
+    type InitializeParams,
+    type ProgressToken,
+    type WorkDoneProgressReporter,
+} from "vscode-languageserver/node";
+import { ResultsChangedNotification, type RunBenchmarkParams, type RunNeedleParams } from "../../shared/protocol";
+import type { BenchResult, LatestResults, NeedleCell, NeedlePolicySummary, NeedleResult, ResultKind } from "../../shared/results";
+import { WorkspaceIndex } from "../core/WorkspaceIndex";
+import { loadLatestResults, saveResult } from "../eval/resultsStore";
+import { runBench } from "../eval/runBench";
+import { runNeedleGrid, type NeedleEngineFactory } from "../eval/runNeedleGrid";
+import { readGgufFileHeader } from "../llm/gguf/ggufReader";
+import { InferenceProcess, type KvCacheMode } from "../llm/InferenceProcess";
+import { isModelUri, resolveModelSource } from "../llm/resolveModelSource";
+import { validateSettings, type LlamaHomeSettings } from "../settings";
+import { signalFor } from "./cancellation";
+
+/** `llamahome bench --corpus small`: 500 Markdown notes, 60 DOCX and 30 PDFs, about 15 s on two cores. */
+const smallCorpus = { text: 500, docx: 60, pdf: 30 };
+const defaultIterations = 100;
+const defaultLengths = [2000, 8000, 32000];
+const defaultDepths = [10, 50, 90];
+/** Room for the needle, the question and the answer on top of the haystack (as `llamahome needle`). */
+const promptMargin = 128;
+
+type RunKind = Exclude<ResultKind, "rouge">;
+
+const runNames: Record<RunKind, string> = { bench: "the benchmark", needle: "the needle test" };
+
+/**
+ * The editor's benchmark and needle-in-a-haystack runs, and the latest saved results for the dashboard. The same core
+ * as `llamahome bench` and `llamahome needle` (runBench, runNeedleGrid, the results store), fed from the editor's
+ * settings and workspace folders instead of flags. One run at a time; each reports work-done progress, stops when its
+ * request is cancelled, and saves its result (then tells the client, so an open dashboard updates).
+ */
+export class EvaluationService {
+    private folders: { uri: string; root: string }[] = [];
+    private cacheDir: string | undefined;
+    private supportsProgress = false;
+    private supportsConfiguration = false;
+    private running: { kind: RunKind; controller: AbortController; settled: Promise<unknown> } | undefined;
+    private disposed = false;
+
+    constructor(private readonly connection: Connection) {}
+
+    /** Takes the workspace folders (the haystack is the first one's documents) and what the client supports. */
+    initialize(params: InitializeParams): void {
+        this.supportsProgress = params.capabilities.window?.workDoneProgress === true;
+        this.supportsConfiguration = params.capabilities.workspace?.configuration === true;
+        this.cacheDir = (params.initializationOptions as { cacheDir?: string } | undefined)?.cacheDir;
+        const uris = params.workspaceFolders?.map((folder) => folder.uri) ?? (params.rootUri ? [params.rootUri] : []);
+        this.folders = uris.filter((uri) => uri.startsWith("file:")).map((uri) => ({ uri, root: fileURLToPath(uri) }));
+    }
+
+    /** The latest saved results; a missing or unreadable file leaves its kind out (and logs why). */
+    results(): Promise<LatestResults> {
+        return loadLatestResults((problem) => this.connection.console.warn(problem));
+    }
+
+    /** `llamahome bench --corpus small` with the configured model (full cache, plus H2O when it is enabled). */
+    runBenchmark(params: RunBenchmarkParams = {}, token?: CancellationToken): Promise<BenchResult> {
+        const iterations = params.iterations ?? defaultIterations;
+        if (!Number.isInteger(iterations) || iterations < 1 || iterations > 10_000) {
+            return Promise.reject(new ResponseError(ErrorCodes.InvalidParams, `iterations must be a whole number from 1 to 10000 (got ${JSON.stringify(params.iterations)})`));
+        }
+        return this.exclusive("bench", "LlamaHome: benchmark", params.workDoneToken, token, async (signal, report) => {
+            const settings = await this.settings();
+            const engines: { policy: string; process: InferenceProcess }[] = [];
+            // runBench takes no signal: a cancelled run stops at its next phase (its log line), or at once while a
+            // model generates, because the processes are killed.
+            const killEngines = () => void Promise.all(engines.map((engine) => engine.process.dispose()));
+            signal.addEventListener("abort", killEngines);
+            try {
+                if (settings.model) {
+                    const model = this.modelSource(settings.model);
+                    engines.push({ policy: "full", process: this.inference(model, settings) });
+                    if (settings.h2o.enabled) engines.push({ policy: "h2o", process: this.inference(model, settings, { kv: h2oMode(settings) }) });
+                    for (const engine of engines) {
+                        report(0, `loading ${path.basename(settings.model)} (${engine.policy})`);
+                        const info = await engine.process.load(signal);
+                        // Without the accumulator build the bounded cache runs sink-window; name what really ran.
+                        if (info.kv) engine.policy = info.kv.policy;
+                    }
+                }
+                const phases = 5 + engines.length; // corpus, three formats, LSP, one per engine
+                let phase = 0;
+                const result = await runBench({
+                    iterations,
+                    corpus: smallCorpus,
+                    engines,
+                    log: (line) => {
+                        signal.throwIfAborted();
+                        report(Math.round((100 * phase++) / phases), line.replace(/…$/, ""));
+                    },
+                });
+                await this.save("bench", result);
+                return result;
+            } finally {
+                signal.removeEventListener("abort", killEngines);
+                await Promise.all(engines.map((engine) => engine.process.dispose()));
+            }
+        });
+    }
+
+    /**
+     * `llamahome needle` on the configured model, the haystack made from the first workspace folder's documents: one
+     * inference process per length with a context of length + 128 tokens, lengths beyond the model's training context
+     * skipped for the full cache; with H2O enabled, the same grid again with the bounded cache.
+     */
+    runNeedle(params: RunNeedleParams = {}, token?: CancellationToken): Promise<NeedleResult> {
+        let lengths: number[], depths: number[];
+        try {
+            lengths = integerList(params.lengths, defaultLengths, "lengths", 64, 1_048_576);
+            depths = integerList(params.depths, defaultDepths, "depths", 0, 100);
+        } catch (error) {
+            return Promise.reject(error);
+        }
+        return this.exclusive("needle", "LlamaHome: needle in a haystack", params.workDoneToken, token, async (signal, report) => {
+            const started = performance.now();
+            const settings = await this.settings();
+            if (!settings.model) {
+                throw new ResponseError(ErrorCodes.InvalidRequest, "The needle test needs a model: choose one with “LlamaHome: Select Model” (the llamahome.model setting).");
+            }
+            const folder = this.folders[0];
+            if (!folder) throw new ResponseError(ErrorCodes.InvalidRequest, "The needle test builds its haystack from the first workspace folder's documents: open a folder first.");
+
+            report(0, "reading the haystack documents");
+            const sources = await this.haystackSources(folder.root, settings, Math.max(...lengths), signal);
+            report(0, `preparing ${path.basename(settings.model)}`);
+            const model = await resolveModelSource(this.modelSource(settings.model), {
+                signal,
+                onProgress: ({ downloadedBytes, totalBytes }) => report(0, `downloading the model: ${megabytes(downloadedBytes)}${totalBytes ? ` of ${megabytes(totalBytes)}` : ""}`),
+            });
+            const trainContextSize = await readGgufFileHeader(model).then(trainContext, () => undefined);
+
+            const full: NeedleEngineFactory = async (length) => {
+                const needed = length + promptMargin;
+                const tooLong = (train: number) => ({ policy: "full" as const, skipped: `the full cache (${needed} tokens) exceeds the model's training context (${train})` });
+                // Known from the file's header: a context the model was not trained for is never allocated.
+                if (trainContextSize !== undefined && needed > trainContextSize) return tooLong(trainContextSize);
+                const inference = this.inference(model, settings, { contextSize: needed });
+                const info = await inference.load(signal).catch(async (error: unknown) => {
+                    await inference.dispose();
+                    throw error;
+                });
+                if (needed > info.trainContextSize) {
+                    await inference.dispose();
+                    return tooLong(info.trainContextSize);
+                }
+                return { process: inference, policy: "full", release: () => inference.dispose() };
+            };
+            const bounded: NeedleEngineFactory = async () => {
+                const inference = this.inference(model, settings, { kv: h2oMode(settings) });
+                const info = await inference.load(signal).catch(async (error: unknown) => {
+                    await inference.dispose();
+                    throw error;
+                });
+                return { process: inference, policy: info.kv?.policy ?? "h2o", release: () => inference.dispose() };
+            };
+
+            const engines = settings.h2o.enabled ? [full, bounded] : [full];
+            const total = lengths.length * depths.length * engines.length;
+            const cells: NeedleCell[] = [];
+            for (const engine of engines) {
+                cells.push(
+                    ...(await runNeedleGrid(engine, {
+                        lengths,
+                        depths,
+                        sources,
+                        signal,
+                        onCell: (cell) => report(Math.round((100 * (cells.length + 1)) / total), describeCell(cell)),
+                    })),
+                );
+                // runNeedleGrid finishes a length's cells with the partial answers of cancelled generations.
+                signal.throwIfAborted();
+            }
+            const result: NeedleResult = { model: settings.model, haystack: folder.root, lengths, depths, cells, summary: summarize(cells), ms: Math.round(performance.now() - started) };
+            await this.save("needle", result);
+            return result;
+        });
+    }
+
+    /** Stops a run in progress and waits for it to end (its processes killed, nothing saved). Safe to call twice. */
+    async shutdown(): Promise<void> {
+        this.disposed = true;
+        const running = this.running;
+        running?.controller.abort();
+        await running?.settled.catch(() => undefined);
+    }
+
+    /**
+     * Runs `work` as the one evaluation in progress: with work-done progress (the client's token, else one the server
+     * creates), aborted when the request is cancelled or the server shuts down. A cancelled run answers
+     * RequestCancelled; a failure, one message naming what failed.
+     */
+    private async exclusive<R>(
+        kind: RunKind,
+        title: string,
+        workDoneToken: ProgressToken | undefined,
+        token: CancellationToken | undefined,
+        work: (signal: AbortSignal, report: (percent: number, message: string) => void) => Promise<R>,
+    ): Promise<R> {
+        if (this.disposed) throw new ResponseError(ErrorCodes.InvalidRequest, "The server is shutting down.");
+        if (this.running) {
+            throw new ResponseError(ErrorCodes.InvalidRequest, `LlamaHome is already running ${runNames[this.running.kind]}: wait for it to finish, or cancel it, first.`);
+        }
+        const controller = new AbortController();
+        const request = signalFor(token);
+        const abort = () => controller.abort();
+        request.signal.addEventListener("abort", abort);
+        let settle = () => {};
+        this.running = { kind, controller, settled: new Promise<void>((resolve) => (settle = resolve)) };
+        let progress: WorkDoneProgressReporter | undefined;
+        try {
+            if (workDoneToken !== undefined) {
+                progress = this.connection.window.attachWorkDoneProgress(workDoneToken);
+            } else if (this.supportsProgress) {
+                const created = await this.connection.window.createWorkDoneProgress();
+                created.token.onCancellationRequested(abort);
+                progress = created;
+            }
+            progress?.begin(title, 0, "starting", true);
+            let last = 0;
+            // Percentages only go up, whatever order the phases report in.
+            const report = (percent: number, message: string) => progress?.report((last = Math.max(last, Math.min(100, percent))), message);
+            const result = await work(controller.signal, report);
+            this.connection.console.log(`${title}: done`);
+            return result;
+        } catch (error) {
+            if (controller.signal.aborted) throw new ResponseError(LSPErrorCodes.RequestCancelled, `${runNames[kind]} was cancelled`);
+            if (error instanceof ResponseError) throw error;
+            this.connection.console.error(`${title} failed: ${(error as Error)?.stack ?? String(error)}`);
+            throw new ResponseError(ErrorCodes.InternalError, `${capitalized(runNames[kind])} failed: ${(error as Error)?.message ?? String(error)}`);
+        } finally {
+            progress?.done();
+            request.signal.removeEventListener("abort", abort);
+            request.dispose();
+            this.running = undefined;
+            settle();
+        }
+    }
+
+    private async save(kind: ResultKind, result: unknown): Promise<void> {
+        const file = await saveResult(kind, result);
+        this.connection.console.log(`saved ${file}`);
+        void this.connection.sendNotification(ResultsChangedNotification, { kind });
+    }
+
+    /** The settings of the first workspace folder (model settings are per window; LlamaHomeServer reports bad values). */
+    private async settings(): Promise<LlamaHomeSettings> {
+        const raw = this.supportsConfiguration ? await this.connection.workspace.getConfiguration({ scopeUri: this.folders[0]?.uri, section: "llamahome" }) : undefined;
+        return validateSettings(raw, () => undefined);
+    }
+
+    /** A model URI as it is; a path resolved against the first workspace folder, as the setting documents. */
+    private modelSource(model: string): string {
+        return isModelUri(model) ? model : path.resolve(this.folders[0]?.root ?? process.cwd(), model);
+    }
+
+    private inference(model: string, settings: LlamaHomeSettings, overrides: { contextSize?: number; kv?: KvCacheMode } = {}): InferenceProcess {
+        return new InferenceProcess({
+            model,
+            gpu: settings.gpu === "cpu" ? false : settings.gpu,
+            contextSize: overrides.contextSize ?? (settings.contextSize || undefined),
+            ...(overrides.kv ? { kv: overrides.kv } : {}),
+            onLog: (line) => this.connection.console.log(`[evaluation inference] ${line}`),
+        });
+    }
+
+    /**
+     * The folder's document texts in path order, as `llamahome needle --haystack` reads them (the index is the language
+     * server's, so unchanged files are not read again), up to about 32 characters per token of the longest haystack.
+     */
+    private async haystackSources(root: string, settings: LlamaHomeSettings, longest: number, signal: AbortSignal): Promise<string[]> {
+        const index = await WorkspaceIndex.open(root, {
+            cacheDir: this.cacheDir,
+            exclude: settings.index.exclude,
+            maxFileSizeBytes: settings.index.maxFileSizeMB * 1024 * 1024,
+            log: (message) => this.connection.console.warn(message),
+        });
+        try {
+            await index.update({ signal });
+            const texts: string[] = [];
+            let chars = 0;
+            for (const document of index.listDocuments().sort((a, b) => a.path.localeCompare(b.path))) {
+                const text = index.documentText(document.path) ?? "";
+                texts.push(text);
+                chars += text.length;
+                if (chars > longest * 32) break;
+            }
+            if (texts.every((text) => !text.trim())) {
+                throw new ResponseError(ErrorCodes.InvalidRequest, `The needle test found no indexable text in ${root} to build its haystack from.`);
+            }
+            return texts;
+        } finally {
+            await index.dispose();
+        }
+    }
+}
+
+function h2oMode(settings: LlamaHomeSettings): KvCacheMode {
+    return { mode: "h2o", windowLength: settings.h2o.windowLength, heavyHitters: settings.h2o.heavyHitters };
+}
+
+/** `<architecture>.context_length` from a GGUF header, if it has one. */
+function trainContext(file: { get(key: string): { value: unknown } | undefined }): number | undefined {
+    const architecture = file.get("general.architecture")?.value;
+    const value = typeof architecture === "string" ? file.get(`${architecture}.context_length`)?.value : undefined;
+    return typeof value === "number" ? value : typeof value === "bigint" ? Number(value) : undefined;
+}
+
+function integerList(given: unknown, fallback: number[], name: string, min: number, max: number): number[] {
+    if (given === undefined) return fallback;
+    if (!Array.isArray(given) || given.length === 0 || given.length > 32 || !given.every((value) => Number.isInteger(value) && value >= min && value <= max)) {
+        throw new ResponseError(ErrorCodes.InvalidParams, `${name} must be a list of 1 to 32 whole numbers from ${min} to ${max} (got ${JSON.stringify(given)})`);
+    }
+    return [...given] as number[];
+}
+
+/** Means by policy over the cells that ran, as `llamahome needle` reports them. */
+function summarize(cells: NeedleCell[]): NeedleResult["summary"] {
+    const summary: NeedleResult["summary"] = {};
+    for (const cell of cells) {
+        const entry: NeedlePolicySummary = (summary[cell.policy] ??= { cells: 0, exact: 0, overlap: 0, skipped: 0 });
+        if (cell.skipped) {
+            entry.skipped++;
+            continue;
+        }
+        entry.exact = (entry.exact * entry.cells + cell.score) / (entry.cells + 1);
+        entry.overlap = (entry.overlap * entry.cells + cell.overlap) / (entry.cells + 1);
+        entry.cells++;
+    }
+    return summary;
+}
+
+function describeCell(cell: NeedleCell): string {
+    const where = `${cell.policy}, ${cell.length} tokens, depth ${cell.depth}%`;
+    if (cell.skipped) return `${where}: skipped`;
+    return `${where}: ${cell.score ? "found" : `missed (overlap ${cell.overlap.toFixed(2)})`}`;
+}
+
+function megabytes(bytes: number): string {
+    return `${(bytes / 1048576).toFixed(0)} MB`;
+}
+
+function capitalized(text: string): string {
+    return text[0].toUpperCase() + text.slice(1);
+}

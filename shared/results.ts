@@ -1,0 +1,139 @@
+// The saved results of `llamahome bench`, `llamahome needle` and `llamahome eval summaries` (and of the same runs made
+// from the editor), as the server loads them and the dashboard draws them. Plain data: they are JSON on disk, cross
+// the LSP connection and the webview's postMessage.
+
+/** Which evaluation a saved result comes from; also its file name: latest-<kind>.json. */
+export type ResultKind = "bench" | "needle" | "rouge";
+
+/** A saved run: when it was saved and what it measured. */
+export interface SavedResult<T> {
+    /** ISO 8601. */
+    savedAt: string;
+    result: T;
+}
+
+// ---- benchmark (llamahome bench) --------------------------------------------------------------------------------
+
+/** Document processing figures of one format. */
+export interface FormatFigures {
+    format: string;
+    documents: number;
+    docsPerMinute: number;
+    p50MsPerDoc: number;
+    p95MsPerDoc: number;
+}
+
+/** Inference figures of one KV cache policy (median over the runs). */
+export interface InferenceFigures {
+    policy: string;
+    iterations: number;
+    timeToFirstTokenMs: number;
+    promptTokensPerSecond: number;
+    generatedTokensPerSecond: number;
+    promptTokens: number;
+    generatedTokens: number;
+    inferenceRssBytes?: number;
+    vramUsedBytes?: number;
+    vramTotalBytes?: number;
+    kvPeakCells?: number;
+}
+
+export interface BenchResult {
+    environment: { cpu: string; cores: number; memoryBytes: number; platform: string; node: string; gpu?: string };
+    documents: FormatFigures[];
+    lsp: { iterations: number; searchP50Ms: number; searchP95Ms: number; hoverP50Ms: number; hoverP95Ms: number; serverRssBytes: number; documents: number };
+    /** Present when a model was given. */
+    inference?: InferenceFigures[];
+    /** The whole run. */
+    ms: number;
+}
+
+// ---- needle in a haystack (llamahome needle) ----------------------------------------------------------------------
+
+export type NeedlePolicy = "full" | "h2o" | "sink-window";
+
+export interface NeedleCell {
+    /** Haystack length in tokens (the prompt is a little longer: needle, question). */
+    length: number;
+    /** Where the needle sits, in percent of the haystack. */
+    depth: number;
+    policy: NeedlePolicy;
+    /** Exact match: 1 when the answer contains the code. */
+    score: number;
+    /** 0–1 partial credit: the code's characters reproduced in order. */
+    overlap: number;
+    ms: number;
+    answer?: string;
+    promptTokens?: number;
+    kvBudget?: number;
+    kvPeakCells?: number;
+    evictedTokens?: number;
+    /** Why the cell did not run (e.g. the full cache does not fit the model's context). */
+    skipped?: string;
+}
+
+/** Means over the cells of one policy that ran; skipped cells are counted apart. */
+export interface NeedlePolicySummary {
+    cells: number;
+    exact: number;
+    overlap: number;
+    skipped: number;
+}
+
+export interface NeedleResult {
+    /** The model as given (path or URI). */
+    model: string;
+    /** The folder whose documents made the haystack. */
+    haystack: string;
+    lengths: number[];
+    depths: number[];
+    cells: NeedleCell[];
+    /** By policy. */
+    summary: Partial<Record<NeedlePolicy, NeedlePolicySummary>>;
+    ms: number;
+}
+
+// ---- ROUGE of generated summaries (llamahome eval summaries) -------------------------------------------------------
+
+export interface RougeMeasure {
+    precision: number;
+    recall: number;
+    fmeasure: number;
+}
+
+/** A 95% bootstrap interval on the mean: mid is the median of the resampled means. */
+export interface RougeInterval {
+    low: RougeMeasure;
+    mid: RougeMeasure;
+    high: RougeMeasure;
+}
+
+export type RougeVariant = "rouge1" | "rouge2" | "rougeL" | "rougeLsum";
+
+export interface RougePair extends Record<RougeVariant, RougeMeasure> {
+    /** The document (a path relative to the dataset, or "line N" for an inline one). */
+    path: string;
+    engine: string;
+    /** The generated summary. */
+    candidate: string;
+    ms: number;
+}
+
+export interface RougeResult {
+    dataset: string;
+    engine: string;
+    model?: string;
+    stem: boolean;
+    pairs: RougePair[];
+    aggregate: Record<RougeVariant, RougeInterval>;
+}
+
+/** The result types by kind. */
+export interface ResultTypes {
+    bench: BenchResult;
+    needle: NeedleResult;
+    rouge: RougeResult;
+}
+
+/** The latest saved run of each kind; a kind never run (or whose file is unreadable) is absent. */
+export type LatestResults = { [K in ResultKind]?: SavedResult<ResultTypes[K]> };
