@@ -7,6 +7,7 @@ import { test } from "node:test";
 import { Bm25Index } from "../server/core/Bm25Index";
 import { chunkText } from "../server/core/chunk";
 import { discoverFiles } from "../server/core/discover";
+import { withoutRunningHeaders } from "../server/core/extract/pdfExtractor";
 import { looksLikeText } from "../server/core/formats";
 import { tokenize } from "../server/core/tokenize";
 
@@ -130,4 +131,17 @@ test("discovery honours nested .gitignore and excludes, skips node_modules and l
     assert.match(reasons["empty.txt"], /empty file/);
     assert.match(reasons["link-out.txt"], /outside the workspace/);
     assert.match(reasons["dir-out"], /outside the workspace/);
+});
+
+test("running PDF headers and footers are dropped; a line that recurs only sometimes is kept", () => {
+    const pages = [1, 2, 3, 4].map((n) => `Society Annual Report - page ${n} of 4\nBody text of page ${n}.\nMore on page ${n}.\nConfidential draft ${n}`);
+    const cleaned = withoutRunningHeaders(pages);
+    cleaned.forEach((page, i) => {
+        assert.doesNotMatch(page, /Annual Report - page/);
+        assert.doesNotMatch(page, /Confidential draft/);
+        assert.match(page, new RegExp(`^Body text of page ${i + 1}\\.\\nMore on page ${i + 1}\\.$`));
+    });
+    const varied = ["Intro\nA", "Chapter one\nB", "Chapter two\nC", "Appendix\nD"];
+    assert.deepEqual(withoutRunningHeaders(varied), varied);
+    assert.deepEqual(withoutRunningHeaders(pages.slice(0, 2)), pages.slice(0, 2), "two pages are too few to tell");
 });

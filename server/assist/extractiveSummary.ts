@@ -14,7 +14,9 @@ export interface ExtractiveSummaryOptions {
 export function extractiveSummary(text: string, options: ExtractiveSummaryOptions = {}): string {
     const candidates = splitSentences(text)
         .map((sentence, position) => ({ position, text: plainSentence(sentence.text), terms: tokenize(sentence.text) }))
-        .filter((sentence) => sentence.terms.length >= 5 && sentence.terms.length <= 80 && /[.!?…]["')”’]*$/.test(sentence.text));
+        .filter((sentence) => sentence.terms.length >= 5 && sentence.terms.length <= 50 && /[.!?…]["')”’]*$/.test(sentence.text))
+        // Table rows glued into one "sentence" (PDF and DOCX tables) are mostly figures: they are not prose to quote.
+        .filter((sentence) => sentence.terms.filter((term) => /^\d/.test(term)).length <= sentence.terms.length / 4);
     if (candidates.length === 0) return plainSentence(text.trim().slice(0, 400).replace(/\s+/g, " "));
     const frequency = new Map<string, number>();
     for (const sentence of candidates) for (const term of new Set(sentence.terms)) frequency.set(term, (frequency.get(term) ?? 0) + 1);

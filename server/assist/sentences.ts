@@ -19,9 +19,16 @@ export function splitSentences(text: string): Sentence[] {
             const trimmed = raw.trim();
             if (trimmed) sentences.push({ text: trimmed.replace(/\s+/g, " "), start: block.index + start + (raw.length - raw.trimStart().length) });
         };
+        const ends: number[] = [];
         for (const match of block[0].matchAll(boundary)) {
-            const end = match.index + match[0].length;
-            if (isAbbreviation(block[0].slice(Math.max(0, match.index - 4), match.index + 1))) continue;
+            if (!isAbbreviation(block[0].slice(Math.max(0, match.index - 4), match.index + 1))) ends.push(match.index + match[0].length);
+        }
+        // A short line without closing punctuation before a capitalised one is a heading (PDF and DOCX text keep
+        // headings as plain lines): it ends there rather than opening the next sentence.
+        for (const match of block[0].matchAll(/(?<=^|\n)([^\n]{1,60})\n(?=[\p{Lu}])/gu)) {
+            if (!/[.,;:!?…"”’)\]-]\s*$/.test(match[1])) ends.push(match.index + match[0].length);
+        }
+        for (const end of [...new Set(ends)].sort((a, b) => a - b)) {
             add(end);
             start = end;
         }

@@ -10,9 +10,9 @@ export async function extractPdf(bytes: Buffer): Promise<ExtractedText> {
         const result = await parser.getText({ pageJoiner: "" });
         const pageStarts: number[] = [];
         let text = "";
-        for (const page of result.pages) {
+        for (const page of withoutRunningHeaders(result.pages.map((p) => p.text))) {
             pageStarts.push(text.length);
-            text += page.text.trim() + "\n\n";
+            text += page.trim() + "\n\n";
         }
         if (text.replace(/\s+/g, "").length < 8) {
             throw new ExtractionError(`no text layer: needs OCR (${result.pages.length} page${result.pages.length === 1 ? "" : "s"}, no extractable text)`);
@@ -36,4 +36,30 @@ function pdfError(error: unknown): Error {
         return new ExtractionError(`corrupt or truncated PDF: ${message}`);
     }
     return new ExtractionError(`unreadable PDF: ${message}`);
+}
+
+/**
+ * Drops running headers and footers ("Annual Report 2024 - page 3 of 5"): a first or last line that recurs, digits
+ * aside, on most pages. They would otherwise open every chunk, summary and snippet of a long PDF.
+ */
+export function withoutRunningHeaders(pages: string[]): string[] {
+    if (pages.length < 3) return pages;
+    const key = (line: string) => line.trim().replace(/\d+/g, "#");
+    const edges = (page: string) => {
+        const lines = page.split("\n").filter((line) => line.trim());
+        return [...new Set([lines[0], lines.at(-1)].filter((line): line is string => line !== undefined).map(key))];
+    };
+    const counts = new Map<string, number>();
+    for (const page of pages) for (const edge of edges(page)) counts.set(edge, (counts.get(edge) ?? 0) + 1);
+    const running = new Set([...counts].filter(([edge, count]) => edge && count >= Math.ceil(pages.length * 0.6)).map(([edge]) => edge));
+    if (running.size === 0) return pages;
+    return pages.map((page) => {
+        const lines = page.split("\n");
+        const first = lines.findIndex((line) => line.trim());
+        if (first >= 0 && running.has(key(lines[first]))) lines.splice(first, 1);
+        let last = lines.length - 1;
+        while (last >= 0 && !lines[last].trim()) last--;
+        if (last >= 0 && running.has(key(lines[last]))) lines.splice(last, 1);
+        return lines.join("\n");
+    });
 }
