@@ -1,5 +1,5 @@
 import type { InferenceProcess } from "../llm/InferenceProcess";
-import type { NeedleCell } from "../../shared/results";
+import type { NeedleCell, NeedlePolicySummary, NeedleResult } from "../../shared/results";
 import { buildHaystack, insertNeedle, makeNeedle, needlePrompt, scoreNeedle } from "./needle";
 
 // The cell type lives in shared/results.ts (the dashboard draws it); re-exported for the CLI and tests.
@@ -65,4 +65,20 @@ function kvFields(result: object): Partial<NeedleCell> {
 
 function round(value: number): number {
     return Math.round(value * 1000) / 1000;
+}
+
+/** Means by policy over the cells that ran (skipped cells counted apart), as the needle output reports them. */
+export function summarizeNeedleCells(cells: NeedleCell[]): NeedleResult["summary"] {
+    const summary: NeedleResult["summary"] = {};
+    for (const cell of cells) {
+        const entry: NeedlePolicySummary = (summary[cell.policy] ??= { cells: 0, exact: 0, overlap: 0, skipped: 0 });
+        if (cell.skipped) {
+            entry.skipped++;
+            continue;
+        }
+        entry.exact = (entry.exact * entry.cells + cell.score) / (entry.cells + 1);
+        entry.overlap = (entry.overlap * entry.cells + cell.overlap) / (entry.cells + 1);
+        entry.cells++;
+    }
+    return summary;
 }

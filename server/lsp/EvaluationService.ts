@@ -11,11 +11,11 @@ import {
     type WorkDoneProgressReporter,
 } from "vscode-languageserver/node";
 import { ResultsChangedNotification, type RunBenchmarkParams, type RunNeedleParams } from "../../shared/protocol";
-import type { BenchResult, LatestResults, NeedleCell, NeedlePolicySummary, NeedleResult, ResultKind } from "../../shared/results";
+import type { BenchResult, LatestResults, NeedleCell, NeedleResult, ResultKind } from "../../shared/results";
 import { WorkspaceIndex } from "../core/WorkspaceIndex";
 import { loadLatestResults, saveResult } from "../eval/resultsStore";
 import { runBench } from "../eval/runBench";
-import { runNeedleGrid, type NeedleEngineFactory } from "../eval/runNeedleGrid";
+import { runNeedleGrid, summarizeNeedleCells, type NeedleEngineFactory } from "../eval/runNeedleGrid";
 import { readGgufFileHeader } from "../llm/gguf/ggufReader";
 import { InferenceProcess, type KvCacheMode } from "../llm/InferenceProcess";
 import { isModelUri, resolveModelSource } from "../llm/resolveModelSource";
@@ -181,7 +181,7 @@ export class EvaluationService {
                 // runNeedleGrid finishes a length's cells with the partial answers of cancelled generations.
                 signal.throwIfAborted();
             }
-            const result: NeedleResult = { model: settings.model, haystack: folder.root, lengths, depths, cells, summary: summarize(cells), ms: Math.round(performance.now() - started) };
+            const result: NeedleResult = { model: settings.model, haystack: folder.root, lengths, depths, cells, summary: summarizeNeedleCells(cells), ms: Math.round(performance.now() - started) };
             await this.save("needle", result);
             return result;
         });
@@ -322,22 +322,6 @@ function integerList(given: unknown, fallback: number[], name: string, min: numb
         throw new ResponseError(ErrorCodes.InvalidParams, `${name} must be a list of 1 to 32 whole numbers from ${min} to ${max} (got ${JSON.stringify(given)})`);
     }
     return [...given] as number[];
-}
-
-/** Means by policy over the cells that ran, as `llamahome needle` reports them. */
-function summarize(cells: NeedleCell[]): NeedleResult["summary"] {
-    const summary: NeedleResult["summary"] = {};
-    for (const cell of cells) {
-        const entry: NeedlePolicySummary = (summary[cell.policy] ??= { cells: 0, exact: 0, overlap: 0, skipped: 0 });
-        if (cell.skipped) {
-            entry.skipped++;
-            continue;
-        }
-        entry.exact = (entry.exact * entry.cells + cell.score) / (entry.cells + 1);
-        entry.overlap = (entry.overlap * entry.cells + cell.overlap) / (entry.cells + 1);
-        entry.cells++;
-    }
-    return summary;
 }
 
 function describeCell(cell: NeedleCell): string {

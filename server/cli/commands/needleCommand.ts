@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { WorkspaceIndex } from "../../core/WorkspaceIndex";
 import { saveResult } from "../../eval/resultsStore";
-import { runNeedleGrid, type NeedleCell, type NeedleEngineFactory } from "../../eval/runNeedleGrid";
+import { runNeedleGrid, summarizeNeedleCells, type NeedleCell, type NeedleEngineFactory } from "../../eval/runNeedleGrid";
 import { stringOption, UsageError, type Command, type ParsedArgs } from "../Command";
 import { h2oOptions, h2oOptionsHelp, inferenceFromArgs, kvModeFromArgs, modelFromArgs, modelOptions, modelOptionsHelp } from "../generatorFromArgs";
 
@@ -71,7 +71,7 @@ export const needleCommand: Command = {
             const result = {
                 model, haystack: haystackDir, lengths, depths,
                 ...(kv ? { windowLength: kv.windowLength, heavyHitters: kv.heavyHitters } : {}),
-                cells, summary: summarize(cells), ms: Math.round(performance.now() - started),
+                cells, summary: summarizeNeedleCells(cells), ms: Math.round(performance.now() - started),
             };
             const saved = await saveResult("needle", result);
             if (args.values.json) process.stdout.write(JSON.stringify(result) + "\n");
@@ -101,21 +101,6 @@ function numberList(args: ParsedArgs, name: string, fallback: number[], min: num
     const values = raw.split(",").map((part) => Number(part.trim()));
     if (values.length === 0 || values.some((value) => !Number.isInteger(value) || value < min)) throw new UsageError(`--${name} must be a comma-separated list of integers ≥ ${min} (got ${raw})`);
     return values;
-}
-
-function summarize(cells: NeedleCell[]): Record<string, { cells: number; exact: number; overlap: number; skipped: number }> {
-    const summary: Record<string, { cells: number; exact: number; overlap: number; skipped: number }> = {};
-    for (const cell of cells) {
-        const entry = (summary[cell.policy] ??= { cells: 0, exact: 0, overlap: 0, skipped: 0 });
-        if (cell.skipped) {
-            entry.skipped++;
-            continue;
-        }
-        entry.exact = (entry.exact * entry.cells + cell.score) / (entry.cells + 1);
-        entry.overlap = (entry.overlap * entry.cells + cell.overlap) / (entry.cells + 1);
-        entry.cells++;
-    }
-    return summary;
 }
 
 function describe(cell: NeedleCell): string {
