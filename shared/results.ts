@@ -68,6 +68,8 @@ export interface NeedleCell {
     kvBudget?: number;
     kvPeakCells?: number;
     evictedTokens?: number;
+    /** node-llama-cpp's estimate of the context's memory (KV cache and compute buffers), in bytes. */
+    contextMemoryBytes?: number;
     /** Why the cell did not run (e.g. the full cache does not fit the model's context). */
     skipped?: string;
 }

@@ -59,8 +59,8 @@ export async function runNeedleGrid(engine: NeedleEngineFactory, options: Needle
 }
 
 function kvFields(result: object): Partial<NeedleCell> {
-    const kv = (result as { kv?: { policy: NeedleCell["policy"]; kvBudget: number; kvPeakCells: number; evictedTokens: number } }).kv;
-    return kv ? { policy: kv.policy, kvBudget: kv.kvBudget, kvPeakCells: kv.kvPeakCells, evictedTokens: kv.evictedTokens } : {};
+    const kv = (result as { kv?: { policy: NeedleCell["policy"]; kvBudget: number; kvPeakCells: number; evictedTokens: number; contextMemoryBytes: number } }).kv;
+    return kv ? { policy: kv.policy, kvBudget: kv.kvBudget, kvPeakCells: kv.kvPeakCells, evictedTokens: kv.evictedTokens, contextMemoryBytes: kv.contextMemoryBytes } : {};
 }
 
 function round(value: number): number {
