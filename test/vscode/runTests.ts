@@ -12,28 +12,18 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser } from "playwright-core";
 import { writeTinyModel } from "../../server/llm/gguf/tinyModel";
 import { buildSuite, copyFixtureWorkspace, repo, suiteOut } from "./buildSuite";
 import { runUiTest } from "./ui/uiTest";
 import { VsCodeServer } from "./VsCodeServer";
+import { chromiumArgs, newPage, withTimeout } from "./workbench";
 
 const vscodeDir = path.join(repo, "test", "vscode", "code-server", "node_modules", "code-server", "lib", "vscode");
 const resultsDir = path.join(repo, "test-results", "vscode");
 const integrationTimeoutMs = 4 * 60_000;
 const uiTimeoutMs = 3 * 60_000;
 
-const chromiumArgs = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-];
 
 async function main(): Promise<number> {
     const started = Date.now();
@@ -136,12 +126,6 @@ function checkPrerequisites(chromiumPath: string): void {
     if (problems.length) throw new Error(`cannot run the VS Code tests:\n  ${problems.join("\n  ")}`);
 }
 
-async function newPage(browser: Browser, name: string): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1600, height: 1000 } });
-    const page = await context.newPage();
-    page.on("pageerror", (error) => console.error(`  [${name} page error] ${error.message}`));
-    return page;
-}
 
 /**
  * Opens a workbench whose extension host loads the suite (extensionTestsPath); the suite's exit code comes back
@@ -205,13 +189,6 @@ function saveLogs(server: VsCodeServer, files: string[]): void {
     console.error(`logs saved in ${path.relative(repo, target)}/`);
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms / 1000} s`)), ms);
-    });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 function seconds(since: number): string {
     return `${((Date.now() - since) / 1000).toFixed(1)} s`;

@@ -45,7 +45,8 @@ suite("Hovers, summaries and answers (extractive engine)", () => {
         const result = await vscode.commands.executeCommand<SummarizeResult>("llamahome.summarizeDocument", fixture("reports/annual-report-2024.pdf"));
         assert.ok(result, "a summary came back");
         assert.equal(result.engine, "extractive");
-        assert.match(result.summary, /Riverside Allotment Society/);
+        // Sentences of the report itself (its running header is not prose and is dropped).
+        assert.match(result.summary, /the Society had 63 tenancies/);
         assert.ok(result.summary.length > 200);
     });
 
@@ -54,7 +55,8 @@ suite("Hovers, summaries and answers (extractive engine)", () => {
         const result = await vscode.commands.executeCommand<SummarizeResult>("llamahome.summarizeDocument");
         assert.match(result?.summary ?? "", /tap|water|irrigation/i);
         const docx = await vscode.commands.executeCommand<SummarizeResult>("llamahome.summarizeDocument", fixture("docs/plot-holder-handbook.docx"));
-        assert.match(docx?.summary ?? "", /Plot Holder Handbook/);
+        assert.match(docx?.summary ?? "", /plot|tenan/i);
+        assert.notEqual(docx?.summary, result?.summary, "each document gets its own summary");
     });
 
     test("Summarize Selection summarizes only the selected lines", async () => {

@@ -2,7 +2,8 @@
 // something visible (a status bar text, a widget, a webview element), never a fixed sleep.
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
-import type { Frame, Page } from "playwright-core";
+import type { Page } from "playwright-core";
+import { palette, quickOpen, webviewFrame } from "../workbench";
 
 export interface UiTestOptions {
     /** Screenshots go here. */
@@ -153,38 +154,4 @@ export async function runUiTest(page: Page, options: UiTestOptions): Promise<voi
     await page.locator(".statusbar-item", { hasText: /LlamaHome: \d+ docs/ }).click();
     await webviewFrame(page, "#index-documents");
     options.log("the status bar item opened the dashboard");
-}
-
-/** Runs a command from the command palette (F1) by its label, as a user would. */
-async function palette(page: Page, label: string): Promise<void> {
-    const input = page.locator(".quick-input-widget input");
-    await page.keyboard.press("F1");
-    await input.waitFor({ state: "visible" });
-    await input.fill(`>${label}`);
-    await page.locator(".quick-input-list .monaco-list-row", { hasText: label }).first().waitFor();
-    await page.keyboard.press("Enter");
-}
-
-/** Opens a file with Quick Open (Ctrl+P) and waits for its editor. */
-async function quickOpen(page: Page, file: string): Promise<void> {
-    const input = page.locator(".quick-input-widget input");
-    await page.keyboard.press("Control+P");
-    await input.waitFor({ state: "visible" });
-    await input.fill(file);
-    await page.locator(".quick-input-list .monaco-list-row", { hasText: file }).first().waitFor();
-    await page.keyboard.press("Enter");
-    await page.locator(".monaco-editor .view-lines").first().waitFor();
-}
-
-/** The content frame of the webview that contains `selector` (webviews nest: iframe.webview.ready → #active-frame). */
-async function webviewFrame(page: Page, selector: string, timeoutMs = 30_000): Promise<Frame> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-        for (const outer of await page.locator("iframe.webview.ready").elementHandles()) {
-            const frame = await (await (await outer.contentFrame())?.$("#active-frame"))?.contentFrame();
-            if (frame && (await frame.$(selector).catch(() => null))) return frame;
-        }
-        await page.waitForTimeout(100);
-    }
-    throw new Error(`no webview shows ${selector} within ${timeoutMs / 1000} s`);
 }
