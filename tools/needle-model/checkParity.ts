@@ -1,0 +1,46 @@
+/**
+ * Prints, per position, the max |log p difference| between node-llama-cpp and PyTorch's reference-logits.json,
+ * with an f16 (llama.cpp's default) and an f32 KV cache.
+ *
+ *   node --import tsx tools/needle-model/checkParity.ts [model dir = models/needle]
+ */
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Token } from "node-llama-cpp" with { "resolution-mode": "import" };
+
+async function main(): Promise<void> {
+    const dir = resolve(process.argv[2] ?? "models/needle");
+    const reference = JSON.parse(readFileSync(join(dir, "reference-logits.json"), "utf8")) as { ids: number[]; greedy: number[]; logits: number[][]; model: string };
+    const { getLlama, LlamaLogLevel } = await import("node-llama-cpp");
+    const llama = await getLlama({ gpu: false, logLevel: LlamaLogLevel.error });
+    const model = await llama.loadModel({ modelPath: join(dir, reference.model) });
+    for (const kv of ["F16", "F32"] as const) {
+        const context = await model.createContext({ contextSize: 512, threads: 1, experimentalKvCacheKeyType: kv, experimentalKvCacheValueType: kv, flashAttention: process.env.FA === "1" });
+        const sequence = context.getSequence();
+        let step = 0;
+        const rows: string[] = [];
+        for await (const output of sequence.evaluateWithMetadata(reference.ids as Token[], { probabilities: true }, { temperature: 0, yieldEogToken: true })) {
+            const logits = reference.logits[step]!;
+            const max = Math.max(...logits);
+            const lse = max + Math.log(logits.reduce((s, x) => s + Math.exp(x - max), 0));
+            let worst = 0;
+            let worstToken = -1;
+            for (const [token, p] of output.probabilities) {
+                if (p < 1e-30) continue;
+                const diff = Math.abs(Math.log(p) - (logits[token]! - lse));
+                if (diff > worst) [worst, worstToken] = [diff, token];
+            }
+            rows.push(`pos ${step}: token ${output.token} (ref ${reference.greedy[step]}) max |diff| ${worst.toExponential(2)} at ${worstToken}`);
+            if (++step === reference.logits.length || output.token === model.tokens.eos) break;
+        }
+        console.log(`KV ${kv}\n  ${rows.join("\n  ")}`);
+        await context.dispose();
+    }
+    await model.dispose();
+    await llama.dispose();
+}
+
+main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+});
