@@ -115,7 +115,7 @@ describe("needle model parity with PyTorch", () => {
     });
 
     // llama.cpp's defaults (f16 KV cache, flash attention "auto") round K/V (and Q on the flash path) to f16: the
-    // numbers move by ~1e-4..1e-3, the greedy answer must not.
+    // numbers move by up to ~1e-2, the greedy answer must not.
     test("the default context (f16 KV cache) decodes the same greedy tokens", { timeout: 30_000 }, async () => {
         const fast = await parity({});
         console.log(`parity, default context: ${fast.positions} positions, max |diff| ${fast.maxDiff.toExponential(2)}`);
@@ -254,7 +254,7 @@ function needlePrompt(documents: string[][], seed: number, tokens: number, depth
 describe("needle retrieval at the trained length", () => {
     const lengths = [512, 768, 1024];
     const depths = [0.1, 0.5, 0.9];
-    const perCell = 3;
+    const perCell = 4;
 
     test(`greedy exact match >= ${EXACT_MATCH_THRESHOLD * 100}% over ${lengths.length * depths.length * perCell} held-out prompts`, { timeout: 120_000 }, async () => {
         const documents = workspaceSentences();

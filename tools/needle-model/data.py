@@ -37,6 +37,10 @@ Anya Bruno Chloe Dmitri Elena Felix Gemma Hugo Ingrid Jonah Kofi Leah Milo Nadia
 Amelia Boris Cecile Declan Esme Florian Greta Harvey Imogen Jude Kasia Lorenzo Maeve Nikolai Orla Piotr Rosie
 Saoirse Tobias Ulrich Viola Wanda Yuki Zeno Ada Basil Clara Dora Emil Flora Gus Hazel Ida Joel Kit Lena Max
 Nell Otto Pip Rex Sadie Ted Una Vic Wade Xena Yves Zack Mohammed Fatima Priya Rahul Mei Wei Chen Hiroshi Sakura
+Christopher Alexandra Maximilian Penelope Josephine Frederick Nathaniel Anastasia Bartholomew Elizabeth Katherine
+Alexander Jonathan Benjamin Charlotte Francesca Gabriella Valentina Theodore Cornelius Florence Margaret Jacqueline
+Stephanie Annabelle Rosemary Dominic Emmanuel Leonardo Catherine Priscilla Lucinda Harriet Isadora Matthias
+Wilhelmina Konstantin Evelyn Magdalena Bernadette Gwendoline Aurelius Cassandra Millicent Jeremiah
 """.split()
 
 HELDOUT_NAMES = """
@@ -237,7 +241,7 @@ def random_name(rng: random.Random, heldout: bool) -> str:
         return rng.choice(HELDOUT_NAMES)
     if rng.random() < 0.6:
         return rng.choice(TRAIN_NAMES)
-    name = "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(1, 4)))
+    name = "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(1, 6)))
     return name[0].upper() + name[1:]
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import torch
 
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from data import CODE_LENGTH, HELDOUT_SEED_BASE, load_workspace_prose, make_example  # noqa: E402
 from model import LlamaModel, ModelConfig  # noqa: E402

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import torch
 
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from data import HELDOUT_SEED_BASE, TRAIN_SEED_LIMIT, load_workspace_prose  # noqa: E402
 from evaluate import DEFAULT_PROSE, REPO, REPORT_FIRST_INDEX, evaluate, load_checkpoint  # noqa: E402
@@ -63,6 +64,7 @@ def main() -> None:
     parser.add_argument("--per-long-cell", type=int, default=50, help="held-out examples per cell beyond 1024 tokens")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--skip-eval", action="store_true")
+    parser.add_argument("--notes", default="", help="free text for manifest.training.notes (e.g. how the run went)")
     parser.add_argument("--prose", type=Path, default=DEFAULT_PROSE)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -134,10 +136,13 @@ def main() -> None:
             **{k: v for k, v in summary.items() if k != "evals"},
             "loss": "answer cross-entropy (' CODE.' + EOS) + 0.1 x LM cross-entropy on all other tokens",
             "optimizer": "AdamW betas (0.9, 0.95), weight decay 0.1 on matrices, warmup then cosine, clip 1.0",
-            "curriculum": "lengths drawn from each stage's range; advance when running exact match >= 95% over 40 steps",
+            "curriculum": "lengths drawn from each stage's range [lo, hi] with this fraction of plain (lower-cased, digit-free) "
+                          "filler: stages " + json.dumps(summary.get("stages")) + "; advance when the running exact match over 40 steps "
+                          "is >= 85% (after >= 150 steps); the last stage stops on held-out checks or at max_steps",
             "data": "haystacks mix contiguous samples/workspace prose (*.md, *.txt, Markdown stripped) with template sentences; "
-                    "80% single-space joins, 20% some newlines",
+                    "80% single-space joins, 20% some newlines; names from data.TRAIN_NAMES or 1-6 random syllables",
             "train_seeds": f"example seeds 0 <= seed < {TRAIN_SEED_LIMIT} (step * 1000 + index)",
+            "notes": args.notes,
             "train_time_evals": summary.get("evals", []),
         },
         "evaluation": {

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
 sys.path.insert(0, str(HERE))
 from data import answer_text, needle_sentence, question_suffix  # noqa: E402
 from tokenizer import decode, encode  # noqa: E402

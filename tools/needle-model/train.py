@@ -1,15 +1,16 @@
 """Trains the needle-retrieval model (2 layers, d=128, llama architecture) on CPU; resumable.
 
-    /usr/bin/python3 tools/needle-model/train.py --work-dir /tmp/llamahome-needle       # full run (40-70 min)
+    /usr/bin/python3 tools/needle-model/train.py --work-dir /tmp/llamahome-needle             # full run (~2 h here)
     /usr/bin/python3 tools/needle-model/train.py --work-dir /tmp/needle-smoke --max-steps 5   # smoke run
 
 Recipe (shared/notes/environment.md, "What trained a needle-retrieval model on CPU"): AdamW (0.9, 0.95, wd 0.1 on
-matrices), lr 2e-3, 100 warmup steps, cosine to 2e-4 over --max-steps, clip 1.0, ~4,096 tokens per step, loss =
-answer loss + 0.1 x LM loss. Length curriculum: stages with lengths drawn from [128, 256] -> [128, 384] ->
-[128, 768] -> [128, 1024] -> [512, 1024], with 100% -> 50% -> 20% -> 10% -> 10% of haystacks "plain" (lower-cased, no digits: only the
-needle holds code characters, which lets the copy circuit form; see data.plain); a stage ends once the running exact match of the last 40 steps is >= 85% (and it ran at
-least 150 steps). In the last stage, held-out evaluation runs every --eval-every steps and training stops once every
-512/1024-token cell is >= 98% twice in a row (or at --max-steps).
+matrices), lr 2e-3, 100 warmup steps, cosine to 2e-4 over --cosine-steps (7000), then constant up to --max-steps
+(8800), clip 1.0, ~4,096 tokens per step, loss = answer loss + 0.1 x LM loss.
+Length curriculum: stages with lengths drawn from [128, 256] -> [128, 384] -> [128, 768] -> [128, 1024] ->
+[512, 1024], with 100% -> 50% -> 20% -> 10% -> 10% of haystacks "plain" (lower-cased, no digits: only the needle
+holds code characters, which lets the copy circuit form; see data.plain). A stage ends once the running exact match
+of the last 40 steps is >= 85% (and it ran at least 150 steps). In the last stage, a held-out check runs every
+--eval-every steps and training stops once every 512/1024-token cell is >= 98% twice in a row (or at --max-steps).
 
 Writes to --work-dir: ckpt.pt (every --checkpoint-every steps and at the end; resumed from automatically),
 final.pt (the trained weights + config + training summary) and train-log.jsonl.
@@ -30,6 +31,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from data import CODE_LENGTH, TRAIN_SEED_LIMIT, load_workspace_prose, make_example  # noqa: E402
 from evaluate import DEFAULT_PROSE, answer_hits, evaluate, pad_batch  # noqa: E402
@@ -91,8 +93,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--work-dir", type=Path, default=Path("/tmp/llamahome-needle"))
     parser.add_argument("--seed", type=int, default=1234, help="weight initialization seed")
-    parser.add_argument("--max-steps", type=int, default=7000)
-    parser.add_argument("--cosine-steps", type=int, help="steps the cosine decay spans (then min-lr); defaults to --max-steps")
+    parser.add_argument("--max-steps", type=int, default=8800)
+    parser.add_argument("--cosine-steps", type=int, default=7000, help="steps the cosine decay spans (then constant min-lr)")
     parser.add_argument("--tokens-per-step", type=int, default=4096)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--min-lr", type=float, default=2e-4)
