@@ -9,15 +9,15 @@
 // Screenshots and, on failure, logs go to test-results/vscode/. Every process started here is ended by PID.
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { writeTinyModel } from "../../server/llm/gguf/tinyModel";
 import { buildSuite, copyFixtureWorkspace, repo, suiteOut } from "./buildSuite";
 import { runUiTest } from "./ui/uiTest";
 import { VsCodeServer } from "./VsCodeServer";
-import { chromiumArgs, newPage, withTimeout } from "./workbench";
+import { runMain, seconds, TestRun } from "./TestRun";
+import { chromiumPath, launchChromium, newPage, withTimeout } from "./workbench";
 
 const vscodeDir = path.join(repo, "test", "vscode", "code-server", "node_modules", "code-server", "lib", "vscode");
 const resultsDir = path.join(repo, "test-results", "vscode");
@@ -27,32 +27,15 @@ const uiTimeoutMs = 3 * 60_000;
 
 async function main(): Promise<number> {
     const started = Date.now();
-    const chromiumPath = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-    checkPrerequisites(chromiumPath);
+    checkPrerequisites();
     fs.rmSync(resultsDir, { recursive: true, force: true });
     fs.mkdirSync(resultsDir, { recursive: true });
     await buildSuite();
 
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "llamahome-vscode-"));
+    const run = new TestRun("llamahome-vscode-");
+    const tmp = run.tmp;
     const workspace = copyFixtureWorkspace(tmp);
     const testLog = path.join(tmp, "integration.log");
-
-    let server: VsCodeServer | undefined;
-    let browser: Browser | undefined;
-    const cleanup = async () => {
-        await browser?.close().catch(() => undefined);
-        browser = undefined;
-        await server?.stop();
-        server = undefined;
-        if (!process.env.LLAMAHOME_KEEP_TEST_DIR) fs.rmSync(tmp, { recursive: true, force: true });
-        else console.log(`kept ${tmp}`);
-    };
-    const interrupted = (signal: NodeJS.Signals) => {
-        console.error(`\n${signal}: stopping the VS Code server and Chromium…`);
-        void cleanup().finally(() => process.exit(130));
-    };
-    process.once("SIGINT", interrupted);
-    process.once("SIGTERM", interrupted);
 
     // A tiny untrained model (651 KB) in the models folder the server and Select Model look in ($XDG_CACHE_HOME).
     const dataDir = path.join(tmp, "vscode");
@@ -69,7 +52,7 @@ async function main(): Promise<number> {
 
     let failed = 0;
     try {
-        server = await VsCodeServer.start({
+        const server = (run.server = await VsCodeServer.start({
             vscodeDir,
             dataDir,
             env: { LLAMAHOME_TEST_LOG: testLog, LLAMAHOME_TEST_MODEL: model, LLAMAHOME_RESULTS_DIR: evaluationResults },
@@ -81,9 +64,9 @@ async function main(): Promise<number> {
                 "extensions.ignoreRecommendations": true,
                 "telemetry.telemetryLevel": "off",
             },
-        });
+        }));
         console.log(`VS Code server (pid ${server.pid}) listening on 127.0.0.1:${server.port} — ${seconds(started)}`);
-        browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true });
+        const browser = (run.browser = await launchChromium());
 
         // 1. Integration tests inside the extension host.
         const integration = await runIntegration(browser, server, workspace, testLog, path.join(tmp, "workbench.log"));
@@ -107,21 +90,21 @@ async function main(): Promise<number> {
         failed++;
         console.error(`FAILED: ${(error as Error).stack ?? error}`);
     } finally {
-        if (failed && server) saveLogs(server, [testLog, path.join(tmp, "workbench.log")]);
-        await cleanup();
+        if (failed && run.server) saveLogs(run.server, [testLog, path.join(tmp, "workbench.log")]);
+        await run.stop();
     }
     console.log(`${failed ? "VS Code tests FAILED" : "VS Code tests passed"} in ${seconds(started)}; screenshots in ${path.relative(repo, resultsDir)}/`);
     return failed ? 1 : 0;
 }
 
-function checkPrerequisites(chromiumPath: string): void {
+function checkPrerequisites(): void {
     const problems: string[] = [];
     if (!fs.existsSync(path.join(vscodeDir, "out", "server-main.js"))) {
         problems.push("code-server's VS Code is not installed (test/vscode/code-server/node_modules/code-server/lib/vscode): run `bash test/vscode/provision.sh`.");
     } else if (!fs.existsSync(path.join(vscodeDir, "node_modules", "@vscode", "ripgrep", "bin", "rg"))) {
         problems.push("code-server's install is incomplete (no ripgrep binary): run `bash test/vscode/provision.sh`.");
     }
-    if (!fs.existsSync(chromiumPath)) problems.push(`Chromium not found at ${chromiumPath}: \`apt-get install chromium\` (or set CHROMIUM_PATH).`);
+    if (!fs.existsSync(chromiumPath())) problems.push(`Chromium not found at ${chromiumPath()}: \`apt-get install chromium\` (or set CHROMIUM_PATH).`);
     if (!fs.existsSync(path.join(repo, "dist", "client.js")) || !fs.existsSync(path.join(repo, "dist", "server.js"))) problems.push("dist/ is not built: run `node esbuild.mjs`.");
     if (problems.length) throw new Error(`cannot run the VS Code tests:\n  ${problems.join("\n  ")}`);
 }
@@ -189,15 +172,4 @@ function saveLogs(server: VsCodeServer, files: string[]): void {
     console.error(`logs saved in ${path.relative(repo, target)}/`);
 }
 
-
-function seconds(since: number): string {
-    return `${((Date.now() - since) / 1000).toFixed(1)} s`;
-}
-
-main().then(
-    (code) => process.exit(code),
-    (error: Error) => {
-        console.error(error.message);
-        process.exit(1);
-    },
-);
+runMain(main);

@@ -22,9 +22,8 @@ export interface TinyModelOptions {
     chatTemplate?: string;
 }
 
-/** Everything a reference forward pass needs to reproduce llama.cpp's computation on the tiny model. */
-export interface TinyModelConfig {
-    readonly name: string;
+/** The hyperparameters of a llama-architecture model that its forward pass depends on. */
+export interface LlamaShape {
     readonly layers: number;
     readonly embd: number;
     readonly heads: number;
@@ -32,11 +31,16 @@ export interface TinyModelConfig {
     /** embd / heads; also the RoPE dimension count (llama rotates whole heads, adjacent pairs). */
     readonly headDim: number;
     readonly ffn: number;
-    readonly ctx: number;
-    readonly seed: number;
+    readonly vocabSize: number;
     readonly ropeFreqBase: number;
     readonly rmsNormEps: number;
-    readonly vocabSize: number;
+}
+
+/** Everything a reference forward pass needs to reproduce llama.cpp's computation on the tiny model. */
+export interface TinyModelConfig extends LlamaShape {
+    readonly name: string;
+    readonly ctx: number;
+    readonly seed: number;
     readonly unkId: number;
     readonly bosId: number;
     readonly eosId: number;

@@ -1,32 +1,19 @@
-import type { GgufFile } from "../gguf/ggufReader";
-import type { TinyModelWeights } from "../gguf/tinyModel";
+// A float64 re-implementation of llama.cpp's llama-architecture forward pass (f32 weights), with a KV cache that
+// mirrors node-llama-cpp's `eraseContextTokenRanges` (erase + roll positions left), and the per-position attention
+// mass H2O needs: for every cached position, the softmax weight it received, summed over query rows and heads, per
+// layer. It exists to check the native accumulator and llama.cpp itself on small test models, not to run real models
+// (it is O(tokens² · d) in plain JS).
+//
+// Computation, as in llama.cpp's `llm_build_llama` + `build_attn_mha` (non-flash path):
+//   x = token_embd[token]
+//   per layer: n = rmsnorm(x)·attn_norm; q,k,v = Wq n, Wk n, Wv n; RoPE(q, k) at the token's position in the
+//   "normal" layout (rotate adjacent pairs (x[2i], x[2i+1]) by pos·base^(-2i/headDim)); per head h (kv head
+//   h / (heads/kvHeads)): a = softmax(q·k / sqrt(headDim)) over the cached positions up to and including the token;
+//   x += Wo concat_h(a·v); n = rmsnorm(x)·ffn_norm; x += Wdown(silu(Wgate n) ⊙ Wup n)
+//   logits = Woutput (rmsnorm(x)·output_norm)  (token_embd when there is no output tensor)
 
-/**
- * A float64 re-implementation of llama.cpp's llama-architecture forward pass (f32 weights), with a KV cache that
- * mirrors node-llama-cpp's `eraseContextTokenRanges` (erase + roll positions left), and the per-position attention
- * mass H2O needs: for every cached position, the softmax weight it received, summed over query rows and heads, per
- * layer. It exists to check the native accumulator and llama.cpp itself on small test models, not to run real models
- * (it is O(tokens² · d) in plain JS).
- *
- * Computation, as in llama.cpp's `llm_build_llama` + `build_attn_mha` (non-flash path):
- *   x = token_embd[token]
- *   per layer: n = rmsnorm(x)·attn_norm; q,k,v = Wq n, Wk n, Wv n; RoPE(q, k) at the token's position in the
- *   "normal" layout (rotate adjacent pairs (x[2i], x[2i+1]) by pos·base^(-2i/headDim)); per head h (kv head
- *   h / (heads/kvHeads)): a = softmax(q·k / sqrt(headDim)) over the cached positions up to and including the token;
- *   x += Wo concat_h(a·v); n = rmsnorm(x)·ffn_norm; x += Wdown(silu(Wgate n) ⊙ Wup n)
- *   logits = Woutput (rmsnorm(x)·output_norm)  (token_embd when there is no output tensor)
- */
-export interface ReferenceModelConfig {
-    readonly layers: number;
-    readonly embd: number;
-    readonly heads: number;
-    readonly kvHeads: number;
-    readonly headDim: number;
-    readonly ffn: number;
-    readonly vocabSize: number;
-    readonly ropeFreqBase: number;
-    readonly rmsNormEps: number;
-}
+import type { GgufFile } from "../gguf/ggufReader";
+import type { LlamaShape, TinyModelWeights } from "../gguf/tinyModel";
 
 interface LayerWeights {
     attnNorm: Float64Array;
@@ -61,7 +48,7 @@ export class ReferenceModel {
     private readonly outputNorm: Float64Array;
     private readonly output: Float64Array;
 
-    private constructor(readonly config: ReferenceModelConfig, tensor: (name: string) => Float32Array | undefined) {
+    private constructor(readonly config: LlamaShape, tensor: (name: string) => Float32Array | undefined) {
         const need = (name: string, size: number): Float64Array => {
             const data = tensor(name);
             if (data === undefined) {
@@ -96,20 +83,7 @@ export class ReferenceModel {
     /** The exact weights makeTinyModelWeights / writeTinyModel produce. */
     static fromTinyModelWeights(weights: TinyModelWeights): ReferenceModel {
         const { config, tensors } = weights;
-        return new ReferenceModel(
-            {
-                layers: config.layers,
-                embd: config.embd,
-                heads: config.heads,
-                kvHeads: config.kvHeads,
-                headDim: config.headDim,
-                ffn: config.ffn,
-                vocabSize: config.vocabSize,
-                ropeFreqBase: config.ropeFreqBase,
-                rmsNormEps: config.rmsNormEps,
-            },
-            (name) => tensors.get(name)?.data,
-        );
+        return new ReferenceModel(config, (name) => tensors.get(name)?.data);
     }
 
     /** A llama-architecture GGUF with F32 tensors, read whole (readGguf). */
@@ -259,7 +233,7 @@ export class ReferenceKvCache {
     private mass: Float64Array[] = []; // [entry] per layer
     nextPosition = 0;
 
-    constructor(private readonly config: ReferenceModelConfig) {}
+    constructor(private readonly config: LlamaShape) {}
 
     get size(): number {
         return this.positions.length;

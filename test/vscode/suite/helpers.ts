@@ -1,3 +1,4 @@
+/// <reference types="mocha" />
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import * as vscode from "vscode";
@@ -68,6 +69,24 @@ export function hoverText(hovers: vscode.Hover[]): string {
         .flatMap((hover) => hover.contents)
         .map((content) => (typeof content === "string" ? content : content.value))
         .join("\n");
+}
+
+/**
+ * The hooks of a suite that sets llamahome.model: before it, the extension activated (handed to `activated`) and the
+ * workspace indexed; after it, the model setting cleared. Returns the tiny model the runner made.
+ */
+export function modelSuiteHooks(activated: (api: LlamaHomeApi) => void): string {
+    const model = process.env.LLAMAHOME_TEST_MODEL ?? "";
+    suiteSetup(async () => {
+        assert.ok(model, "the runner provides LLAMAHOME_TEST_MODEL");
+        const api = await activate();
+        activated(api);
+        await waitForIndex(api, (s) => s.state === "indexed", 'the index state "indexed"');
+    });
+    suiteTeardown(async () => {
+        await updateSetting("model", undefined);
+    });
+    return model;
 }
 
 /** Resets a setting in the user settings and waits for the server to have re-indexed. */
