@@ -40,7 +40,8 @@ import type {
     ResultView,
     ServerState,
 } from "../shared/webviewMessages";
-import type { LatestResults } from "../shared/results";
+import { readFileSync } from "node:fs";
+import type { LatestResults, NeedleReference } from "../shared/results";
 import type { LlamaHomeApi } from "./api";
 import { commandTable } from "./commands";
 import { Config, modelSettings } from "./config";
@@ -87,6 +88,7 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
     private lastInferenceSample: MetricsParams | undefined;
     private resultView: ResultView | undefined;
     private latest: LatestResults = {};
+    private reference: { table: NeedleReference | undefined } | undefined;
     private running: EvaluationState["running"];
     private memoryTimer: NodeJS.Timeout | undefined;
     private stopping: Promise<void> | undefined;
@@ -118,7 +120,7 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
         this.dashboard = new SingletonWebview(extensionUri, {
             viewType: "llamahome.dashboard",
             title: "LlamaHome Dashboard",
-            scripts: ["charts.js", "dashboard.js"],
+            scripts: ["dom.js", "charts.js", "dashboard.js"],
             styles: ["webview.css"],
             body: '<main id="dashboard" aria-live="polite"></main>',
             column: vscode.ViewColumn.Active,
@@ -129,7 +131,7 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
         this.resultPanel = new SingletonWebview(extensionUri, {
             viewType: "llamahome.result",
             title: "LlamaHome",
-            scripts: ["result.js"],
+            scripts: ["dom.js", "result.js"],
             styles: ["webview.css"],
             body: '<main id="result" aria-live="polite"></main>',
             column: vscode.ViewColumn.Beside,
@@ -174,6 +176,20 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
 
     get latestResults(): LatestResults {
         return this.latest;
+    }
+
+    /** The needle table the project measured (media/needle-reference.json), read once; undefined if unreadable. */
+    get needleReference(): NeedleReference | undefined {
+        if (!this.reference) {
+            const file = vscode.Uri.joinPath(this.extensionUri, "media", "needle-reference.json").fsPath;
+            try {
+                this.reference = { table: JSON.parse(readFileSync(file, "utf8")) as NeedleReference };
+            } catch (error) {
+                this.log(`The reference needle table (${file}) could not be read: ${error instanceof Error ? error.message : String(error)}`);
+                this.reference = { table: undefined };
+            }
+        }
+        return this.reference.table;
     }
 
     // ---- server lifecycle ----------------------------------------------------------------------------------
@@ -373,7 +389,8 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
     }
 
     private evaluationState(): EvaluationState {
-        return { latest: this.latest, ...(this.running ? { running: this.running } : {}) };
+        const reference = this.needleReference;
+        return { latest: this.latest, ...(this.running ? { running: this.running } : {}), ...(reference ? { reference } : {}) };
     }
 
     private serverState(): ServerState {

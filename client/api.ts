@@ -1,6 +1,6 @@
 import type * as vscode from "vscode";
 import type { IndexStatus } from "../shared/protocol";
-import type { LatestResults } from "../shared/results";
+import type { LatestResults, NeedleReference } from "../shared/results";
 
 /**
  * What the extension exports from activate(): a read-only view of its state, for the integration tests and for
@@ -22,4 +22,6 @@ export interface LlamaHomeApi {
     readonly statusBarText: string;
     /** The latest saved benchmark, needle and ROUGE results, as the dashboard shows them. */
     readonly latestResults: LatestResults;
+    /** The needle table the project measured on its own model and ships, shown in the dashboard beside the user's runs. */
+    readonly needleReference: NeedleReference | undefined;
 }

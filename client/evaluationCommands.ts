@@ -104,12 +104,12 @@ async function pickGrid(): Promise<Grid | undefined> {
             detail: "A quick run that fits small models.",
             grid: { lengths: [500, 1000, 2000], depths: [10, 50, 90] },
         },
-        { label: "Custom…", detail: "Type the haystack lengths and the needle depths." },
+        { label: "Custom…", detail: "Type the prompt lengths and the needle depths." },
     ];
-    const picked = await vscode.window.showQuickPick(items, { title: "LlamaHome: Run Needle Test", placeHolder: "Which haystack lengths and needle depths?" });
+    const picked = await vscode.window.showQuickPick(items, { title: "LlamaHome: Run Needle Test", placeHolder: "Which prompt lengths and needle depths?" });
     if (!picked) return undefined;
     if (picked.grid) return picked.grid;
-    const lengths = await askNumbers("Haystack lengths, in tokens (comma-separated)", "2000,8000,32000", 64, 1_048_576);
+    const lengths = await askNumbers("Prompt lengths, in tokens (comma-separated)", "2000,8000,32000", 64, 1_048_576);
     if (!lengths) return undefined;
     const depths = await askNumbers("Needle depths, in percent of the haystack (comma-separated)", "10,50,90", 0, 100);
     return depths ? { lengths, depths } : undefined;

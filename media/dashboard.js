@@ -14,6 +14,7 @@
     /** @type {VsCodeWebviewApi<SavedState>} */
     const vscode = acquireVsCodeApi();
     const charts = window.llamaHomeCharts;
+    const { h } = window.llamaHomeDom;
     const root = /** @type {HTMLElement} */ (document.getElementById("dashboard"));
     /** @type {SavedState} */
     let state = vscode.getState() ?? {};
@@ -21,19 +22,6 @@
     /** @param {DashboardToExtensionMessage} message */
     function post(message) {
         vscode.postMessage(message);
-    }
-
-    /**
-     * @param {string} tag
-     * @param {Record<string, string> | null} [attributes]
-     * @param {...(Node | string | null | undefined | false)} children
-     * @returns {HTMLElement}
-     */
-    function h(tag, attributes, ...children) {
-        const element = document.createElement(tag);
-        for (const [name, value] of Object.entries(attributes ?? {})) element.setAttribute(name, value);
-        for (const child of children) if (child) element.append(child);
-        return element;
     }
 
     /** @param {number} bytes */
@@ -471,22 +459,30 @@
         );
     }
 
-    /** @param {NonNullable<EvaluationState["latest"]["needle"]>} saved @param {boolean} running */
-    function needleCard(saved, running) {
+    /**
+     * One heatmap per policy. A cell of several needles shows how many were found; a single needle, ✓ or the share of
+     * the code's characters it got right.
+     * @param {NonNullable<EvaluationState["latest"]["needle"]>} saved
+     * @param {{ id: string; title: string; meta: string; about?: string; running?: boolean }} card
+     */
+    function needleCard(saved, card) {
         const { result } = saved;
         /** @type {Record<string, string>} */
-        const policyNames = { full: "Standard (full KV cache)", h2o: "H2O (bounded KV cache)", "sink-window": "Sink + window (bounded KV cache, no H2O build)" };
+        const policyNames = { full: "Standard (full KV cache)", h2o: "H2O (bounded KV cache)", "sink-window": "Sink + window (bounded KV cache, no attention scores)" };
         const policies = [...new Set(result.cells.map((cell) => cell.policy))];
         const lengths = result.lengths.length ? result.lengths : [...new Set(result.cells.map((c) => c.length))];
         const depths = result.depths.length ? result.depths : [...new Set(result.cells.map((c) => c.depth))];
+        const multi = result.cells.some((cell) => (cell.trials ?? 1) > 1);
         const blocks = policies.map((policy) => {
             const cells = result.cells.filter((cell) => cell.policy === policy);
             const ran = cells.filter((cell) => !cell.skipped);
-            const found = ran.filter((cell) => cell.score >= 1).length;
+            const needles = ran.reduce((sum, cell) => sum + (cell.trials ?? 1), 0);
+            const found = ran.reduce((sum, cell) => sum + Math.round(cell.score * (cell.trials ?? 1)), 0);
             const overlap = ran.length ? ran.reduce((sum, cell) => sum + cell.overlap, 0) / ran.length : 0;
             const skipped = cells.length - ran.length;
+            const budget = ran.find((cell) => cell.kvBudget !== undefined && policy !== "full")?.kvBudget;
             const map = charts.heatmap({
-                label: `Needle in a haystack, ${policyNames[policy] ?? policy}: score by haystack length and needle depth`,
+                label: `Needle in a haystack, ${policyNames[policy] ?? policy}: score by prompt length and needle depth`,
                 corner: "tokens \u2193 depth \u2192",
                 rows: lengths,
                 columns: depths,
@@ -497,34 +493,50 @@
                     if (!cell) return undefined;
                     const where = `${length.toLocaleString()} tokens, needle at ${depth}%`;
                     if (cell.skipped) return { value: undefined, text: "skipped", title: `${where}: skipped, because ${cell.skipped}` };
-                    const answer = cell.answer !== undefined ? `\nanswered: ${JSON.stringify(printable(cell.answer))}` : "";
+                    const trials = cell.trials ?? 1;
+                    const answer = cell.answer !== undefined ? `\n${trials > 1 ? "first answer" : "answered"}: ${JSON.stringify(printable(cell.answer))}` : "";
                     const kv = cell.kvBudget !== undefined ? `\nKV cache: ${cell.kvPeakCells ?? "?"} of ${cell.kvBudget} cells${cell.evictedTokens ? `, ${cell.evictedTokens} tokens evicted` : ""}` : "";
+                    const verdict =
+                        trials > 1
+                            ? `${Math.round(cell.score * trials)} of ${trials} needles found; ${Math.round(cell.overlap * 100)}% of the codes' characters in order`
+                            : cell.score >= 1
+                              ? "found the code (exact match)"
+                              : `missed; ${Math.round(cell.overlap * 100)}% of the code's characters in order`;
                     return {
-                        value: cell.overlap,
-                        text: cell.score >= 1 ? "\u2713 found" : cell.overlap.toFixed(2),
+                        value: multi ? cell.score : cell.overlap,
+                        text: trials > 1 ? `${Math.round(cell.score * trials)}/${trials}` : cell.score >= 1 ? "\u2713 found" : cell.overlap.toFixed(2),
                         detail: duration(cell.ms),
-                        title: `${where}: ${cell.score >= 1 ? "found the code (exact match)" : `missed; ${Math.round(cell.overlap * 100)}% of the code's characters in order`}${answer}${kv}\n${cell.promptTokens ?? "?"} prompt tokens, ${duration(cell.ms)}`,
+                        title: `${where}: ${verdict}${answer}${kv}\n${cell.promptTokens ?? "?"} prompt tokens, ${duration(cell.ms)}${trials > 1 ? " per needle" : ""}`,
                     };
                 },
             });
-            map.id = `heatmap-${policy}`;
+            map.id = `heatmap-${card.id === "needle" ? "" : `${card.id}-`}${policy}`;
             return h(
                 "div",
                 { class: "policy" },
                 h("h4", null, policyNames[policy] ?? policy),
-                h("div", { class: "meta" }, ran.length ? `${found} of ${ran.length} found · mean overlap ${overlap.toFixed(2)}${skipped ? ` · ${skipped} skipped` : ""}` : `all ${skipped} cells skipped`),
+                h(
+                    "div",
+                    { class: "meta" },
+                    ran.length ? `${found} of ${needles} found · mean overlap ${overlap.toFixed(2)}${budget !== undefined ? ` · KV budget ${budget.toLocaleString()} tokens` : ""}${skipped ? ` · ${skipped} skipped` : ""}` : `all ${skipped} cells skipped`,
+                ),
                 map,
             );
         });
         return h(
             "div",
-            { class: "card", id: "needle" },
-            h("h3", null, "Needle in a haystack"),
-            h("div", { class: "meta" }, `Saved ${savedAt(saved.savedAt)} · took ${duration(result.ms)} · ${baseName(result.model)} · haystack from ${baseName(result.haystack)}`),
-            running ? h("p", { class: "running" }, h("span", { class: "spinner" }), "A new needle test is running…") : null,
+            { class: "card", id: card.id },
+            h("h3", null, card.title),
+            h("div", { class: "meta" }, card.meta),
+            card.about ? h("p", { class: "small" }, card.about) : null,
+            card.running ? h("p", { class: "running" }, h("span", { class: "spinner" }), "A new needle test is running…") : null,
             h("div", { class: "heatmaps" }, ...blocks),
-            charts.heatLegend("0: none of the code", "1: the whole code"),
-            h("p", { class: "muted small" }, "Each cell hides “The secret code of <name> is <code>.” at that depth of a haystack of that many tokens and asks for it; scored without a judge: ✓ when the answer contains the code, else the share of its characters reproduced in order. Hover a cell for the answer."),
+            multi ? charts.heatLegend("0: no needle found", "1: every needle found") : charts.heatLegend("0: none of the code", "1: the whole code"),
+            h(
+                "p",
+                { class: "muted small" },
+                "Each cell hides “The secret code of <name> is <code>.” at that depth of a prompt of that many tokens and asks for it; scored without a judge: found when the answer contains the code, else the share of its characters reproduced in order. Hover a cell for the answer.",
+            ),
         );
     }
 
@@ -538,7 +550,7 @@
     /** @param {DashboardSnapshot} snapshot */
     function evaluationSection(snapshot) {
         // A state saved by an older version has no evaluation part; the extension's snapshot replaces it at once.
-        const { latest, running } = snapshot.evaluation ?? { latest: {} };
+        const { latest, running, reference } = snapshot.evaluation ?? { latest: {} };
         const toolbar = h(
             "div",
             { class: "toolbar" },
@@ -558,12 +570,26 @@
                     "div",
                     { class: "grid two" },
                     latest.needle
-                        ? needleCard(latest.needle, running === "needle")
+                        ? needleCard(latest.needle, {
+                              id: "needle",
+                              title: "Needle in a haystack",
+                              meta: `Saved ${savedAt(latest.needle.savedAt)} · took ${duration(latest.needle.result.ms)} · ${baseName(latest.needle.result.model)} · haystack from ${baseName(latest.needle.result.haystack)}`,
+                              running: running === "needle",
+                          })
                         : emptyCard("needle", "Needle in a haystack", "No needle test yet. Run Needle Test hides a fact at several depths of haystacks of several lengths and draws a depth × length heatmap, standard and H2O."),
                     latest.rouge
                         ? rougeCard(latest.rouge)
                         : emptyCard("rouge", "Summary quality (ROUGE)", "No ROUGE results yet. Run `llamahome eval summaries --dataset F.jsonl [--model M]` to score summaries against references."),
                 ),
+                // Shipped with the extension (measured by the project), so the H2O figures are there before any run.
+                reference
+                    ? needleCard(reference, {
+                          id: "needle-reference",
+                          title: reference.title,
+                          meta: `Measured ${savedAt(reference.savedAt)} · ${baseName(reference.result.model)} · ${reference.command}`,
+                          about: reference.about,
+                      })
+                    : null,
             ),
         );
     }

@@ -10,6 +10,7 @@
 (function () {
     /** @type {VsCodeWebviewApi<SavedState>} */
     const vscode = acquireVsCodeApi();
+    const { h } = window.llamaHomeDom;
     const root = /** @type {HTMLElement} */ (document.getElementById("result"));
     /** @type {SavedState} */
     let state = vscode.getState() ?? {};
@@ -17,18 +18,6 @@
     /** @param {ResultToExtensionMessage} message */
     function post(message) {
         vscode.postMessage(message);
-    }
-
-    /**
-     * @param {string} tag
-     * @param {Record<string, string> | null} [attributes]
-     * @param {...(Node | string | null | undefined | false)} children
-     */
-    function h(tag, attributes, ...children) {
-        const element = document.createElement(tag);
-        for (const [name, value] of Object.entries(attributes ?? {})) element.setAttribute(name, value);
-        for (const child of children) if (child) element.append(child);
-        return element;
     }
 
     /** Plain text as paragraphs (blank lines separate them); never parsed as HTML. @param {string} text */

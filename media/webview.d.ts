@@ -56,4 +56,8 @@ interface LlamaHomeCharts {
 
 interface Window {
     llamaHomeCharts: LlamaHomeCharts;
+    /** dom.js: elements from a tag, attributes and children (text is never parsed as HTML). */
+    llamaHomeDom: {
+        h(tag: string, attributes?: Record<string, string> | null, ...children: (Node | string | null | undefined | false)[]): HTMLElement;
+    };
 }

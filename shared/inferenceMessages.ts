@@ -30,7 +30,8 @@ export interface LoadParams {
  * (`npm run build:h2o`) is installed, else the sink-window fallback (sinks + recent tokens), which is reported as such.
  */
 export interface KvCacheMode {
-    mode: "h2o";
+    /** "h2o" as above; "sink-window" asks for the sinks + recent tokens policy itself (a baseline to compare H2O with). */
+    mode: "h2o" | "sink-window";
     /** The KV budget in tokens (at least 2). */
     windowLength: number;
     /** How many of windowLength are heavy hitters, the rest being the most recent tokens; 1 ≤ heavyHitters < windowLength. */

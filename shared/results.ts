@@ -53,17 +53,22 @@ export interface BenchResult {
 export type NeedlePolicy = "full" | "h2o" | "sink-window";
 
 export interface NeedleCell {
-    /** Haystack length in tokens (the prompt is a little longer: needle, question). */
+    /** Prompt length in tokens: the haystack is sized so that haystack + needle + question fill it. */
     length: number;
     /** Where the needle sits, in percent of the haystack. */
     depth: number;
     policy: NeedlePolicy;
-    /** Exact match: 1 when the answer contains the code. */
+    /** Exact match: the share of the cell's needles whose answer contains the code (1 or 0 for a single needle). */
     score: number;
-    /** 0–1 partial credit: the code's characters reproduced in order. */
+    /** 0–1 partial credit: the code's characters reproduced in order (mean over the needles). */
     overlap: number;
+    /** Mean milliseconds per needle. */
     ms: number;
+    /** Needles asked in this cell, each with its own haystack; absent for one. */
+    trials?: number;
+    /** The first needle's answer. */
     answer?: string;
+    /** The longest prompt of the cell. */
     promptTokens?: number;
     kvBudget?: number;
     kvPeakCells?: number;
@@ -85,6 +90,8 @@ export interface NeedlePolicySummary {
 export interface NeedleResult {
     /** The model as given (path or URI). */
     model: string;
+    /** Needles per cell (absent: one). */
+    trials?: number;
     /** The folder whose documents made the haystack. */
     haystack: string;
     lengths: number[];
@@ -135,6 +142,18 @@ export interface ResultTypes {
     bench: BenchResult;
     needle: NeedleResult;
     rouge: RougeResult;
+}
+
+/**
+ * A needle table the project measured and ships (media/needle-reference.json, made by `npm run needle:reference`):
+ * the dashboard shows it beside the user's own runs, labelled as such.
+ */
+export interface NeedleReference extends SavedResult<NeedleResult> {
+    title: string;
+    /** What the table shows, in a sentence or two. */
+    about: string;
+    /** The command that measured it. */
+    command: string;
 }
 
 /** The latest saved run of each kind; a kind never run (or whose file is unreadable) is absent. */

@@ -1,7 +1,7 @@
 // Messages between the extension and its webviews (the dashboard and the result panel), each a union tagged
 // by `type`. Plain data only: they cross postMessage, which structured-clones them.
 import type { AskResult, CitationLocation, EngineName, IndexStatus, MetricsParams, SummarizeResult } from "./protocol";
-import type { LatestResults } from "./results";
+import type { LatestResults, NeedleReference } from "./results";
 
 /** One finished Summarize or Ask request, as the client measured it. */
 export interface RequestRecord {
@@ -41,6 +41,8 @@ export interface EvaluationState {
     latest: LatestResults;
     /** A Run Benchmark or Run Needle Test in progress, started from this window. */
     running?: "bench" | "needle";
+    /** The needle table measured by the project on its own model (absent if the file is missing or unreadable). */
+    reference?: NeedleReference;
 }
 
 /** Everything the dashboard shows. The extension owns it; the webview keeps the last one (getState/setState). */

@@ -107,6 +107,34 @@ test("the needle grid runs end to end on the tiny model (full and bounded cache)
     assert.equal(saved.result.cells.length, 18);
 });
 
+test("needle --policies runs the policies asked for, in order, with --trials needles per cell; bad policy lists are usage errors", async (t) => {
+    const { model, env } = await workspace(t);
+    const run = await runCli(["needle", "--model", model, "--lengths", "300,600", "--depths", "50", "--trials", "3", "--policies", "sink-window,full", "--window-length", "128", "--json"], { env, timeoutMs: 120_000 });
+    assert.equal(run.code, 0, run.stderr);
+    type Cell = { length: number; policy: string; score: number; trials?: number; promptTokens?: number; kvBudget?: number; skipped?: string };
+    const result = parseJson<{ trials: number; cells: Cell[] }>(run);
+    assert.equal(result.trials, 3);
+    // sink-window is asked for by name: it runs whether or not the H2O build exists.
+    assert.deepEqual(result.cells.map((c) => [c.policy, c.length, c.trials]), [["sink-window", 300, 3], ["sink-window", 600, 3], ["full", 300, 3], ["full", 600, 3]]);
+    for (const cell of result.cells) {
+        assert.equal(cell.skipped, undefined);
+        assert.ok([0, 1 / 3, 2 / 3, 1].some((share) => Math.abs(share - cell.score) < 1e-3), `score ${cell.score} of 3 needles`);
+        // The length is the whole prompt's: haystack, needle and question.
+        assert.ok(cell.promptTokens! <= cell.length && cell.promptTokens! > cell.length * 0.7, `${cell.promptTokens} prompt tokens for ${cell.length}`);
+    }
+    for (const cell of result.cells) assert.ok(cell.policy === "full" ? cell.kvBudget! >= cell.length : cell.kvBudget === 128, `${cell.policy}: KV budget ${cell.kvBudget}`);
+    for (const [args, message] of [
+        [["--policies", "full,fast"], /--policies takes a comma-separated list of full, h2o, sink-window/],
+        [["--policies", "h2o", "--enable-h2o"], /--policies or --enable-h2o, not both/],
+        [["--window-length", "64"], /--window-length need --enable-h2o or --policies/],
+        [["--trials", "0"], /--trials/],
+    ] as const) {
+        const bad = await runCli(["needle", "--model", model, ...args], { env });
+        assert.equal(bad.code, 2, `${args.join(" ")}: ${bad.stderr}`);
+        assert.match(bad.stderr, message);
+    }
+});
+
 test("bench prints document, LSP and inference figures and saves them", async (t) => {
     const { model, env } = await workspace(t);
     const run = await runCli(["bench", "--corpus", "small", "--iterations", "5", "--model", model, "--json"], { env, timeoutMs: 300_000 });

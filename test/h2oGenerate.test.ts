@@ -253,7 +253,7 @@ describe("llamahome generate / summarize --enable-h2o", () => {
             [["--enable-h2o", "--heavy-hitters", "0"], /--heavy-hitters must be an integer ≥ 1/],
             [["--window-length", "256"], /--window-length needs --enable-h2o/],
             [["--heavy-hitters", "8", "--window-length", "64"], /--window-length and --heavy-hitters need --enable-h2o/],
-            [["--enable-h2o", "--context-size", "2048"], /--context-size does not apply with --enable-h2o/],
+            [["--enable-h2o", "--context-size", "2048"], /--context-size does not apply to a bounded KV cache \(--enable-h2o\)/],
         ];
         const runs = await Promise.all(cases.map(([flags]) => runCli(["generate", "--model", modelPath, "--prompt", "x", ...flags, "--json"])));
         runs.forEach((run, i) => {

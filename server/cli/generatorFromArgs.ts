@@ -43,15 +43,20 @@ export function kvModeFromArgs(args: ParsedArgs): KvCacheMode | undefined {
         if (stray.length > 0) throw new UsageError(`${stray.map((name) => `--${name}`).join(" and ")} need${stray.length === 1 ? "s" : ""} --enable-h2o`);
         return undefined;
     }
+    return boundedKvFromArgs(args, "h2o");
+}
+
+/** The bounded KV cache of the budget flags (--window-length, --heavy-hitters) with the given policy. */
+export function boundedKvFromArgs(args: ParsedArgs, mode: KvCacheMode["mode"]): KvCacheMode {
     if (args.values["context-size"] !== undefined) {
-        throw new UsageError("--context-size does not apply with --enable-h2o: the context is sized --window-length + one prompt chunk");
+        throw new UsageError("--context-size does not apply to a bounded KV cache (--enable-h2o): the context is sized --window-length + one prompt chunk");
     }
     const windowLength = intOption(args, "window-length", DEFAULT_WINDOW_LENGTH, 2);
     const heavyHitters = intOption(args, "heavy-hitters", Math.max(1, Math.floor(windowLength / 4)), 1);
     if (heavyHitters >= windowLength) {
         throw new UsageError(`--heavy-hitters (${heavyHitters}) must be less than --window-length (${windowLength}): the rest of the window holds the recent tokens`);
     }
-    return { mode: "h2o", windowLength, heavyHitters };
+    return { mode, windowLength, heavyHitters };
 }
 
 /** The model named by --model or LLAMAHOME_MODEL, if any. */

@@ -43,23 +43,25 @@ export function needlePrompt(haystackWithNeedle: string, needle: Needle): string
 }
 
 /**
- * Sentences of the haystack source, in document order, repeated as often as needed, until the text
- * reaches `targetTokens` by the model's own tokenizer (`tokensPerChar` estimated, then trimmed exactly).
+ * Consecutive sentences of the haystack sources (wrapping round), starting at one drawn by `random` (the first without
+ * it), until the text reaches `targetTokens` by the model's own tokenizer (estimated, then trimmed exactly).
  */
-export async function buildHaystack(sources: string[], targetTokens: number, countTokens: (text: string) => Promise<number>): Promise<string[]> {
+export async function buildHaystack(sources: string[], targetTokens: number, countTokens: (text: string) => Promise<number>, random?: () => number): Promise<string[]> {
     // Table rows, headings and run-on blocks (CSV) are not prose and would not fit between sentence boundaries.
     const pool = sources.flatMap((text) => splitSentences(text).map((sentence) => sentence.text)).filter((s) => s.length > 20 && s.length <= 300 && !/[|#]/.test(s));
     if (pool.length === 0) throw new Error("the haystack sources contain no usable sentences");
+    const first = random ? Math.floor(random() * pool.length) : 0;
     const sample = pool.slice(0, 200).join(" ");
     const charsPerToken = sample.length / Math.max(1, await countTokens(sample));
     const sentences: string[] = [];
     let chars = 0;
-    for (let i = 0; chars < targetTokens * charsPerToken; i++) {
-        sentences.push(pool[i % pool.length]);
-        chars += pool[i % pool.length].length + 1;
+    for (let i = first; chars < targetTokens * charsPerToken; i++) {
+        const sentence = pool[i % pool.length]!;
+        sentences.push(sentence);
+        chars += sentence.length + 1;
     }
-    // Trim to the exact token budget with the real tokenizer.
-    while (sentences.length > 1 && (await countTokens(sentences.join(" "))) > targetTokens) sentences.pop();
+    // Trim to the exact token budget with the real tokenizer (to nothing when one sentence is too long).
+    while (sentences.length > 0 && (await countTokens(sentences.join(" "))) > targetTokens) sentences.pop();
     return sentences;
 }
 

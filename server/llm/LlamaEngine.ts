@@ -143,7 +143,7 @@ export class LlamaEngine {
         let llama: Llama;
         /** Why the accumulator build is not used, when a bounded cache was asked for. */
         let buildMissing: string | undefined;
-        if (kv) {
+        if (kv?.mode === "h2o") {
             const h2o = await this.getH2oLlama(params.gpu);
             if (typeof h2o === "string") {
                 buildMissing = h2o;
@@ -172,9 +172,9 @@ export class LlamaEngine {
             let bounded: Loaded["bounded"];
             let kvInfo: ModelInfo["kv"];
             if (kv) {
-                const session = await openKvPolicySession(model, { ...kv, threads, batchSize: params.batchSize ?? boundedKvBatchSize(model) });
+                const session = await openKvPolicySession(model, { ...kv, policy: kv.mode, threads, batchSize: params.batchSize ?? boundedKvBatchSize(model) });
                 // the build-missing reason says what to do; the session's only that this binary has no accumulator
-                const fallbackReason = session.policy.name === "h2o" ? undefined : (buildMissing ?? session.fallbackReason ?? "no attention accumulator");
+                const fallbackReason = session.policy.name === kv.mode ? undefined : (buildMissing ?? session.fallbackReason ?? "no attention accumulator");
                 if (fallbackReason !== undefined && buildMissing === undefined) {
                     this.options.onLog?.("warn", `H2O unavailable (${fallbackReason}); the bounded KV cache falls back to sink-window`);
                 }
@@ -510,8 +510,8 @@ function boundedKvBatchSize(model: LlamaModel): number {
 
 /** Checks a bounded-cache request before anything is loaded; an impossible budget is an invalid request. */
 function resolveKvMode(kv: KvCacheMode): Required<KvCacheMode> {
-    if (kv.mode !== "h2o") {
-        throw new InferenceError("invalid-request", `unknown KV cache mode ${JSON.stringify(kv.mode)}; the only one is "h2o"`);
+    if (kv.mode !== "h2o" && kv.mode !== "sink-window") {
+        throw new InferenceError("invalid-request", `unknown KV cache mode ${JSON.stringify(kv.mode)}; use "h2o" or "sink-window"`);
     }
     try {
         new KvBudget({ windowLength: kv.windowLength, heavyHitters: kv.heavyHitters });
@@ -522,7 +522,7 @@ function resolveKvMode(kv: KvCacheMode): Required<KvCacheMode> {
     if (!Number.isInteger(chunkSize) || chunkSize < 1) {
         throw new InferenceError("invalid-request", `bad H2O budget: chunkSize must be a positive integer, got ${chunkSize}`);
     }
-    return { mode: "h2o", windowLength: kv.windowLength, heavyHitters: kv.heavyHitters, chunkSize };
+    return { mode: kv.mode, windowLength: kv.windowLength, heavyHitters: kv.heavyHitters, chunkSize };
 }
 
 function gpuUnavailable(gpu: InferenceGpu, cause: string): string {

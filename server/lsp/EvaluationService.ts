@@ -15,7 +15,7 @@ import type { BenchResult, LatestResults, NeedleCell, NeedleResult, ResultKind }
 import { WorkspaceIndex } from "../core/WorkspaceIndex";
 import { loadLatestResults, saveResult } from "../eval/resultsStore";
 import { runBench } from "../eval/runBench";
-import { runNeedleGrid, summarizeNeedleCells, type NeedleEngineFactory } from "../eval/runNeedleGrid";
+import { needleContextSize, runNeedleGrid, summarizeNeedleCells, type NeedleEngineFactory } from "../eval/runNeedleGrid";
 import { readGgufFileHeader } from "../llm/gguf/ggufReader";
 import { InferenceProcess, type KvCacheMode } from "../llm/InferenceProcess";
 import { isModelUri, resolveModelSource } from "../llm/resolveModelSource";
@@ -27,8 +27,6 @@ const smallCorpus = { text: 500, docx: 60, pdf: 30 };
 const defaultIterations = 100;
 const defaultLengths = [2000, 8000, 32000];
 const defaultDepths = [10, 50, 90];
-/** Room for the needle, the question and the answer on top of the haystack (as `llamahome needle`). */
-const promptMargin = 128;
 
 type RunKind = Exclude<ResultKind, "rouge">;
 
@@ -111,7 +109,7 @@ export class EvaluationService {
 
     /**
      * `llamahome needle` on the configured model, the haystack made from the first workspace folder's documents: one
-     * inference process per length with a context of length + 128 tokens, lengths beyond the model's training context
+     * inference process per length with a context of the prompt length + the answer, lengths beyond the model's training context
      * skipped for the full cache; with H2O enabled, the same grid again with the bounded cache.
      */
     runNeedle(params: RunNeedleParams = {}, token?: CancellationToken): Promise<NeedleResult> {
@@ -141,7 +139,7 @@ export class EvaluationService {
             const trainContextSize = await readGgufFileHeader(model).then(trainContext, () => undefined);
 
             const full: NeedleEngineFactory = async (length) => {
-                const needed = length + promptMargin;
+                const needed = needleContextSize(length);
                 const tooLong = (train: number) => ({ policy: "full" as const, skipped: `the full cache (${needed} tokens) exceeds the model's training context (${train})` });
                 // Known from the file's header: a context the model was not trained for is never allocated.
                 if (trainContextSize !== undefined && needed > trainContextSize) return tooLong(trainContextSize);

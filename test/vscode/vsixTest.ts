@@ -16,12 +16,12 @@
 import * as assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { writeTinyModel } from "../../server/llm/gguf/tinyModel";
 import { repo } from "./buildSuite";
 import { descendants, killTree } from "./processTree";
+import { runMain, seconds, TestRun } from "./TestRun";
 import { VsCodeServer } from "./VsCodeServer";
 import { chromiumPath, keyboardHover, launchChromium, newPage, palette, quickOpen, waitForText, webviewFrame, withTimeout } from "./workbench";
 
@@ -56,25 +56,10 @@ async function main(): Promise<number> {
     fs.mkdirSync(resultsDir, { recursive: true });
     for (const name of fs.readdirSync(resultsDir)) if (name.startsWith("vsix-")) fs.rmSync(path.join(resultsDir, name), { recursive: true, force: true });
 
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "llamahome-vsix-"));
+    const testRun = new TestRun("llamahome-vsix-");
+    const tmp = testRun.tmp;
     const dataDir = path.join(tmp, "vscode");
-    let server: VsCodeServer | undefined;
-    let browser: Browser | undefined;
     let page: Page | undefined;
-    const cleanup = async () => {
-        await browser?.close().catch(() => undefined);
-        browser = undefined;
-        await server?.stop();
-        server = undefined;
-        if (!process.env.LLAMAHOME_KEEP_TEST_DIR) fs.rmSync(tmp, { recursive: true, force: true });
-        else console.log(`kept ${tmp}`);
-    };
-    const interrupted = (signal: NodeJS.Signals) => {
-        console.error(`\n${signal}: stopping the VS Code server and Chromium…`);
-        void cleanup().finally(() => process.exit(130));
-    };
-    process.once("SIGINT", interrupted);
-    process.once("SIGTERM", interrupted);
 
     let failed = false;
     try {
@@ -99,7 +84,7 @@ async function main(): Promise<number> {
         const model = path.join(dataDir, "xdg-cache", "llamahome", "models", "llamahome-tiny-test.gguf");
         fs.mkdirSync(path.dirname(model), { recursive: true });
         await writeTinyModel(model);
-        server = await VsCodeServer.start({
+        const server = (testRun.server = await VsCodeServer.start({
             vscodeDir,
             dataDir,
             machineSettings: {
@@ -112,10 +97,9 @@ async function main(): Promise<number> {
                 // A .vsix carries no H2O accumulator build: answers must still come (sink-window fallback).
                 "llamahome.h2o.enabled": true,
             },
-        });
+        }));
         step(`VS Code server (pid ${server.pid}) listening on 127.0.0.1:${server.port}, extensions from ${path.relative(tmp, path.dirname(installed))}`);
-        browser = await launchChromium();
-        page = await newPage(browser, "vsix");
+        page = await newPage((testRun.browser = await launchChromium()), "vsix");
         // No extensionDevelopmentPath: the extension can only come from the extensions folder.
         await page.goto(server.workbenchUrl(workspace, []));
         await withTimeout(checkWorkbench(page, server, installed, path.basename(model), step), workbenchTimeoutMs, "the workbench checks");
@@ -123,9 +107,9 @@ async function main(): Promise<number> {
         failed = true;
         console.error(`FAILED: ${(error as Error).stack ?? error}`);
         if (page) await page.screenshot({ path: path.join(resultsDir, "vsix-failure.png") }).catch(() => undefined);
-        saveLogs(dataDir, server);
+        saveLogs(dataDir, testRun.server);
     } finally {
-        await cleanup();
+        await testRun.stop();
     }
     const shots = fs.readdirSync(resultsDir).filter((name) => name.startsWith("vsix-") && name.endsWith(".png"));
     console.log(`${failed ? "vsix test FAILED" : "vsix test passed"} in ${seconds(started)}; screenshots: ${shots.map((name) => path.join(path.relative(repo, resultsDir), name)).join(", ") || "none"}`);
@@ -207,7 +191,7 @@ function checkInstalledFiles(dir: string): void {
         if (!fs.existsSync(path.join(dir, relative))) missing.push(relative);
     };
     for (const bundle of ["client.js", "server.js", "extractWorker.js", "inferenceChild.js"]) need(`dist/${bundle}`);
-    for (const asset of ["dashboard.js", "result.js", "charts.js", "webview.css"]) need(`media/${asset}`);
+    for (const asset of ["dom.js", "dashboard.js", "result.js", "charts.js", "webview.css", "needle-reference.json"]) need(`media/${asset}`);
     for (const dependency of Object.keys(manifest.dependencies)) need(`node_modules/${dependency}/package.json`);
     if (!fs.readdirSync(path.join(dir, "native", "h2o")).some((name) => name.endsWith(".patch"))) missing.push("native/h2o/*.patch");
     // The native parts the server loads: pdf.js's canvas (pdf-parse) and node-llama-cpp's prebuilt CPU binary.
@@ -287,6 +271,8 @@ async function checkWorkbench(page: Page, server: VsCodeServer, installed: strin
     await waitForText(read("index-documents"), /^4$/, "dashboard documents");
     await waitForText(read("index-failed"), /^0$/, "dashboard failed documents");
     step("dashboard: indexed, 4 documents, 0 failed");
+    await dashboard.locator("#heatmap-needle-reference-h2o").waitFor();
+    step("dashboard: the shipped reference needle table");
     await shot("vsix-2-dashboard.png");
     await palette(page, "View: Close All Editors");
 
@@ -367,14 +353,4 @@ function megabytes(bytes: number): string {
     return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
-function seconds(since: number): string {
-    return `${((Date.now() - since) / 1000).toFixed(1)} s`;
-}
-
-main().then(
-    (code) => process.exit(code),
-    (error: Error) => {
-        console.error(error.message);
-        process.exit(1);
-    },
-);
+runMain(main);

@@ -1,28 +1,32 @@
 import * as path from "node:path";
 import { WorkspaceIndex } from "../../core/WorkspaceIndex";
 import { saveResult } from "../../eval/resultsStore";
-import { runNeedleGrid, summarizeNeedleCells, type NeedleCell, type NeedleEngineFactory } from "../../eval/runNeedleGrid";
-import { stringOption, UsageError, type Command, type ParsedArgs } from "../Command";
-import { h2oOptions, h2oOptionsHelp, inferenceFromArgs, kvModeFromArgs, modelFromArgs, modelOptions, modelOptionsHelp } from "../generatorFromArgs";
+import { needleContextSize, runNeedleGrid, summarizeNeedleCells, type NeedleCell, type NeedleEngineFactory } from "../../eval/runNeedleGrid";
+import type { NeedlePolicy } from "../../../shared/results";
+import { intOption, stringOption, UsageError, type Command, type ParsedArgs } from "../Command";
+import { boundedKvFromArgs, h2oOptions, h2oOptionsHelp, inferenceFromArgs, modelFromArgs, modelOptions, modelOptionsHelp } from "../generatorFromArgs";
 
-// Room for the needle, the question and the answer on top of the haystack.
-const promptMargin = 128;
+const allPolicies: readonly NeedlePolicy[] = ["full", "h2o", "sink-window"];
 
 export const needleCommand: Command = {
     name: "needle",
     summary: "Needle-in-a-haystack grid (length × depth), full cache and H2O, scored without a judge",
-    usage: `llamahome needle --model M [--lengths 2000,8000,32000] [--depths 10,50,90] [--enable-h2o --window-length N --heavy-hitters K]
+    usage: `llamahome needle --model M [--lengths 2000,8000,32000] [--depths 10,50,90] [--trials N]
+                        [--enable-h2o | --policies full,h2o,sink-window] [--window-length N --heavy-hitters K]
                         [--haystack DIR] [--seed S] [--json]
 
-  Builds a haystack of each length (in the model's tokens) from the documents in DIR (default: the bundled
-  sample workspace), hides "The secret code of <Name> is <CODE>." at each depth (on a sentence boundary),
-  asks for it and scores: 1/0 exact match of the code, plus 0–1 character overlap. The full cache runs where
-  the length fits the model's training context; other cells are reported as skipped, never guessed. With
-  --enable-h2o every cell also runs in the bounded cache (policy "h2o", or "sink-window" when the H2O build is
-  missing — the output says which). Results are saved for the dashboard.
+  For each length (prompt tokens, by the model's tokenizer) builds a haystack from the documents in DIR
+  (default: the bundled sample workspace) that fills the prompt with the needle and question, hides
+  "The secret code of <Name> is <CODE>." at each depth (on a sentence boundary), asks for it and scores: exact
+  match of the code, plus 0–1 character overlap, averaged over --trials needles per cell (default 1, each
+  with its own haystack). The full cache runs where the prompt fits the model's training context; other cells
+  are reported as skipped, never guessed. --enable-h2o adds the bounded cache (policy "h2o", or "sink-window"
+  when the H2O build is missing — the output says which); --policies picks any of full, h2o and sink-window
+  (attention sinks + recent tokens within the same budget, the baseline H2O is measured against). Results are
+  saved for the dashboard.
   ${modelOptionsHelp}
   ${h2oOptionsHelp}`,
-    options: { ...modelOptions, ...h2oOptions, lengths: { type: "string" }, depths: { type: "string" }, haystack: { type: "string" }, seed: { type: "string" }, json: { type: "boolean" } },
+    options: { ...modelOptions, ...h2oOptions, lengths: { type: "string" }, depths: { type: "string" }, trials: { type: "string" }, policies: { type: "string" }, haystack: { type: "string" }, seed: { type: "string" }, json: { type: "boolean" } },
     positionals: [0, 0],
     async run(args) {
         const model = modelFromArgs(args);
@@ -32,6 +36,8 @@ export const needleCommand: Command = {
         if (depths.some((depth) => depth > 100)) throw new UsageError("--depths are percentages from 0 to 100");
         const seed = args.values.seed === undefined ? undefined : Number(args.values.seed);
         if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError("--seed must be an integer");
+        const trials = intOption(args, "trials", 1, 1);
+        const policies = policiesFromArgs(args);
         const haystackDir = path.resolve(stringOption(args, "haystack") ?? path.join(__dirname, "..", "samples", "workspace"));
         const sources = await haystackSources(haystackDir);
 
@@ -41,35 +47,36 @@ export const needleCommand: Command = {
         const started = performance.now();
         try {
             const full: NeedleEngineFactory = async (length) => {
-                const inference = inferenceFromArgs(args, model, { contextSize: length + promptMargin, kv: undefined });
+                const needed = needleContextSize(length);
+                const inference = inferenceFromArgs(args, model, { contextSize: needed, kv: undefined });
                 const info = await inference.load(controller.signal).catch(async (error: Error) => {
                     await inference.dispose();
                     throw error;
                 });
-                if (length + promptMargin > info.trainContextSize) {
+                if (needed > info.trainContextSize) {
                     await inference.dispose();
-                    return { policy: "full", skipped: `the full cache (${length + promptMargin} tokens) exceeds the model's training context (${info.trainContextSize})` };
+                    return { policy: "full", skipped: `the full cache (${needed} tokens) exceeds the model's training context (${info.trainContextSize})` };
                 }
                 return { process: inference, policy: "full", release: () => inference.dispose() };
             };
             // The bounded cache holds any length: one process serves every cell (the policy is read from each result).
-            const kv = kvModeFromArgs(args);
-            const bounded: NeedleEngineFactory | undefined = kv && (async () => {
-                const inference = inferenceFromArgs(args, model, { kv });
+            const bounded = (mode: "h2o" | "sink-window"): NeedleEngineFactory => async () => {
+                const inference = inferenceFromArgs(args, model, { kv: boundedKvFromArgs(args, mode) });
                 const info = await inference.load(controller.signal).catch(async (error: Error) => {
                     await inference.dispose();
                     throw error;
                 });
-                return { process: inference, policy: info.kv?.policy ?? "h2o", release: () => inference.dispose() };
-            });
+                return { process: inference, policy: info.kv?.policy ?? mode, release: () => inference.dispose() };
+            };
             const gridOptions = {
-                lengths, depths, sources, seed, signal: controller.signal,
+                lengths, depths, sources, seed, trials, signal: controller.signal,
                 onCell: args.values.json || !process.stderr.isTTY ? undefined : (cell: NeedleCell) => process.stderr.write(`${describe(cell)}\n`),
             };
-            const cells = await runNeedleGrid(full, gridOptions);
-            if (bounded) cells.push(...(await runNeedleGrid(bounded, gridOptions)));
+            const cells: NeedleCell[] = [];
+            for (const policy of policies) cells.push(...(await runNeedleGrid(policy === "full" ? full : bounded(policy), gridOptions)));
+            const kv = policies.some((policy) => policy !== "full") ? boundedKvFromArgs(args, "h2o") : undefined;
             const result = {
-                model, haystack: haystackDir, lengths, depths,
+                model, haystack: haystackDir, lengths, depths, ...(trials > 1 ? { trials } : {}), seed: seed ?? null,
                 ...(kv ? { windowLength: kv.windowLength, heavyHitters: kv.heavyHitters } : {}),
                 cells, summary: summarizeNeedleCells(cells), ms: Math.round(performance.now() - started),
             };
@@ -82,6 +89,23 @@ export const needleCommand: Command = {
         }
     },
 };
+
+/** --policies as given, else the full cache plus H2O with --enable-h2o (the budget flags need one of those). */
+function policiesFromArgs(args: ParsedArgs): NeedlePolicy[] {
+    const raw = stringOption(args, "policies");
+    if (raw === undefined) {
+        if (args.values["enable-h2o"] !== true) {
+            const stray = (["window-length", "heavy-hitters"] as const).filter((name) => args.values[name] !== undefined);
+            if (stray.length > 0) throw new UsageError(`${stray.map((name) => `--${name}`).join(" and ")} need --enable-h2o or --policies with h2o or sink-window`);
+        }
+        return args.values["enable-h2o"] === true ? ["full", "h2o"] : ["full"];
+    }
+    if (args.values["enable-h2o"] !== undefined) throw new UsageError("give --policies or --enable-h2o, not both");
+    const policies = [...new Set(raw.split(",").map((part) => part.trim()))];
+    const unknown = policies.filter((policy) => !allPolicies.includes(policy as NeedlePolicy));
+    if (unknown.length > 0 || policies.length === 0) throw new UsageError(`--policies takes a comma-separated list of ${allPolicies.join(", ")} (got ${raw})`);
+    return policies as NeedlePolicy[];
+}
 
 async function haystackSources(dir: string): Promise<string[]> {
     const index = await WorkspaceIndex.open(dir);
@@ -104,7 +128,7 @@ function numberList(args: ParsedArgs, name: string, fallback: number[], min: num
 }
 
 function describe(cell: NeedleCell): string {
-    return `${cell.policy} length ${cell.length} depth ${cell.depth}%: ${cell.skipped ? `skipped (${cell.skipped})` : `score ${cell.score} overlap ${cell.overlap} in ${cell.ms} ms → "${cell.answer ?? ""}"`}`;
+    return `${cell.policy} length ${cell.length} depth ${cell.depth}%: ${cell.skipped ? `skipped (${cell.skipped})` : `score ${cell.score} overlap ${cell.overlap} in ${cell.ms} ms${cell.trials ? ` per needle (${cell.trials})` : ""} → "${cell.answer ?? ""}"`}`;
 }
 
 function table(cells: NeedleCell[], lengths: number[], depths: number[]): string {

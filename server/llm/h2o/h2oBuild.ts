@@ -34,10 +34,20 @@ export class H2oBuildMissingError extends Error {
         /** Why the accumulator build cannot be used, in one line. */
         readonly reason: string,
         /** What fixes it. */
-        readonly action = "run `npm run build:h2o`",
+        readonly action = buildAction(),
     ) {
         super(`H2O attention accumulator unavailable: ${reason}; ${action}`);
     }
+}
+
+/**
+ * `npm run build:h2o` where this code runs from a LlamaHome checkout; an installed extension (.vsix) has no build
+ * tool, so it says where the build is made instead.
+ */
+function buildAction(): string {
+    const patchDir = findH2oPatchDir();
+    if (patchDir && existsSync(join(patchDir, "..", "..", "tools", "build-h2o.mjs"))) return "run `npm run build:h2o`";
+    return "the installed extension carries none (the accumulator is compiled for each machine): H2O needs LlamaHome run from a source checkout after `npm ci && npm run build:h2o`";
 }
 
 /** The folder holding the versioned patches (native/h2o), searched upwards from this file (source or bundle). */

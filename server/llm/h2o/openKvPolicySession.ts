@@ -13,6 +13,8 @@ export interface KvPolicySessionOptions extends KvBudgetOptions {
     threads?: number;
     /** Tokens per llama.cpp batch. Defaults to node-llama-cpp's (512, or the context size if smaller). */
     batchSize?: number;
+    /** "sink-window" runs that policy even where the accumulator exists (a baseline). Defaults to "h2o". */
+    policy?: "h2o" | "sink-window";
 }
 
 export interface KvPolicySession {
@@ -52,11 +54,13 @@ export async function openKvPolicySession(model: LlamaModel, options: KvPolicySe
     try {
         let accumulator: AttentionAccumulator | undefined;
         let fallbackReason: string | undefined;
-        try {
-            accumulator = AttentionAccumulator.enable(context);
-        } catch (err) {
-            if (!(err instanceof AttentionAccumulatorUnavailableError)) throw err;
-            fallbackReason = err.reason;
+        if (options.policy !== "sink-window") {
+            try {
+                accumulator = AttentionAccumulator.enable(context);
+            } catch (err) {
+                if (!(err instanceof AttentionAccumulatorUnavailableError)) throw err;
+                fallbackReason = err.reason;
+            }
         }
         const policy: KvEvictionPolicy = accumulator !== undefined ? new HeavyHitterPolicy(budget) : new SinkWindowPolicy(budget);
         const sequence = context.getSequence();

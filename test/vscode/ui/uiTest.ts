@@ -94,15 +94,15 @@ export async function runUiTest(page: Page, options: UiTestOptions): Promise<voi
     await page.locator(".statusbar-item", { hasText: /tok\/s/ }).waitFor();
     options.log(`status bar: "${(await page.locator(".statusbar-item", { hasText: /LlamaHome: \d+ docs/ }).innerText()).replace(/\s+/g, " ")}"`);
 
-    // Run Needle Test from the command palette on the tiny model: a custom grid whose longest haystack exceeds the
+    // Run Needle Test from the command palette on the tiny model: a custom grid whose longest prompt exceeds the
     // model's 4096-token training context, so the heatmap has skipped cells too. The progress notification goes, and
     // a "done" notification offers the dashboard.
     await palette(page, "LlamaHome: Run Needle Test");
     await page.locator(".quick-input-list .monaco-list-row", { hasText: "Custom…" }).waitFor();
     await input.fill("Custom");
     await page.keyboard.press("Enter");
-    await page.locator(".quick-input-widget", { hasText: "Haystack lengths" }).waitFor();
-    await input.fill("300,600,4000");
+    await page.locator(".quick-input-widget", { hasText: "Prompt lengths" }).waitFor();
+    await input.fill("300,600,5000");
     await page.keyboard.press("Enter");
     await page.locator(".quick-input-widget", { hasText: "Needle depths" }).waitFor();
     await page.keyboard.press("Enter");
@@ -126,7 +126,7 @@ export async function runUiTest(page: Page, options: UiTestOptions): Promise<voi
     await shot("06-dashboard.png");
 
     // Benchmarks and evaluation: the benchmark the integration suite ran, the ROUGE result the runner saved with the
-    // CLI, and the needle heatmap just made (rows: lengths, columns: depths; the 4000-token row skipped, with why).
+    // CLI, and the needle heatmap just made (rows: lengths, columns: depths; the 5000-token row skipped, with why).
     const heatmap = dashboard.locator("#heatmap-full");
     await heatmap.waitFor({ timeout: 30_000 });
     assert.equal(await heatmap.locator("tbody td").count(), 9);
@@ -137,6 +137,11 @@ export async function runUiTest(page: Page, options: UiTestOptions): Promise<voi
     await dashboard.locator("#chart-bench-tokens svg").waitFor();
     assert.match(await dashboard.locator("#bench-formats").innerText(), /PDF/);
     assert.match(await dashboard.locator("#rouge-table tfoot").innerText(), /Mean/);
+    // The reference table the extension ships (the project's needle model): one heatmap per policy, several needles a cell.
+    const reference = dashboard.locator("#heatmap-needle-reference-h2o");
+    await reference.waitFor();
+    assert.match(await reference.locator("tbody td").first().innerText(), /^\d+\/\d+/);
+    assert.equal(await dashboard.locator("#needle-reference table.heatmap").count(), 3);
     await dashboard.locator("#evaluation").screenshot({ path: path.join(options.resultsDir, "06b-dashboard-evaluation.png") });
     options.log("screenshot 06b-dashboard-evaluation.png");
 
