@@ -15,7 +15,7 @@ import type { Llama, LlamaContextSequence, LlamaModel, Token } from "node-llama-
 import type { KvCacheMode } from "../../shared/inferenceMessages";
 import { writeTinyModel } from "../../server/llm/gguf/tinyModel";
 import { AttentionAccumulator, h2oContextOptions } from "../../server/llm/h2o/AttentionAccumulator";
-import { H2O_DISABLE_ENV, loadH2oLlama } from "../../server/llm/h2o/h2oBuild";
+import { loadH2oLlama } from "../../server/llm/h2o/h2oBuild";
 import { HeavyHitterPolicy } from "../../server/llm/h2o/HeavyHitterPolicy";
 import { KvBudget } from "../../server/llm/h2o/KvBudget";
 import type { KvEvictionPolicy } from "../../server/llm/h2o/KvEvictionPolicy";
@@ -44,7 +44,6 @@ interface Configuration {
     label: string;
     kv?: KvCacheMode;
     contextSize?: number;
-    env?: Record<string, string>;
 }
 
 interface Measured {
@@ -67,8 +66,6 @@ function peakRss(pid: number | undefined): number | undefined {
 }
 
 async function measure(modelPath: string, configuration: Configuration): Promise<Measured> {
-    const saved = Object.fromEntries(Object.keys(configuration.env ?? {}).map((key) => [key, process.env[key]]));
-    Object.assign(process.env, configuration.env);
     const inference = new InferenceProcess({
         model: modelPath,
         gpu: false,
@@ -78,10 +75,6 @@ async function measure(modelPath: string, configuration: Configuration): Promise
     });
     try {
         const info = await inference.load();
-        for (const [key, value] of Object.entries(saved)) {
-            if (value === undefined) delete process.env[key];
-            else process.env[key] = value;
-        }
         const result = await inference.generate({ prompt: PROMPT, maxTokens: GENERATED });
         const metrics = await inference.metrics();
         return { label: configuration.label, result, metrics, peakRssBytes: peakRss(inference.pid), contextSize: info.contextSize };
@@ -161,11 +154,13 @@ async function equalKvOverhead(llama: Llama, modelPath: string): Promise<void> {
             accumulator?.disable();
             accumulator = on ? AttentionAccumulator.enable(context) : undefined; // enable zeroes the scores
         };
-        const bounded = async (policy: KvEvictionPolicy): Promise<Rate> => {
+        // A prompt longer than the window leaves the held tokens spread over all windowLength + chunk cells, and
+        // llama.cpp attends over every cell up to the highest one in use; one within the window keeps them packed.
+        const bounded = async (policy: KvEvictionPolicy, prompt = promptLength): Promise<Rate> => {
             scoring(policy.needsScores);
             await sequence.clearHistory();
             const runner = new KvPolicyRunner(sequence, policy, { chunkSize, ...(accumulator === undefined ? {} : { accumulator }) });
-            return rateOf(runner.generate(tokens(promptLength), { maxTokens: generated }), () => runner.stats.heldTokens, generated);
+            return rateOf(runner.generate(tokens(prompt), { maxTokens: generated }), () => runner.stats.heldTokens, generated);
         };
         // no eviction: a prompt such that prompt + generated / 2 = the bounded cache's average
         const plain = async (scores: boolean, averageHeld: number): Promise<Rate> => {
@@ -178,14 +173,20 @@ async function equalKvOverhead(llama: Llama, modelPath: string): Promise<void> {
         const h2o = new HeavyHitterPolicy(budget);
         const window = new SinkWindowPolicy(budget);
         const warm = await bounded(h2o); // also allocates the compute buffers
-        const kinds = ["h2o", "sink-window", "no eviction, scores on", "no eviction, scores off"] as const;
+        const kinds = ["h2o", "sink-window", "sink-window, cells packed", "no eviction, scores on", "no eviction, scores off"] as const;
         const samples = new Map<(typeof kinds)[number], Rate[]>(kinds.map((kind) => [kind, []]));
         for (let rep = 0; rep < REPS; rep++) {
             // rotate the order so drift on a busy host favours no one
             for (let i = 0; i < kinds.length; i++) {
                 const kind = kinds[(rep + i) % kinds.length]!;
                 const rate =
-                    kind === "h2o" ? await bounded(h2o) : kind === "sink-window" ? await bounded(window) : await plain(kind === "no eviction, scores on", warm.held);
+                    kind === "h2o"
+                        ? await bounded(h2o)
+                        : kind === "sink-window"
+                          ? await bounded(window)
+                          : kind === "sink-window, cells packed"
+                            ? await bounded(window, budget.windowLength)
+                            : await plain(kind === "no eviction, scores on", warm.held);
                 samples.get(kind)!.push(rate);
             }
         }
@@ -220,7 +221,9 @@ async function equalKvOverhead(llama: Llama, modelPath: string): Promise<void> {
         console.log(
             `scoring (h2o vs sink-window, same cells and evictions): ${cost("h2o", "sink-window")}; ` +
                 `scoring without eviction: ${cost("no eviction, scores on", "no eviction, scores off")}; ` +
-                `eviction itself (sink-window vs no eviction): ${cost("sink-window", "no eviction, scores off")}; ` +
+                `eviction itself (sink-window vs no eviction): ${cost("sink-window", "no eviction, scores off")}, of which ` +
+                `erase + position roll (cells packed vs no eviction) ${cost("sink-window, cells packed", "no eviction, scores off")} and ` +
+                `cells spread by the long prompt (sink-window vs cells packed) ${cost("sink-window", "sink-window, cells packed")}; ` +
                 `h2o vs no H2O at all: ${cost("h2o", "no eviction, scores off")} (CPU-time rates)`,
         );
     } finally {
@@ -243,7 +246,7 @@ async function main(): Promise<void> {
             { label: `full ${FULL_CONTEXT} context`, contextSize: FULL_CONTEXT },
             { label: `H2O ${H2O.windowLength}/${H2O.heavyHitters}`, kv: { mode: "h2o", ...H2O } },
             { label: `H2O ${H2O_LARGE.windowLength}/${H2O_LARGE.heavyHitters}`, kv: { mode: "h2o", ...H2O_LARGE } },
-            { label: `sink-window ${H2O.windowLength}/${H2O.heavyHitters}`, kv: { mode: "h2o", ...H2O }, env: { [H2O_DISABLE_ENV]: "1" } },
+            { label: `sink-window ${H2O.windowLength}/${H2O.heavyHitters}`, kv: { mode: "sink-window", ...H2O } },
         ];
         const measured: Measured[] = [];
         for (const configuration of configurations) {

@@ -14,8 +14,10 @@ export interface KvBudgetOptions {
     sinkTokens?: number;
     /**
      * During generation, evict only once the cache holds this many tokens over windowLength, then back to
-     * windowLength: eviction happens in batches, not after every token. Defaults to max(1, windowLength / 16), capped
-     * at the recent window.
+     * windowLength: eviction happens in batches, not after every token. Each eviction rolls later positions left, and
+     * llama.cpp re-rotates every cached key on the next decode (~4-5 decodes' worth of time on a small model), so
+     * batches should be large. Defaults to max(1, windowLength / 4), capped at the recent window
+     * (openKvPolicySession also keeps it below the prompt chunk, so it costs no context memory).
      */
     generationSlack?: number;
 }
@@ -48,7 +50,7 @@ export class KvBudget {
         this.sinkTokens = sinkTokens;
         this.recentTokens = windowLength - heavyHitters;
         this.scoredHeavyHitters = heavyHitters - sinkTokens;
-        const slack = options.generationSlack ?? Math.max(1, Math.floor(windowLength / 16));
+        const slack = options.generationSlack ?? Math.max(1, Math.floor(windowLength / 4));
         if (!Number.isInteger(slack) || slack < 0) {
             throw new RangeError(`generationSlack must be a non-negative integer, got ${slack}`);
         }

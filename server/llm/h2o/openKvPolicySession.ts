@@ -39,12 +39,18 @@ export interface KvPolicySession {
  * padding) and has flash attention off (the accumulator reads the non-flash softmax).
  */
 export async function openKvPolicySession(model: LlamaModel, options: KvPolicySessionOptions): Promise<KvPolicySession> {
-    const budget = new KvBudget(options);
-    let chunkSize = Math.min(options.chunkSize ?? 512, budget.windowLength);
+    const asked = new KvBudget(options);
+    // The context holds windowLength + chunk cells for the prompt anyway: generation's batches fit in them for free.
+    const fitted = (chunk: number): KvBudget =>
+        options.generationSlack === undefined && asked.generationSlack >= chunk ? new KvBudget({ ...options, generationSlack: Math.max(1, chunk - 1) }) : asked;
+    let chunkSize = Math.min(options.chunkSize ?? 512, asked.windowLength);
+    let budget = fitted(chunkSize);
     // llama.cpp allocates contexts in multiples of 256 cells: when the one free cell node-llama-cpp needs would cost
     // another 256, a chunk one token shorter costs nothing.
-    if (padContextCells(budget.contextCells(chunkSize)) > padContextCells(budget.maxCells(chunkSize)) && budget.maxCells(chunkSize - 1) < budget.maxCells(chunkSize)) {
+    const shorter = chunkSize > 1 ? fitted(chunkSize - 1) : budget;
+    if (chunkSize > 1 && padContextCells(budget.contextCells(chunkSize)) > padContextCells(budget.maxCells(chunkSize)) && shorter.maxCells(chunkSize - 1) < budget.maxCells(chunkSize)) {
         chunkSize--;
+        budget = shorter;
     }
     const context = await model.createContext({
         ...h2oContextOptions(budget.contextCells(chunkSize)),
