@@ -125,7 +125,7 @@ test("hover on a link to a PDF shows its summary; hover on a heading summarizes 
     assert.match(unknown.answer, /do not appear to contain/);
 });
 
-test("with a model configured, summarize and ask run on it and report metrics; a bad model degrades to extractive with a warning", async (t) => {
+test("with a model configured, summarize and ask run on it and report metrics; a model set or cleared while running applies to the next request; a bad model degrades to extractive with a warning", async (t) => {
     const base = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-lsp-model-"));
     t.after(() => fs.rm(base, { recursive: true, force: true }));
     const root = path.join(base, "ws");
@@ -161,6 +161,27 @@ test("with a model configured, summarize and ask run on it and report metrics; a
     while (!metrics.some((m) => m.inferenceRssBytes)) await new Promise((resolve) => setTimeout(resolve, 50));
     assert.ok(metrics.some((m) => (m.inferenceRssBytes ?? 0) > 0 && (m.serverRssBytes ?? 0) > 0 && m.gpu === "cpu"), JSON.stringify(metrics));
     await server.stop();
+
+    // A model chosen while the server runs answers the very next request (no waiting for the re-index it triggers),
+    // and clearing it goes back to the extractive engine just as fast.
+    const settings: Record<string, unknown> = {};
+    const switching = startServer(settings);
+    t.after(() => switching.stop());
+    await switching.connection.sendRequest("initialize", {
+        processId: process.pid, rootUri: pathToFileURL(root).toString(), workspaceFolders: [{ uri: pathToFileURL(root).toString(), name: "ws" }],
+        capabilities: { workspace: { configuration: true } }, initializationOptions: { cacheDir: path.join(base, "cache") },
+    });
+    await switching.connection.sendNotification("initialized", {});
+    await switching.waitForStatus((status) => status.state === "indexed");
+    const question = { question: "When were the quince trees pruned?" };
+    assert.equal((await switching.connection.sendRequest(AskRequest, question)).engine, "extractive");
+    Object.assign(settings, { model, gpu: "cpu", contextSize: 1024 });
+    await switching.connection.sendNotification("workspace/didChangeConfiguration", { settings: null });
+    assert.equal((await switching.connection.sendRequest(AskRequest, question)).engine, "llm");
+    delete settings.model;
+    await switching.connection.sendNotification("workspace/didChangeConfiguration", { settings: null });
+    assert.equal((await switching.connection.sendRequest(AskRequest, question)).engine, "extractive");
+    await switching.stop();
 
     const broken = path.join(base, "broken.gguf");
     await fs.writeFile(broken, (await fs.readFile(model)).subarray(0, 4096));

@@ -55,6 +55,8 @@ export class LlamaHomeServer {
     private message: string | undefined;
     private reindexTimer: NodeJS.Timeout | undefined;
     private settingsStale = false;
+    /** The model settings a configuration change is applying; requests that pick an engine wait for it first. */
+    private modelSettings: Promise<void> = Promise.resolve();
     private indexing: Promise<IndexStatus> | undefined;
     private readonly shutdownController = new AbortController();
     private readonly summaries = new SummaryCache();
@@ -139,7 +141,7 @@ export class LlamaHomeServer {
                 throw new ResponseError(1, located ? "That document has no extractable text (see the index report for why)." : "That file is not in an indexed workspace folder.");
             }
             const onText = params.streamId ? (piece: string) => void this.connection.sendNotification(StreamNotification, { streamId: params.streamId!, text: piece }) : undefined;
-            const { generator, warning } = await this.models.choose(priority);
+            const { generator, warning } = await this.chooseGenerator(priority);
             const result = await new Assistant(generator).summarize(text, { title, signal, onText });
             if (generator) void this.models.reportMetrics();
             const record = located && !params.range ? located.folder.index.getDocument(located.path) : undefined;
@@ -163,7 +165,7 @@ export class LlamaHomeServer {
                 termWeight: (term) => Math.max(0, ...this.folders.map((folder) => folder.index.termWeight(term))),
             };
             const onText = params.streamId ? (piece: string) => void this.connection.sendNotification(StreamNotification, { streamId: params.streamId!, text: piece }) : undefined;
-            const { generator, warning } = await this.models.choose();
+            const { generator, warning } = await this.chooseGenerator();
             const result = await new Assistant(generator).ask(retriever, params.question, Math.max(1, Math.min(params.top ?? 5, 50)), { signal, onText });
             if (generator) void this.models.reportMetrics();
             const rootOf = (relative: string) => [...roots].find(([hit]) => hit.path === relative)?.[1] ?? this.folders[0];
@@ -242,7 +244,18 @@ export class LlamaHomeServer {
     /** Settings are read when a folder's index is opened, so a change reopens the indexes with the new values. */
     configurationChanged(): void {
         this.settingsStale = true;
+        // The engine follows at once (an Ask right after Select Model must use the model); the indexes follow with
+        // the debounced re-index.
+        this.modelSettings = this.modelSettings
+            .then(async () => this.models.configure(await this.settingsFor(this.folderUris[0]?.uri)))
+            .catch((error: Error) => this.connection.console.error(`LlamaHome: applying the model settings failed: ${error.message}`));
         this.filesChanged();
+    }
+
+    /** The generator for a request, under the latest settings. */
+    private async chooseGenerator(priority?: "interactive" | "background"): ReturnType<ModelHost["choose"]> {
+        await this.modelSettings;
+        return this.models.choose(priority);
     }
 
     async shutdown(): Promise<void> {
