@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import * as vscode from "vscode";
 import {
     IPCMessageReader,
@@ -40,7 +41,6 @@ import type {
     ResultView,
     ServerState,
 } from "../shared/webviewMessages";
-import { readFileSync } from "node:fs";
 import type { LatestResults, NeedleReference } from "../shared/results";
 import type { LlamaHomeApi } from "./api";
 import { commandTable } from "./commands";

@@ -126,7 +126,7 @@ test("needle --policies runs the policies asked for, in order, with --trials nee
     for (const [args, message] of [
         [["--policies", "full,fast"], /--policies takes a comma-separated list of full, h2o, sink-window/],
         [["--policies", "h2o", "--enable-h2o"], /--policies or --enable-h2o, not both/],
-        [["--window-length", "64"], /--window-length need --enable-h2o or --policies/],
+        [["--window-length", "64"], /--window-length needs --enable-h2o/],
         [["--trials", "0"], /--trials/],
     ] as const) {
         const bad = await runCli(["needle", "--model", model, ...args], { env });

@@ -4,7 +4,7 @@ import { saveResult } from "../../eval/resultsStore";
 import { needleContextSize, runNeedleGrid, summarizeNeedleCells, type NeedleCell, type NeedleEngineFactory } from "../../eval/runNeedleGrid";
 import type { NeedlePolicy } from "../../../shared/results";
 import { intOption, stringOption, UsageError, type Command, type ParsedArgs } from "../Command";
-import { boundedKvFromArgs, h2oOptions, h2oOptionsHelp, inferenceFromArgs, modelFromArgs, modelOptions, modelOptionsHelp } from "../generatorFromArgs";
+import { boundedKvFromArgs, h2oOptions, h2oOptionsHelp, inferenceFromArgs, kvModeFromArgs, modelFromArgs, modelOptions, modelOptionsHelp } from "../generatorFromArgs";
 
 const allPolicies: readonly NeedlePolicy[] = ["full", "h2o", "sink-window"];
 
@@ -90,16 +90,10 @@ export const needleCommand: Command = {
     },
 };
 
-/** --policies as given, else the full cache plus H2O with --enable-h2o (the budget flags need one of those). */
+/** --policies as given, else the full cache, plus H2O with --enable-h2o (whose checks of the budget flags apply). */
 function policiesFromArgs(args: ParsedArgs): NeedlePolicy[] {
     const raw = stringOption(args, "policies");
-    if (raw === undefined) {
-        if (args.values["enable-h2o"] !== true) {
-            const stray = (["window-length", "heavy-hitters"] as const).filter((name) => args.values[name] !== undefined);
-            if (stray.length > 0) throw new UsageError(`${stray.map((name) => `--${name}`).join(" and ")} need --enable-h2o or --policies with h2o or sink-window`);
-        }
-        return args.values["enable-h2o"] === true ? ["full", "h2o"] : ["full"];
-    }
+    if (raw === undefined) return kvModeFromArgs(args) ? ["full", "h2o"] : ["full"];
     if (args.values["enable-h2o"] !== undefined) throw new UsageError("give --policies or --enable-h2o, not both");
     const policies = [...new Set(raw.split(",").map((part) => part.trim()))];
     const unknown = policies.filter((policy) => !allPolicies.includes(policy as NeedlePolicy));

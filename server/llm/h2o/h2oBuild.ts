@@ -47,7 +47,7 @@ export class H2oBuildMissingError extends Error {
 function buildAction(): string {
     const patchDir = findH2oPatchDir();
     if (patchDir && existsSync(join(patchDir, "..", "..", "tools", "build-h2o.mjs"))) return "run `npm run build:h2o`";
-    return "the installed extension carries none (the accumulator is compiled for each machine): H2O needs LlamaHome run from a source checkout after `npm ci && npm run build:h2o`";
+    return "the installed extension carries none (the accumulator is built from source): H2O needs LlamaHome run from a source checkout after `npm ci && npm run build:h2o`";
 }
 
 /** The folder holding the versioned patches (native/h2o), searched upwards from this file (source or bundle). */
