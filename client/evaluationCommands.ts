@@ -30,13 +30,16 @@ export async function runNeedleTest(ctx: Context, options?: unknown): Promise<Ne
             .then((choice) => choice && vscode.commands.executeCommand("llamahome.selectModel"));
         return undefined;
     }
-    const grid = isObject(options) ? { lengths: numbers(options.lengths), depths: numbers(options.depths) } : await pickGrid();
+    const grid = isObject(options)
+        ? { lengths: numbers(options.lengths), depths: numbers(options.depths), trials: typeof options.trials === "number" ? options.trials : undefined }
+        : await pickGrid();
     if (!grid) return undefined;
     const result = await withServerProgress(ctx, "needle", "LlamaHome: needle in a haystack", (workDoneToken, token) =>
         ctx.request(RunNeedleRequest, { ...grid, workDoneToken }, token),
     );
     if (!result) return undefined;
-    const policies = Object.entries(result.summary).map(([policy, s]) => `${policy}: ${Math.round(s.exact * s.cells)} of ${s.cells} found${s.skipped ? `, ${s.skipped} skipped` : ""}`);
+    const trials = result.trials ?? 1;
+    const policies = Object.entries(result.summary).map(([policy, s]) => `${policy}: ${Math.round(s.exact * s.cells * trials)} of ${s.cells * trials} found${s.skipped ? `, ${s.skipped} cells skipped` : ""}`);
     offerDashboard(ctx, `LlamaHome: needle test done in ${seconds(result.ms)} (${policies.join("; ")}).`);
     return result;
 }
@@ -87,6 +90,7 @@ async function withServerProgress<R>(
 interface Grid {
     lengths?: number[];
     depths?: number[];
+    trials?: number;
 }
 
 /** The grid to run: the CLI's default, a short one for small models, or lengths and depths typed in. */
@@ -100,9 +104,9 @@ async function pickGrid(): Promise<Grid | undefined> {
         },
         {
             label: "Short",
-            description: "500 · 1,000 · 2,000 tokens × needle at 10 · 50 · 90%",
+            description: "500 · 1,000 · 2,000 tokens × needle at 10 · 50 · 90%, 4 needles each",
             detail: "A quick run that fits small models.",
-            grid: { lengths: [500, 1000, 2000], depths: [10, 50, 90] },
+            grid: { lengths: [500, 1000, 2000], depths: [10, 50, 90], trials: 4 },
         },
         { label: "Custom…", detail: "Type the prompt lengths and the needle depths." },
     ];
@@ -112,7 +116,9 @@ async function pickGrid(): Promise<Grid | undefined> {
     const lengths = await askNumbers("Prompt lengths, in tokens (comma-separated)", "2000,8000,32000", 64, 1_048_576);
     if (!lengths) return undefined;
     const depths = await askNumbers("Needle depths, in percent of the haystack (comma-separated)", "10,50,90", 0, 100);
-    return depths ? { lengths, depths } : undefined;
+    if (!depths) return undefined;
+    const trials = await askNumbers("Needles per cell, each in its own haystack", "1", 1, 100);
+    return trials ? { lengths, depths, trials: trials[0] } : undefined;
 }
 
 async function askNumbers(prompt: string, value: string, min: number, max: number): Promise<number[] | undefined> {

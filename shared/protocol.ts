@@ -162,10 +162,12 @@ export interface RunBenchmarkParams extends WorkDoneProgressParams {
 export const RunBenchmarkRequest = new RequestType<RunBenchmarkParams, BenchResult, void>("llamahome/runBenchmark");
 
 export interface RunNeedleParams extends WorkDoneProgressParams {
-    /** Haystack lengths in tokens. Defaults to 2000, 8000, 32000, as `llamahome needle`. */
+    /** Prompt lengths in tokens (haystack + needle + question). Defaults to 2000, 8000, 32000, as `llamahome needle`. */
     lengths?: number[];
     /** Needle depths in percent (0–100). Defaults to 10, 50, 90. */
     depths?: number[];
+    /** Needles per cell, each in its own haystack (1–100). Defaults to 1. */
+    trials?: number;
 }
 
 /**

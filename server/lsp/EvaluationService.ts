@@ -113,10 +113,11 @@ export class EvaluationService {
      * skipped for the full cache; with H2O enabled, the same grid again with the bounded cache.
      */
     runNeedle(params: RunNeedleParams = {}, token?: CancellationToken): Promise<NeedleResult> {
-        let lengths: number[], depths: number[];
+        let lengths: number[], depths: number[], trials: number;
         try {
             lengths = integerList(params.lengths, defaultLengths, "lengths", 64, 1_048_576);
             depths = integerList(params.depths, defaultDepths, "depths", 0, 100);
+            [trials] = integerList(params.trials === undefined ? undefined : [params.trials], [1], "trials", 1, 100);
         } catch (error) {
             return Promise.reject(error);
         }
@@ -172,6 +173,7 @@ export class EvaluationService {
                         lengths,
                         depths,
                         sources,
+                        trials,
                         signal,
                         onCell: (cell) => report(Math.round((100 * (cells.length + 1)) / total), describeCell(cell)),
                     })),
@@ -179,7 +181,7 @@ export class EvaluationService {
                 // runNeedleGrid finishes a length's cells with the partial answers of cancelled generations.
                 signal.throwIfAborted();
             }
-            const result: NeedleResult = { model: settings.model, haystack: folder.root, lengths, depths, cells, summary: summarizeNeedleCells(cells), ms: Math.round(performance.now() - started) };
+            const result: NeedleResult = { model: settings.model, haystack: folder.root, lengths, depths, ...(trials > 1 ? { trials } : {}), cells, summary: summarizeNeedleCells(cells), ms: Math.round(performance.now() - started) };
             await this.save("needle", result);
             return result;
         });
@@ -325,6 +327,7 @@ function integerList(given: unknown, fallback: number[], name: string, min: numb
 function describeCell(cell: NeedleCell): string {
     const where = `${cell.policy}, ${cell.length} tokens, depth ${cell.depth}%`;
     if (cell.skipped) return `${where}: skipped`;
+    if (cell.trials) return `${where}: ${Math.round(cell.score * cell.trials)} of ${cell.trials} found`;
     return `${where}: ${cell.score ? "found" : `missed (overlap ${cell.overlap.toFixed(2)})`}`;
 }
 

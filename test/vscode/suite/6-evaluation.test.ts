@@ -43,14 +43,16 @@ suite("Benchmarks and evaluation: Run Benchmark, Run Needle Test and the saved r
         const applied = nextIndexStatus(api, (s) => s.state === "indexed", "the re-index after the model change");
         await updateSetting("model", model);
         await applied;
-        const result = await vscode.commands.executeCommand<NeedleResult>("llamahome.runNeedleTest", { lengths: [300, 600, 5000], depths: [10, 50, 90] });
+        const result = await vscode.commands.executeCommand<NeedleResult>("llamahome.runNeedleTest", { lengths: [300, 600, 5000], depths: [10, 50, 90], trials: 2 });
         assert.ok(result, "the needle test ran");
         assert.equal(result.haystack, workspaceRoot(), "the haystack is the workspace's documents");
         assert.equal(result.cells.length, 9);
+        assert.equal(result.trials, 2);
         assert.ok(result.cells.every((cell) => cell.policy === "full"), "H2O is off: the full cache only");
         for (const cell of result.cells.filter((c) => c.length < 5000)) {
             assert.equal(cell.skipped, undefined, JSON.stringify(cell));
-            assert.ok(cell.score === 0 || cell.score === 1);
+            assert.equal(cell.trials, 2, "two needles per cell");
+            assert.ok([0, 0.5, 1].includes(cell.score), `score ${cell.score}`);
             assert.ok(cell.overlap >= 0 && cell.overlap <= 1);
             assert.ok(cell.promptTokens! <= cell.length && cell.promptTokens! > cell.length * 0.7, `a prompt of ${cell.promptTokens} tokens for ${cell.length}`);
         }

@@ -106,6 +106,8 @@ export async function runUiTest(page: Page, options: UiTestOptions): Promise<voi
     await page.keyboard.press("Enter");
     await page.locator(".quick-input-widget", { hasText: "Needle depths" }).waitFor();
     await page.keyboard.press("Enter");
+    await page.locator(".quick-input-widget", { hasText: "Needles per cell" }).waitFor();
+    await page.keyboard.press("Enter");
     const done = page.locator(".notification-toast", { hasText: "needle test done" });
     await done.waitFor({ timeout: 60_000 });
     options.log(`notification: "${(await done.innerText()).replace(/\s+/g, " ").trim()}"`);
