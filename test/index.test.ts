@@ -67,12 +67,13 @@ test("a 200 MB file is skipped by the size cap; a pathological PDF times out alo
     const huge = path.join(fx.root, "huge.txt");
     await fs.writeFile(huge, "");
     await fs.truncate(huge, 200 * 1024 * 1024);
-    // A PDF that takes far longer to parse than the per-file limit allows.
+    // A PDF that takes far longer to parse than the per-file limit allows: 3,000 pages parse in ~8 s here (1,500 took
+    // ~4.3 s, so a quiet machine could finish them inside the 4 s limit).
     const slow = new PDFDocument({ autoFirstPage: false, compress: false });
     const chunks: Buffer[] = [];
     slow.on("data", (chunk: Buffer) => chunks.push(chunk));
     const ended = new Promise((resolve) => slow.on("end", resolve));
-    for (let page = 0; page < 1500; page++) slow.addPage().text(`Page ${page} `.repeat(200));
+    for (let page = 0; page < 3000; page++) slow.addPage().text(`Page ${page} `.repeat(200));
     slow.end();
     await ended;
     await fs.writeFile(path.join(fx.root, "slow.pdf"), Buffer.concat(chunks));
