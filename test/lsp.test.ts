@@ -164,15 +164,9 @@ test("with a model configured, summarize and ask run on it and report metrics; a
 
     // A model chosen while the server runs answers the very next request (no waiting for the re-index it triggers),
     // and clearing it goes back to the extractive engine just as fast.
+    // startServer answers workspace/configuration from this object, so changing it changes the client's settings.
     const settings: Record<string, unknown> = {};
-    const switching = startServer(settings);
-    t.after(() => switching.stop());
-    await switching.connection.sendRequest("initialize", {
-        processId: process.pid, rootUri: pathToFileURL(root).toString(), workspaceFolders: [{ uri: pathToFileURL(root).toString(), name: "ws" }],
-        capabilities: { workspace: { configuration: true } }, initializationOptions: { cacheDir: path.join(base, "cache") },
-    });
-    await switching.connection.sendNotification("initialized", {});
-    await switching.waitForStatus((status) => status.state === "indexed");
+    const switching = await start(settings);
     const question = { question: "When were the quince trees pruned?" };
     assert.equal((await switching.connection.sendRequest(AskRequest, question)).engine, "extractive");
     Object.assign(settings, { model, gpu: "cpu", contextSize: 1024 });

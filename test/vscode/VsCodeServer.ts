@@ -10,11 +10,24 @@ export interface VsCodeServerOptions {
     dataDir: string;
     /** Extra environment for the server and everything it starts (extension host, language server). */
     env?: NodeJS.ProcessEnv;
-    /** Written to the server's machine settings (they apply to every workbench that connects). */
+    /**
+     * Written to the server's machine settings (they apply to every workbench that connects), on top of
+     * quietWorkbenchSettings.
+     */
     machineSettings?: Record<string, unknown>;
     /** Defaults to 60 s. */
     startTimeoutMs?: number;
 }
+
+/** No start page, tips, update checks, recommendations or telemetry: a workbench that only shows what a test opens. */
+const quietWorkbenchSettings = {
+    "workbench.startupEditor": "none",
+    "workbench.tips.enabled": false,
+    "extensions.autoCheckUpdates": false,
+    "extensions.autoUpdate": false,
+    "extensions.ignoreRecommendations": true,
+    "telemetry.telemetryLevel": "off",
+};
 
 /**
  * The VS Code server that code-server ships, started directly (server-main.js) so the test hooks work:
@@ -32,10 +45,8 @@ export class VsCodeServer {
             ["user-data", "server-data", "extensions", "xdg-config", "xdg-data", "xdg-cache", "tmp", "home"].map((name) => [name, path.join(options.dataDir, name)]),
         );
         for (const dir of Object.values(dirs)) fs.mkdirSync(dir, { recursive: true });
-        if (options.machineSettings) {
-            fs.mkdirSync(path.join(dirs["user-data"], "Machine"), { recursive: true });
-            fs.writeFileSync(path.join(dirs["user-data"], "Machine", "settings.json"), JSON.stringify(options.machineSettings, null, 2));
-        }
+        fs.mkdirSync(path.join(dirs["user-data"], "Machine"), { recursive: true });
+        fs.writeFileSync(path.join(dirs["user-data"], "Machine", "settings.json"), JSON.stringify({ ...quietWorkbenchSettings, ...options.machineSettings }, null, 2));
         const logFile = path.join(options.dataDir, "server.log");
         const log = fs.openSync(logFile, "a");
         const child = spawn(

@@ -56,14 +56,6 @@ async function main(): Promise<number> {
             vscodeDir,
             dataDir,
             env: { LLAMAHOME_TEST_LOG: testLog, LLAMAHOME_TEST_MODEL: model, LLAMAHOME_RESULTS_DIR: evaluationResults },
-            machineSettings: {
-                "workbench.startupEditor": "none",
-                "workbench.tips.enabled": false,
-                "extensions.autoCheckUpdates": false,
-                "extensions.autoUpdate": false,
-                "extensions.ignoreRecommendations": true,
-                "telemetry.telemetryLevel": "off",
-            },
         }));
         console.log(`VS Code server (pid ${server.pid}) listening on 127.0.0.1:${server.port} — ${seconds(started)}`);
         const browser = (run.browser = await launchChromium());

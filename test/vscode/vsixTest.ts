@@ -88,12 +88,6 @@ async function main(): Promise<number> {
             vscodeDir,
             dataDir,
             machineSettings: {
-                "workbench.startupEditor": "none",
-                "workbench.tips.enabled": false,
-                "extensions.autoCheckUpdates": false,
-                "extensions.autoUpdate": false,
-                "extensions.ignoreRecommendations": true,
-                "telemetry.telemetryLevel": "off",
                 // A .vsix carries no H2O accumulator build: answers must still come (sink-window fallback).
                 "llamahome.h2o.enabled": true,
             },

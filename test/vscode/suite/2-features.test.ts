@@ -1,16 +1,12 @@
 /// <reference types="mocha" />
 import * as assert from "node:assert/strict";
 import * as vscode from "vscode";
-import type { LlamaHomeApi } from "../../../client/api";
 import type { AskResult, SummarizeResult } from "../../../shared/protocol";
-import { activate, fixture, hoverText, waitFor, waitForIndex } from "./helpers";
+import { activateIndexed, fixture, hoverText, waitFor } from "./helpers";
 
 suite("Hovers, summaries and answers (extractive engine)", () => {
-    let api: LlamaHomeApi;
-
     suiteSetup(async () => {
-        api = await activate();
-        await waitForIndex(api, (s) => s.state === "indexed", 'the index state "indexed"');
+        await activateIndexed();
     });
 
     teardown(async () => {

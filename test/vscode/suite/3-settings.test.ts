@@ -1,14 +1,13 @@
 /// <reference types="mocha" />
 import * as assert from "node:assert/strict";
 import type { LlamaHomeApi } from "../../../client/api";
-import { activate, updateSetting, waitFor, waitForIndex } from "./helpers";
+import { activateIndexed, updateSetting, waitFor, waitForIndex } from "./helpers";
 
 suite("Settings take effect without a reload", () => {
     let api: LlamaHomeApi;
 
     suiteSetup(async () => {
-        api = await activate();
-        await waitForIndex(api, (s) => s.state === "indexed", 'the index state "indexed"');
+        api = await activateIndexed();
     });
 
     test("llamahome.index.exclude re-indexes without the excluded files, and back", async () => {

@@ -3,14 +3,13 @@ import * as assert from "node:assert/strict";
 import { CloseAction } from "vscode-languageclient/node";
 import type { LlamaHomeApi } from "../../../client/api";
 import { ServerCrashHandler } from "../../../client/ServerCrashHandler";
-import { activate, waitFor, waitForIndex } from "./helpers";
+import { activateIndexed, waitFor, waitForIndex } from "./helpers";
 
 suite("The server crashing is survived", () => {
     let api: LlamaHomeApi;
 
     suiteSetup(async () => {
-        api = await activate();
-        await waitForIndex(api, (s) => s.state === "indexed", 'the index state "indexed"');
+        api = await activateIndexed();
     });
 
     test("a killed server is restarted and re-indexes; the user is told once, not on every crash", async () => {

@@ -24,6 +24,13 @@ export async function activate(): Promise<LlamaHomeApi> {
     return extension.activate();
 }
 
+/** The extension activated and the fixture workspace indexed: where most suites start. */
+export async function activateIndexed(): Promise<LlamaHomeApi> {
+    const api = await activate();
+    await waitForIndex(api, (s) => s.state === "indexed", 'the index state "indexed"');
+    return api;
+}
+
 /**
  * Resolves once `condition` holds for the index status, checking on every status notification (the ready signal)
  * and, as a safety net for state that changes without one, every 100 ms.
@@ -79,9 +86,7 @@ export function modelSuiteHooks(activated: (api: LlamaHomeApi) => void): string 
     const model = process.env.LLAMAHOME_TEST_MODEL ?? "";
     suiteSetup(async () => {
         assert.ok(model, "the runner provides LLAMAHOME_TEST_MODEL");
-        const api = await activate();
-        activated(api);
-        await waitForIndex(api, (s) => s.state === "indexed", 'the index state "indexed"');
+        activated(await activateIndexed());
     });
     suiteTeardown(async () => {
         await updateSetting("model", undefined);
