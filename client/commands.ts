@@ -3,10 +3,12 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import {
+    AskDocumentRequest,
     AskRequest,
     ReindexRequest,
     SearchRequest,
     SummarizeRequest,
+    type AskDocumentResult,
     type AskResult,
     type CitationLocation,
     type IndexStatus,
@@ -25,6 +27,7 @@ export const commandTable: Record<string, CommandHandler> = {
     "llamahome.summarizeDocument": (ctx, uri) => summarizeDocument(ctx, uri),
     "llamahome.summarizeSelection": summarizeSelection,
     "llamahome.ask": (ctx, question) => ask(ctx, question),
+    "llamahome.askDocument": (ctx, uri, question) => askDocument(ctx, uri, question),
     "llamahome.openCitation": (_ctx, citation) => openCitation(citation),
     "llamahome.selectModel": selectModel,
     "llamahome.openDashboard": (ctx) => ctx.openDashboard(),
@@ -147,6 +150,51 @@ async function ask(ctx: Context, given?: unknown): Promise<AskResult | undefined
     } catch (error) {
         ctx.showResult({ kind: "error", title: question, message: errorMessage(error) });
         ctx.reportError("LlamaHome: could not answer.", error);
+        return undefined;
+    } finally {
+        stream.dispose();
+    }
+}
+
+/**
+ * Asks about one whole document: the one given (Explorer context menu), else the active editor's. With H2O on the
+ * server reads it through the bounded KV cache with question-aware eviction; the panel shows the cache's figures.
+ */
+async function askDocument(ctx: Context, target?: unknown, given?: unknown): Promise<AskDocumentResult | undefined> {
+    const uri = target instanceof vscode.Uri ? target : activeDocumentUri();
+    if (!uri) {
+        void vscode.window.showInformationMessage("LlamaHome: open a document, or right-click one in the Explorer, to ask about it.");
+        return undefined;
+    }
+    const name = path.basename(uri.path);
+    const question = typeof given === "string"
+        ? given
+        : await vscode.window.showInputBox({
+            title: `LlamaHome: Ask About ${name}`,
+            prompt: "Ask about this whole document; with H2O on, any length fits in a small KV cache.",
+            placeHolder: "e.g. What did the project cost in the end?",
+            ignoreFocusOut: true,
+        });
+    if (!question?.trim()) return undefined;
+    if (!(await ctx.ensureServerRunning())) return undefined;
+    const title = `${question} — ${name}`;
+    const stream = ctx.openStream((text) => ctx.appendResultText(text));
+    ctx.showResult({ kind: "pending", title, text: "" });
+    try {
+        const result = await vscode.window.withProgress(
+            { location: vscode.ProgressLocation.Notification, title: `LlamaHome: reading ${name}…`, cancellable: true },
+            (_progress, token) => ctx.request(AskDocumentRequest, { uri: uri.toString(), question, streamId: stream.streamId }, token),
+        );
+        if (!result) {
+            ctx.showResult({ kind: "error", title, message: "Cancelled." });
+            return undefined;
+        }
+        ctx.showResult({ kind: "answer", question: title, result });
+        ctx.recordRequest({ time: Date.now(), kind: "ask", engine: result.engine, ms: result.ms, ...(result.tokens ? { tokens: result.tokens } : {}), ...(result.model ? { model: result.model } : {}) });
+        return result;
+    } catch (error) {
+        ctx.showResult({ kind: "error", title, message: errorMessage(error) });
+        ctx.reportError(`LlamaHome: could not answer from ${name}.`, error);
         return undefined;
     } finally {
         stream.dispose();

@@ -468,7 +468,7 @@
     function needleCard(saved, card) {
         const { result } = saved;
         /** @type {Record<string, string>} */
-        const policyNames = { full: "Standard (full KV cache)", h2o: "H2O (bounded KV cache)", "sink-window": "Sink + window (bounded KV cache, no attention scores)" };
+        const policyNames = { full: "Standard (full KV cache)", h2o: "H2O (bounded KV cache)", "query-aware": "Question-aware H2O (bounded KV cache)", "sink-window": "Sink + window (bounded KV cache, no attention scores)" };
         const policies = [...new Set(result.cells.map((cell) => cell.policy))];
         const lengths = result.lengths.length ? result.lengths : [...new Set(result.cells.map((c) => c.length))];
         const depths = result.depths.length ? result.depths : [...new Set(result.cells.map((c) => c.depth))];

@@ -2,7 +2,7 @@
 // The transport (--stdio, --node-ipc, --socket) is chosen from argv by createConnection.
 import { createConnection, ProposedFeatures } from "vscode-languageserver/node";
 import {
-    AskRequest, IndexStatusRequest, ReindexRequest, ResultsRequest, RunBenchmarkRequest, RunNeedleRequest, SearchRequest, SummarizeRequest,
+    AskDocumentRequest, AskRequest, IndexStatusRequest, ReindexRequest, ResultsRequest, RunBenchmarkRequest, RunNeedleRequest, SearchRequest, SummarizeRequest,
 } from "../shared/protocol";
 import { EvaluationService } from "./lsp/EvaluationService";
 import { LlamaHomeServer } from "./lsp/LlamaHomeServer";
@@ -20,6 +20,7 @@ connection.onRequest(ReindexRequest, (token) => server.reindex(token));
 connection.onRequest(IndexStatusRequest, server.status.bind(server));
 connection.onRequest(SummarizeRequest, server.summarize.bind(server));
 connection.onRequest(AskRequest, server.ask.bind(server));
+connection.onRequest(AskDocumentRequest, server.askDocument.bind(server));
 connection.onRequest(ResultsRequest, evaluation.results.bind(evaluation));
 connection.onRequest(RunBenchmarkRequest, evaluation.runBenchmark.bind(evaluation));
 connection.onRequest(RunNeedleRequest, evaluation.runNeedle.bind(evaluation));

@@ -30,18 +30,27 @@ export interface LoadParams {
  * (`npm run build:h2o`) is installed, else the sink-window fallback (sinks + recent tokens), which is reported as such.
  */
 export interface KvCacheMode {
-    /** "h2o" as above; "sink-window" asks for the sinks + recent tokens policy itself (a baseline to compare H2O with). */
-    mode: "h2o" | "sink-window";
+    /**
+     * "h2o" as above; "query-aware" also evaluates the request's question (GenerateParams.question) after each prompt
+     * chunk and keeps what it attends to — requests without a question run "h2o"; "sink-window" asks for the sinks +
+     * recent tokens policy itself (a baseline to compare H2O with).
+     */
+    mode: "h2o" | "query-aware" | "sink-window";
     /** The KV budget in tokens (at least 2). */
     windowLength: number;
     /** How many of windowLength are heavy hitters, the rest being the most recent tokens; 1 ≤ heavyHitters < windowLength. */
     heavyHitters: number;
     /** Prompt tokens evaluated per chunk; the cache peaks at windowLength + chunkSize. Defaults to min(512, windowLength). */
     chunkSize?: number;
+    /** query-aware: share (0–1) of the heavy-hitter slots chosen by the question's attention. Defaults to 0.75. */
+    observationShare?: number;
 }
 
-/** Which KV cache policy ran: "h2o" only when real attention scores drove eviction; "full" is an ordinary context. */
-export type KvPolicyName = "h2o" | "sink-window" | "full";
+/**
+ * Which KV cache policy ran: "h2o" and "query-aware" only when real attention scores drove eviction; "full" is an
+ * ordinary context.
+ */
+export type KvPolicyName = "h2o" | "query-aware" | "sink-window" | "full";
 
 /** How a generation used the KV cache. */
 export interface KvCacheReport {
@@ -56,6 +65,8 @@ export interface KvCacheReport {
     contextMemoryBytes: number;
     /** Why H2O was asked for but sink-window ran. */
     fallbackReason?: string;
+    /** query-aware: tokens evaluated as observation windows (the question after each chunk; erased again). */
+    observationTokens?: number;
 }
 
 export interface GenerateParams {
@@ -75,6 +86,11 @@ export interface GenerateParams {
     stop: string[];
     /** Sampling seed, for reproducible runs with temperature > 0. */
     seed?: number;
+    /**
+     * The question the prompt asks (plus any answer primer), for a "query-aware" KV cache: evaluated after each prompt
+     * chunk as the observation window. Ignored by other caches; without it a query-aware cache runs H2O.
+     */
+    question?: string;
 }
 
 /** What the child loaded, with every default resolved. */

@@ -106,6 +106,37 @@ export interface AskResult {
 /** Client → server: answer a question from the indexed documents, with citations. */
 export const AskRequest = new RequestType<AskParams, AskResult, void>("llamahome/ask");
 
+export interface AskDocumentParams {
+    /** The document to read whole (any indexed format), inside a workspace folder. */
+    uri: string;
+    question: string;
+    streamId?: string;
+}
+
+/** How a model run used its KV cache, as the result panel shows it. */
+export interface KvRunFigures {
+    /** "query-aware" or "h2o" only when attention scores drove eviction; "sink-window" is the fallback; "full" a plain context. */
+    policy: "full" | "h2o" | "query-aware" | "sink-window";
+    kvBudget: number;
+    kvPeakCells: number;
+    evictedTokens: number;
+    /** Tokens of the question evaluated as observation windows (query-aware). */
+    observationTokens?: number;
+    fallbackReason?: string;
+}
+
+export interface AskDocumentResult extends AskResult {
+    /** Present when a model read the document. */
+    kv?: KvRunFigures;
+}
+
+/**
+ * Client → server: answer a question from one whole document. With llamahome.h2o.enabled the document goes through
+ * the bounded KV cache with question-aware eviction, so any length fits; without it a document longer than the
+ * context is refused with an error saying so. Cancellable; streams like ask.
+ */
+export const AskDocumentRequest = new RequestType<AskDocumentParams, AskDocumentResult, void>("llamahome/askDocument");
+
 export interface StreamParams {
     streamId: string;
     /** Text generated since the previous notification for this stream. */

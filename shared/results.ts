@@ -50,7 +50,7 @@ export interface BenchResult {
 
 // ---- needle in a haystack (llamahome needle) ----------------------------------------------------------------------
 
-export type NeedlePolicy = "full" | "h2o" | "sink-window";
+export type NeedlePolicy = "full" | "h2o" | "query-aware" | "sink-window";
 
 export interface NeedleCell {
     /** Prompt length in tokens: the haystack is sized so that haystack + needle + question fill it. */

@@ -1,6 +1,6 @@
 // Messages between the extension and its webviews (the dashboard and the result panel), each a union tagged
 // by `type`. Plain data only: they cross postMessage, which structured-clones them.
-import type { AskResult, CitationLocation, EngineName, IndexStatus, MetricsParams, SummarizeResult } from "./protocol";
+import type { AskResult, CitationLocation, EngineName, IndexStatus, KvRunFigures, MetricsParams, SummarizeResult } from "./protocol";
 import type { LatestResults, NeedleReference } from "./results";
 
 /** One finished Summarize or Ask request, as the client measured it. */
@@ -84,7 +84,7 @@ export type DashboardToExtensionMessage =
 export type ResultView =
     | { kind: "pending"; title: string; text: string }
     | { kind: "summary"; title: string; source: CitationLocation; result: SummarizeResult }
-    | { kind: "answer"; question: string; result: AskResult }
+    | { kind: "answer"; question: string; result: AskResult & { kv?: KvRunFigures } }
     | { kind: "error"; title: string; message: string };
 
 export type ExtensionToResultMessage =

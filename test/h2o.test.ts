@@ -14,6 +14,7 @@ import { eraseRangesFrom, rangesFromPositions, type KvEvictionPolicy } from "../
 import { evaluateWithPolicy, type PolicySequence } from "../server/llm/h2o/KvPolicyRunner";
 import { openKvPolicySession } from "../server/llm/h2o/openKvPolicySession";
 import { mergeRanges, ReferenceModel, type PositionRange, type ReferenceAttentionMass, type ReferenceSession } from "../server/llm/h2o/referenceForward";
+import { maxPool, QueryAwarePolicy } from "../server/llm/h2o/QueryAwarePolicy";
 import { SinkWindowPolicy } from "../server/llm/h2o/SinkWindowPolicy";
 
 // GQA (4 query heads over 2 KV heads) so the reference's head grouping is exercised too.
@@ -88,6 +89,43 @@ describe("HeavyHitterPolicy", () => {
 
     test("requires a score per position", () => {
         assert.throws(() => new HeavyHitterPolicy(budget).planEviction({ length: 12, scores: [1, 2] }), /attention score/);
+    });
+});
+
+describe("QueryAwarePolicy", () => {
+    const budget = new KvBudget({ windowLength: 10, heavyHitters: 5, sinkTokens: 1 }); // recent 5, scored 4
+
+    test("keeps sinks, the question's picks, the heavy hitters and the recent window; evicts the rest", () => {
+        const policy = new QueryAwarePolicy(budget, { observationShare: 0.5, pool: 1 });
+        assert.equal(policy.name, "query-aware");
+        assert.equal(policy.observedSlots, 2);
+        //                   0  1  2  3  4  5  6  7  8  9 | 10 … 14 recent (5)
+        const scores =      [9, 1, 8, 0, 1, 1, 0, 1, 7, 1, 5, 5, 5, 5, 5];
+        const observation = [0, 0, 0, 6, 0, 0, 0, 5, 0, 0, 9, 9, 9, 9, 9];
+        const ranges = policy.planEviction({ length: 15, scores, observation });
+        const kept = eraseRangesFrom([...scores.keys()], ranges);
+        assert.equal(kept.length, budget.windowLength, "budget held");
+        assert.deepEqual(kept, [0, 2, 3, 7, 8, 10, 11, 12, 13, 14], "sink; 3 and 7 by the question; 2 and 8 by accumulated attention; recent");
+        assert.deepEqual(policy.planEviction({ length: 10, scores, observation }), [], "nothing within budget");
+    });
+
+    test("pools the question's attention over neighbours, so a phrase survives whole", () => {
+        assert.deepEqual([...maxPool([0, 0, 0, 0, 4, 0, 0, 0], 8, 3)], [0, 0, 0, 4, 4, 4, 0, 0]);
+        const policy = new QueryAwarePolicy(budget, { observationShare: 1, pool: 3 });
+        const observation = [0, 0, 0, 0, 0, 3, 0, 0, 1, 0, 0, 0, 0, 0, 0];
+        const kept = eraseRangesFrom([...Array(15).keys()], policy.planEviction({ length: 15, scores: new Float64Array(15), observation }));
+        assert.deepEqual(kept.slice(1, 5), [4, 5, 6, 9], "the peak at 5 with both neighbours, then the next pooled peak (newest first on ties)");
+    });
+
+    test("observationShare 0 is H2O's choice; bad options and missing scores are refused", () => {
+        const scores = [9, 1, 8, 0, 1, 1, 0, 1, 7, 1, 5, 5, 5, 5, 5];
+        const observation = [0, 0, 0, 6, 0, 0, 0, 5, 0, 0, 9, 9, 9, 9, 9];
+        const noQuestion = new QueryAwarePolicy(budget, { observationShare: 0 }).planEviction({ length: 15, scores, observation });
+        const h2o = new HeavyHitterPolicy(budget).planEviction({ length: 15, scores });
+        assert.deepEqual(eraseRangesFrom([...scores.keys()], noQuestion).sort(), eraseRangesFrom([...scores.keys()], h2o).sort());
+        assert.throws(() => new QueryAwarePolicy(budget, { observationShare: 1.5 }), /observationShare/);
+        assert.throws(() => new QueryAwarePolicy(budget, { pool: 0 }), /pool/);
+        assert.throws(() => new QueryAwarePolicy(budget).planEviction({ length: 15, scores }), /observation/);
     });
 });
 
@@ -197,6 +235,20 @@ describe("reference forward pass vs node-llama-cpp (prebuilt binary)", () => {
 });
 
 describe("H2O on the reference model (pure TypeScript, no native build needed)", () => {
+    test("query-aware keeps what the question attends to; the observation window never stays in the cache", async () => {
+        const { tokens, markerIndices } = plantedInput();
+        const budget = new KvBudget({ windowLength: 48, heavyHitters: 12 });
+        const question = tokens.slice(-8);
+        const run = await runOnReference(plantedWeights(), tokens, new QueryAwarePolicy(budget), 16, question);
+        assert.equal(run.policy, "query-aware");
+        assert.equal(run.heldTokens, budget.windowLength);
+        assert.ok(run.kvPeakCells <= budget.windowLength + 16, `peak ${run.kvPeakCells} within windowLength + chunk, observation included`);
+        assert.ok(run.observationTokens > 0);
+        assert.deepEqual(run.heldInputIndices.filter((i) => i >= tokens.length), [], "only input tokens held");
+        // every query of the planted model attends to the markers, the question's rows included
+        for (const m of markerIndices) assert.ok(run.heldInputIndices.includes(m), `marker ${m} kept`);
+    });
+
     test("planted heavy hitters survive eviction, ordinary old tokens do not; the budget holds", async () => {
         const { tokens, markerIndices } = plantedInput();
         const budget = new KvBudget({ windowLength: 48, heavyHitters: 12 }); // 1 sink + 11 scored + 36 recent
@@ -251,6 +303,75 @@ describe("native H2O accumulator (npm run build:h2o)", () => {
             assert.ok(accumulator.read(sequence).scores.every((s) => s === 0), "reset zeroes the scores");
         } finally {
             await context.dispose();
+            await model.dispose();
+        }
+    });
+
+    test("observation mode reads the question's attention apart (matching the reference) and leaves the scores as they were", { timeout: 180_000 }, async (t) => {
+        const h2o = await h2oLlamaOrSkip(t);
+        if (h2o === undefined) return;
+        const model = await h2o.loadModel({ modelPath });
+        const context = await model.createContext({ ...testContextOptions(256), threads: 1 });
+        try {
+            const accumulator = AttentionAccumulator.enable(context);
+            const sequence = context.getSequence();
+            const session = ReferenceModel.fromTinyModelWeights(makeTinyModelWeights(MODEL_OPTIONS)).createSession();
+            const tokens = tokensOf(120);
+            await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(0, 100));
+            session.evaluate(tokens.slice(0, 100));
+            const before = accumulator.scoresByPosition(sequence, 100);
+
+            const question = tokens.slice(100, 112);
+            accumulator.setObserving(true);
+            session.setObserving(true);
+            await sequence.evaluateWithoutGeneratingNewTokens(question);
+            session.evaluate(question);
+            accumulator.setObserving(false);
+            session.setObserving(false);
+
+            assert.deepEqual([...accumulator.scoresByPosition(sequence, 100)], [...before], "accumulated scores untouched by the observation");
+            const observed = accumulator.observationByPosition(sequence, 112);
+            const expected = session.observationMass();
+            let worst = 0;
+            for (let p = 0; p < 112; p++) {
+                const wanted = expected.get(p) ?? 0;
+                worst = Math.max(worst, Math.abs(observed[p]! - wanted) / Math.max(Math.abs(wanted), 1e-12));
+            }
+            assert.ok(worst <= MASS_REL_TOL, `observation mass vs reference: worst relative difference ${worst}`);
+            // 12 query rows × 4 heads × 2 layers of softmax, all of it on the 112 held cells
+            const total = observed.reduce((sum, value) => sum + value, 0);
+            assert.ok(Math.abs(total - 12 * 4 * 2) < 1e-6, `observation mass sums to rows × heads × layers (${total})`);
+        } finally {
+            await context.dispose();
+            await model.dispose();
+        }
+    });
+
+    test("query-aware eviction keeps the same tokens natively as on the reference; the budget holds with the question", { timeout: 180_000 }, async (t) => {
+        const h2o = await h2oLlamaOrSkip(t);
+        if (h2o === undefined) return;
+        const model = await h2o.loadModel({ modelPath });
+        try {
+            const tokens = tokensOf(300);
+            const question = tokens.slice(40, 48); // a phrase from early on, asked at the end
+            const budget = new KvBudget({ windowLength: 48, heavyHitters: 16 });
+            const session = await openKvPolicySession(model, { windowLength: 48, heavyHitters: 16, chunkSize: 24, threads: 1, policy: "query-aware" });
+            try {
+                assert.equal(session.policy.name, "query-aware", session.fallbackReason);
+                await session.runner.evaluate(tokens, undefined, question);
+                const stats = session.runner.stats;
+                assert.equal(stats.policy, "query-aware");
+                assert.equal(stats.heldTokens, budget.windowLength);
+                assert.ok(stats.kvPeakCells <= budget.windowLength + 24, `peak ${stats.kvPeakCells} within windowLength + chunk, observation included`);
+                assert.ok(stats.observationTokens > 0 && stats.observationTokens % 6 === 0, `observation windows of 6 tokens (a quarter of the chunk) evaluated: ${stats.observationTokens}`);
+                assert.equal(session.sequence.nextTokenIndex, budget.windowLength, "no observation token left in the cache");
+                const reference = await runOnReference(makeTinyModelWeights(MODEL_OPTIONS), tokens, new QueryAwarePolicy(budget), session.runner.chunkSize, question);
+                assert.deepEqual(session.runner.heldInputIndices, reference.heldInputIndices, "native and reference query-aware keep the same tokens");
+                assert.equal(reference.observationTokens, stats.observationTokens);
+            } finally {
+                await session.dispose();
+            }
+        } finally {
             await model.dispose();
         }
     });
@@ -440,7 +561,7 @@ function assertHeavyHittersRetained(
 }
 
 /** Runs the policy loop (KvPolicyRunner) on the reference model: the sequence and the scores both come from it. */
-async function runOnReference(weights: TinyModelWeights, tokens: Token[], policy: KvEvictionPolicy, chunkSize: number) {
+async function runOnReference(weights: TinyModelWeights, tokens: Token[], policy: KvEvictionPolicy, chunkSize: number, observation?: Token[]) {
     const session = ReferenceModel.fromTinyModelWeights(weights).createSession();
     const sequence: PolicySequence = {
         contextSize: policy.budget.contextCells(chunkSize),
@@ -463,8 +584,13 @@ async function runOnReference(weights: TinyModelWeights, tokens: Token[], policy
             assert.deepEqual(mass.positions, [...Array(length).keys()]);
             return mass.total;
         },
+        setObserving: (on: boolean) => session.setObserving(on),
+        observationByPosition: (_sequence: PolicySequence, length: number) => {
+            const observed = session.observationMass();
+            return Float64Array.from({ length }, (_, p) => observed.get(p) ?? 0);
+        },
     };
-    return evaluateWithPolicy(sequence, tokens, policy, { chunkSize, accumulator: scores });
+    return evaluateWithPolicy(sequence, tokens, policy, { chunkSize, accumulator: scores, ...(observation === undefined ? {} : { observation }) });
 }
 
 /** Writes weights the way makeTinyModel does (same metadata), for models with edited tensors. */

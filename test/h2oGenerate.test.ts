@@ -277,3 +277,81 @@ describe("llamahome generate / summarize --enable-h2o", () => {
         assert.ok(json.tokens > 0 && json.tokens <= WINDOW / 2);
     });
 });
+
+describe("llamahome ask --document", () => {
+    const h2oArgs = ["--enable-h2o", "--window-length", String(WINDOW), "--heavy-hitters", String(HEAVY)];
+    const QUESTION = "What did the allotment committee plan in the greenhouse?";
+    interface AskJson {
+        answer: string;
+        engine: string;
+        found: boolean;
+        citations: { path: string; page?: number }[];
+        policy?: string;
+        kvBudget?: number;
+        kvPeakCells?: number;
+        evictedTokens?: number;
+        observationTokens?: number;
+        fallbackReason?: string;
+    }
+
+    test("reads the whole document in a bounded cache with query-aware eviction and cites it", { skip: needsBuild }, async () => {
+        const run = await runCli(["ask", "--document", promptFile, QUESTION, "--model", modelPath, "--gpu", "cpu", ...h2oArgs, "--json"]);
+        assert.equal(run.code, 0, run.stderr);
+        const json = parseJson<AskJson>(run);
+        assert.deepEqual([json.engine, json.policy, json.kvBudget], ["llm", "query-aware", WINDOW]);
+        assert.ok(json.kvPeakCells! <= WINDOW + CHUNK && json.kvPeakCells! > WINDOW, `peak ${json.kvPeakCells} within windowLength + chunk, the question's window included`);
+        assert.ok(json.evictedTokens! >= LONG_PROMPT.length - (WINDOW + CHUNK), `evicted ${json.evictedTokens}`);
+        assert.ok(json.observationTokens! > 0, "the question was evaluated as an observation window");
+        assert.equal(json.fallbackReason, undefined);
+        if (json.found) assert.deepEqual(json.citations.map((c) => c.path), [promptFile]);
+    });
+
+    test("without the build: sink-window with the reason, never query-aware", async () => {
+        const run = await runCli(["ask", "--document", promptFile, QUESTION, "--model", modelPath, "--gpu", "cpu", ...h2oArgs, "--json"], { env: { [H2O_DISABLE_ENV]: "1" } });
+        assert.equal(run.code, 0, run.stderr);
+        const json = parseJson<AskJson>(run);
+        assert.equal(json.policy, "sink-window");
+        assert.equal(json.observationTokens, undefined);
+        assert.match(json.fallbackReason ?? "", /LLAMAHOME_H2O_DISABLE/);
+    });
+
+    test("a document longer than a full context is refused with the flag to use, not truncated (exit 2)", async () => {
+        const longer = join(dir, "longer.txt");
+        await writeFile(longer, TEXT.repeat(Math.ceil(5000 / TEXT.length)));
+        const run = await runCli(["ask", "--document", longer, QUESTION, "--model", modelPath, "--gpu", "cpu", "--json"]);
+        assert.equal(run.code, 2, run.stderr);
+        assert.equal(run.stdout, "");
+        assert.match(run.stderr, /tokens but the model's context holds 4096.*--enable-h2o/);
+    });
+
+    test("a question too long for the cache is refused with what to change", async () => {
+        const run = await runCli(["ask", "--document", promptFile, QUESTION.repeat(8), "--model", modelPath, "--gpu", "cpu", "--enable-h2o", "--window-length", "64", "--heavy-hitters", "16", "--json"]);
+        assert.equal(run.code, 1);
+        assert.match(run.stderr, /the question is \d+ tokens, more than the \d+ this model's cache leaves for it/);
+    });
+
+    test("without a model the extractive engine answers from the document alone; bad input fails clearly", async () => {
+        const run = await runCli(["ask", "--document", promptFile, "What are heavy hitters?", "--json"], { env: { LLAMAHOME_MODEL: "" } });
+        assert.equal(run.code, 0, run.stderr);
+        const json = parseJson<AskJson>(run);
+        assert.deepEqual([json.engine, json.found, json.citations[0]?.path], ["extractive", true, promptFile]);
+        assert.match(json.answer, /few tokens that receive most of the attention/);
+
+        const corrupt = join(dir, "corrupt.pdf");
+        await writeFile(corrupt, "%PDF-1.7\nthis is not a PDF body");
+        const cases: [string[], number, RegExp][] = [
+            [["ask", "--document", join(dir, "missing.pdf"), QUESTION], 2, /missing\.pdf: no such file/],
+            [["ask", "--document", corrupt, QUESTION], 1, /corrupt\.pdf: corrupt or truncated PDF/],
+            [["ask", "--document", promptFile, "  "], 2, /the question is empty/],
+            [["ask", "--document", promptFile, QUESTION, "--top", "3"], 2, /--top does not apply to --document/],
+            [["ask", "--document", promptFile], 2, /wrong number of arguments|takes the question only/],
+        ];
+        const runs = await Promise.all(cases.map(([args]) => runCli(args, { env: { LLAMAHOME_MODEL: "" } })));
+        runs.forEach((failed, i) => {
+            const [args, code, message] = cases[i]!;
+            assert.equal(failed.code, code, `${args.join(" ")}: ${failed.stderr}`);
+            assert.match(failed.stderr, message);
+            assert.equal(failed.stderr.trim().split("\n").length, 1, `one line: ${failed.stderr}`);
+        });
+    });
+});

@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { pathToFileURL } from "node:url";
-import { AskRequest, IndexStatusRequest, MetricsNotification, SearchRequest, SummarizeRequest, type MetricsParams } from "../shared/protocol";
+import { AskDocumentRequest, AskRequest, IndexStatusRequest, MetricsNotification, SearchRequest, SummarizeRequest, type MetricsParams } from "../shared/protocol";
 import { writeTinyModel } from "../server/llm/gguf/tinyModel";
 import { startServer } from "../server/eval/LspServerProbe";
 
@@ -223,4 +223,47 @@ test("a model URI is downloaded with work-done progress, then answers", async (t
     assert.equal(download.length, 1, JSON.stringify(server.progress));
     assert.equal(server.progress.at(-1)?.kind, "end");
     await fs.access(path.join(base, "xdg", "llamahome", "models"));
+});
+
+test("ask about one whole document: answers from it with its page; refuses files outside the workspace, through links too", async (t) => {
+    const base = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-lsp-askdoc-"));
+    t.after(() => fs.rm(base, { recursive: true, force: true }));
+    const root = path.join(base, "workspace");
+    await fs.mkdir(root, { recursive: true });
+    await fs.cp(path.join(__dirname, "..", "samples", "workspace", "reports"), path.join(root, "reports"), { recursive: true });
+    await fs.writeFile(path.join(base, "secret.txt"), "The vault combination is 4-8-15-16-23-42.\n");
+    await fs.symlink(path.join(base, "secret.txt"), path.join(root, "linked-secret.txt"));
+    const server = startServer();
+    t.after(() => server.stop());
+    const rootUri = pathToFileURL(root).toString();
+    await server.connection.sendRequest("initialize", {
+        processId: process.pid, rootUri, workspaceFolders: [{ uri: rootUri, name: "workspace" }], capabilities: {},
+        initializationOptions: { cacheDir: path.join(base, "cache") },
+    });
+    await server.connection.sendNotification("initialized", {});
+    await server.waitForStatus((status) => status.state === "indexed");
+
+    const report = pathToFileURL(path.join(root, "reports", "annual-report-2024.pdf")).toString();
+    const streamed: string[] = [];
+    server.connection.onNotification("llamahome/stream", (params: { streamId: string; text: string }) => params.streamId === "d1" && streamed.push(params.text));
+    const answer = await server.connection.sendRequest(AskDocumentRequest, { uri: report, question: "How much did the irrigation project cost in the end?", streamId: "d1" });
+    assert.deepEqual([answer.engine, answer.found, answer.kv], ["extractive", true, undefined]);
+    assert.match(answer.answer, /£18,420/);
+    assert.deepEqual(answer.citations, [{ path: "reports/annual-report-2024.pdf", page: 3, uri: report }]);
+    assert.equal(streamed.join(""), answer.answer);
+
+    const refusals: [string, string, RegExp][] = [
+        [pathToFileURL(path.join(base, "secret.txt")).toString(), "What is the vault combination?", /not in a workspace folder/],
+        [`${rootUri}/..%2fsecret.txt`, "What is the vault combination?", /not in a workspace folder|no such file|outside/],
+        [pathToFileURL(path.join(root, "linked-secret.txt")).toString(), "What is the vault combination?", /leads outside the workspace folder/],
+        [pathToFileURL(path.join(root, "missing.pdf")).toString(), "Anything?", /missing\.pdf: no such file/],
+        [report, "   ", /question is empty/],
+    ];
+    for (const [uri, question, message] of refusals) {
+        await assert.rejects(server.connection.sendRequest(AskDocumentRequest, { uri, question }), (error: Error) => {
+            assert.match(error.message, message, uri);
+            assert.doesNotMatch(error.message, /4-8-15/);
+            return true;
+        });
+    }
 });

@@ -26,12 +26,14 @@ export interface GenerationRequest {
     /** 0 is greedy. Defaults to 0. */
     temperature?: number;
     stop?: string[];
+    /** The question the prompt ends with: a query-aware KV cache keeps what it attends to (GenerateParams.question). */
+    question?: string;
     onText?: (text: string) => void;
     signal?: AbortSignal;
 }
 
 export interface BoundedKv {
-    readonly policy: "h2o" | "sink-window";
+    readonly policy: "h2o" | "query-aware" | "sink-window";
     readonly windowLength: number;
     /** Why sink-window runs although H2O was asked for. */
     readonly fallbackReason?: string;

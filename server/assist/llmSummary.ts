@@ -18,7 +18,7 @@ export interface LlmSummary {
     passes: number;
     cancelled: boolean;
     /** The KV cache policy of the generator: "h2o"/"sink-window" (one pass) or "full" (fits, or map-reduce). */
-    kvPolicy: "h2o" | "sink-window" | "full";
+    kvPolicy: "h2o" | "query-aware" | "sink-window" | "full";
 }
 
 const promptOverheadTokens = 64;
@@ -35,7 +35,8 @@ export async function llmSummary(generator: TextGenerator, text: string, options
         // The output stays in the recent part of the window, with room left for the document's heavy hitters.
         const maxTokens = Math.max(1, Math.min(options.maxTokens ?? 200, Math.floor(windowLength / 2)));
         const outcome = await generator.generate({ instruction: true, prompt: boundedSummaryPrompt(text, options.title), maxTokens, signal: options.signal, onText: options.onText });
-        return { summary: outcome.text.trim(), tokens: outcome.generatedTokens, passes: 1, cancelled: outcome.cancelled, kvPolicy: policy };
+        // A summary asks no question: a query-aware cache runs it as H2O, which the outcome reports.
+        return { summary: outcome.text.trim(), tokens: outcome.generatedTokens, passes: 1, cancelled: outcome.cancelled, kvPolicy: outcome.kv?.policy === "full" ? policy : (outcome.kv?.policy ?? policy) };
     }
     // A small context cannot give most of itself to the output.
     const maxTokens = Math.min(options.maxTokens ?? 200, Math.floor(generator.contextSize / 4));

@@ -36,14 +36,14 @@ export const h2oOptionsHelp = `H2O options: --enable-h2o keeps the KV cache with
  * The bounded KV cache the H2O flags ask for, or undefined without --enable-h2o. Throws UsageError for flags that
  * cannot hold: a budget flag without --enable-h2o, --heavy-hitters ≥ --window-length, --context-size alongside.
  */
-export function kvModeFromArgs(args: ParsedArgs): KvCacheMode | undefined {
+export function kvModeFromArgs(args: ParsedArgs, mode: KvCacheMode["mode"] = "h2o"): KvCacheMode | undefined {
     const enabled = args.values["enable-h2o"] === true;
     if (!enabled) {
         const stray = (["window-length", "heavy-hitters"] as const).filter((name) => args.values[name] !== undefined);
         if (stray.length > 0) throw new UsageError(`${stray.map((name) => `--${name}`).join(" and ")} need${stray.length === 1 ? "s" : ""} --enable-h2o`);
         return undefined;
     }
-    return boundedKvFromArgs(args, "h2o");
+    return boundedKvFromArgs(args, mode);
 }
 
 /** The bounded KV cache of the budget flags (--window-length, --heavy-hitters) with the given policy. */
@@ -93,9 +93,14 @@ export function inferenceFromArgs(args: ParsedArgs, model: string, overrides: { 
  * of the H2O flags when the command's option table has them (h2oOptions), an AbortSignal
  * that Ctrl-C triggers, and the inference process disposed afterwards whatever happens.
  */
-export async function withGenerator<T>(args: ParsedArgs, work: (generator: TextGenerator | undefined, signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withGenerator<T>(
+    args: ParsedArgs,
+    work: (generator: TextGenerator | undefined, signal: AbortSignal) => Promise<T>,
+    /** The policy --enable-h2o asks for: "query-aware" where every request carries its question. */
+    kvPolicy: KvCacheMode["mode"] = "h2o",
+): Promise<T> {
     const model = modelFromArgs(args);
-    const kv = kvModeFromArgs(args);
+    const kv = kvModeFromArgs(args, kvPolicy);
     if (kv && !model) throw new UsageError("--enable-h2o needs a model: --model <path.gguf | hf:… | https://…> or LLAMAHOME_MODEL");
     const controller = new AbortController();
     const interrupt = () => controller.abort();

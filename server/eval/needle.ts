@@ -39,7 +39,12 @@ export function makeNeedle(seed: number): Needle {
  * instruct, answers in the same form and scoring needs no judge.
  */
 export function needlePrompt(haystackWithNeedle: string, needle: Needle): string {
-    return `${haystackWithNeedle}\n\nQuestion: ${needle.question}\nAnswer: The secret code of ${needle.name} is`;
+    return `${haystackWithNeedle}${needleQuestion(needle)}`;
+}
+
+/** The end of a needle prompt: the question and the answer primer (query-aware eviction's observation window). */
+export function needleQuestion(needle: Needle): string {
+    return `\n\nQuestion: ${needle.question}\nAnswer: The secret code of ${needle.name} is`;
 }
 
 /**

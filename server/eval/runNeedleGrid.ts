@@ -1,6 +1,6 @@
 import type { GenerateResult, InferenceProcess } from "../llm/InferenceProcess";
 import type { NeedleCell, NeedlePolicySummary, NeedleResult } from "../../shared/results";
-import { buildHaystack, insertNeedle, makeNeedle, needlePrompt, scoreNeedle, seededRandom, type NeedleScore } from "./needle";
+import { buildHaystack, insertNeedle, makeNeedle, needlePrompt, needleQuestion, scoreNeedle, seededRandom, type NeedleScore } from "./needle";
 
 // The cell type lives in shared/results.ts (the dashboard draws it); re-exported for the CLI and tests.
 export type { NeedleCell };
@@ -67,7 +67,7 @@ export async function runNeedleGrid(engine: NeedleEngineFactory, options: Needle
                     const needle = needles[di]!;
                     const prompt = needlePrompt(insertNeedle(haystack, needle, depth), needle);
                     const started = performance.now();
-                    const result = await made.process.generate({ prompt, maxTokens: ANSWER_TOKENS, temperature: 0, stop: ["\n"], signal: options.signal, priority: "background" });
+                    const result = await made.process.generate({ prompt, question: needleQuestion(needle), maxTokens: ANSWER_TOKENS, temperature: 0, stop: ["\n"], signal: options.signal, priority: "background" });
                     runs[di]!.push({ result, score: scoreNeedle(result.text, needle), ms: performance.now() - started });
                 }
             }

@@ -66,6 +66,8 @@ export interface GenerateRequest {
     seed?: number;
     /** Send the prompt as a user turn in the model's chat template, when it has one (GenerateParams.instruction). Defaults to false. */
     instruction?: boolean;
+    /** The question the prompt asks, for a query-aware KV cache (GenerateParams.question). */
+    question?: string;
     /** Streamed text; the chunks concatenate to the result's text. */
     onText?: (text: string) => void;
     /** Cancels: the promise then resolves (never rejects) with stopReason "cancelled" and the text so far. */
@@ -190,7 +192,7 @@ export class InferenceProcess implements AsyncDisposable {
         }
         return new Promise((resolve, reject) => {
             const job: GenerateJob = {
-                params: { prompt: request.prompt, maxTokens, temperature, stop: request.stop ?? [], seed: request.seed, instruction: request.instruction === true },
+                params: { prompt: request.prompt, maxTokens, temperature, stop: request.stop ?? [], seed: request.seed, instruction: request.instruction === true, ...(request.question === undefined ? {} : { question: request.question }) },
                 request,
                 priority: request.priority ?? "interactive",
                 resolve,

@@ -18,6 +18,7 @@ import { firstLine } from "./firstLine";
 import { H2oBuildMissingError, loadH2oLlama, type H2oGpu } from "./h2o/h2oBuild";
 import { KvBudget } from "./h2o/KvBudget";
 import { openKvPolicySession, type KvPolicySession } from "./h2o/openKvPolicySession";
+import { DEFAULT_OBSERVATION_SHARE } from "./h2o/QueryAwarePolicy";
 import { InferenceError } from "./InferenceError";
 import { ModelLoadError } from "./ModelLoadError";
 
@@ -143,7 +144,7 @@ export class LlamaEngine {
         let llama: Llama;
         /** Why the accumulator build is not used, when a bounded cache was asked for. */
         let buildMissing: string | undefined;
-        if (kv?.mode === "h2o") {
+        if (kv !== undefined && kv.mode !== "sink-window") {
             const h2o = await this.getH2oLlama(params.gpu);
             if (typeof h2o === "string") {
                 buildMissing = h2o;
@@ -172,7 +173,15 @@ export class LlamaEngine {
             let bounded: Loaded["bounded"];
             let kvInfo: ModelInfo["kv"];
             if (kv) {
-                const session = await openKvPolicySession(model, { ...kv, policy: kv.mode, threads, batchSize: params.batchSize ?? boundedKvBatchSize(model) });
+                const session = await openKvPolicySession(model, {
+                    windowLength: kv.windowLength,
+                    heavyHitters: kv.heavyHitters,
+                    chunkSize: kv.chunkSize,
+                    policy: kv.mode,
+                    ...(kv.observationShare === undefined ? {} : { queryAware: { observationShare: kv.observationShare } }),
+                    threads,
+                    batchSize: params.batchSize ?? boundedKvBatchSize(model),
+                });
                 // the build-missing reason says what to do; the session's only that this binary has no accumulator
                 const fallbackReason = session.policy.name === kv.mode ? undefined : (buildMissing ?? session.fallbackReason ?? "no attention accumulator");
                 if (fallbackReason !== undefined && buildMissing === undefined) {
@@ -334,7 +343,9 @@ export class LlamaEngine {
             );
         }
         hooks.onStarted?.(input.length);
-        const run = loaded.bounded ? boundedCacheRun(loaded.bounded, input, params) : fullCacheRun(loaded, input, params);
+        // The question, when the request names one, is query-aware eviction's observation window (no BOS: it follows).
+        const question = params.question === undefined || params.question === "" ? undefined : model.tokenize(params.question);
+        const run = loaded.bounded ? boundedCacheRun(loaded.bounded, input, params, question) : fullCacheRun(loaded, input, params);
 
         const stream = new CompletionTextStream((tokens, lastTokens) => model.detokenize(tokens as Token[], false, lastTokens as Token[]), params.stop);
         let text = "";
@@ -447,14 +458,14 @@ function fullCacheRun({ context, sequence }: Loaded, input: readonly Token[], pa
 }
 
 /** A bounded cache: the prompt in chunks with evictions after each, generation keeping the budget (KvPolicyRunner). */
-function boundedCacheRun(bounded: NonNullable<Loaded["bounded"]>, input: readonly Token[], params: GenerateParams): CacheRun {
+function boundedCacheRun(bounded: NonNullable<Loaded["bounded"]>, input: readonly Token[], params: GenerateParams, question: readonly Token[] | undefined): CacheRun {
     const { session, fallbackReason } = bounded;
     let runner = session.runner;
     return {
         async evaluatePrompt(signal) {
-            runner = await session.restart();
+            runner = await session.restart({ question: question !== undefined });
             try {
-                await runner.evaluate(input.slice(0, -1), signal);
+                await runner.evaluate(input.slice(0, -1), signal, question);
             } catch (error) {
                 if (!signal.aborted) {
                     throw error;
@@ -462,7 +473,7 @@ function boundedCacheRun(bounded: NonNullable<Loaded["bounded"]>, input: readonl
             }
         },
         tokens() {
-            return runner.generate(input.slice(-1), { maxTokens: params.maxTokens, temperature: params.temperature, seed: params.seed });
+            return runner.generate(input.slice(-1), { maxTokens: params.maxTokens, temperature: params.temperature, seed: params.seed, ...(question === undefined ? {} : { observation: question }) });
         },
         afterToken() {},
         report() {
@@ -474,6 +485,7 @@ function boundedCacheRun(bounded: NonNullable<Loaded["bounded"]>, input: readonl
                 evictedTokens: stats.evictedTokens,
                 contextMemoryBytes: contextMemoryBytes(session.context),
                 ...(fallbackReason === undefined ? {} : { fallbackReason }),
+                ...(stats.policy === "query-aware" ? { observationTokens: stats.observationTokens } : {}),
             };
         },
     };
@@ -510,8 +522,11 @@ function boundedKvBatchSize(model: LlamaModel): number {
 
 /** Checks a bounded-cache request before anything is loaded; an impossible budget is an invalid request. */
 function resolveKvMode(kv: KvCacheMode): Required<KvCacheMode> {
-    if (kv.mode !== "h2o" && kv.mode !== "sink-window") {
-        throw new InferenceError("invalid-request", `unknown KV cache mode ${JSON.stringify(kv.mode)}; use "h2o" or "sink-window"`);
+    if (kv.mode !== "h2o" && kv.mode !== "query-aware" && kv.mode !== "sink-window") {
+        throw new InferenceError("invalid-request", `unknown KV cache mode ${JSON.stringify(kv.mode)}; use "h2o", "query-aware" or "sink-window"`);
+    }
+    if (kv.observationShare !== undefined && !(kv.observationShare >= 0 && kv.observationShare <= 1)) {
+        throw new InferenceError("invalid-request", `bad H2O budget: observationShare must be within [0, 1], got ${kv.observationShare}`);
     }
     try {
         new KvBudget({ windowLength: kv.windowLength, heavyHitters: kv.heavyHitters });
@@ -522,7 +537,7 @@ function resolveKvMode(kv: KvCacheMode): Required<KvCacheMode> {
     if (!Number.isInteger(chunkSize) || chunkSize < 1) {
         throw new InferenceError("invalid-request", `bad H2O budget: chunkSize must be a positive integer, got ${chunkSize}`);
     }
-    return { mode: kv.mode, windowLength: kv.windowLength, heavyHitters: kv.heavyHitters, chunkSize };
+    return { mode: kv.mode, windowLength: kv.windowLength, heavyHitters: kv.heavyHitters, chunkSize, observationShare: kv.observationShare ?? DEFAULT_OBSERVATION_SHARE };
 }
 
 function gpuUnavailable(gpu: InferenceGpu, cause: string): string {

@@ -16,11 +16,13 @@ import {
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type {
-    AskParams, AskResult, IndexState, IndexStatus, SearchHit, SearchParams, SearchResult, SummarizeParams, SummarizeResult,
+    AskDocumentParams, AskDocumentResult, AskParams, AskResult, IndexState, IndexStatus, SearchHit, SearchParams, SearchResult, SummarizeParams, SummarizeResult,
 } from "../../shared/protocol";
 import { IndexStatusNotification, StreamNotification } from "../../shared/protocol";
 import { Assistant, type Retriever } from "../assist/Assistant";
+import { answerFromDocument, DocumentTooLongError, QuestionTooLongError, type WholeDocument } from "../assist/documentAnswer";
 import { extractiveSummary } from "../assist/extractiveSummary";
+import { DocumentReadError, readWholeDocument } from "../core/readWholeDocument";
 import type { IndexHit } from "../core/WorkspaceIndex";
 import { WorkspaceIndex } from "../core/WorkspaceIndex";
 import { validateSettings, type LlamaHomeSettings } from "../settings";
@@ -180,6 +182,68 @@ export class LlamaHomeServer {
     }
 
     /**
+     * Answers from one whole document of a workspace folder: through the bounded KV cache with question-aware eviction
+     * when H2O is on (any length), else in the model's context (a document that does not fit is refused, not cut), or
+     * extractively without a model.
+     */
+    async askDocument(params: AskDocumentParams, token?: CancellationToken): Promise<AskDocumentResult> {
+        const { signal, dispose } = signalFor(token);
+        try {
+            if (typeof params.question !== "string" || !params.question.trim()) throw new ResponseError(1, "The question is empty.");
+            const { folder, document } = await this.wholeDocument(params.uri);
+            const onText = params.streamId ? (piece: string) => void this.connection.sendNotification(StreamNotification, { streamId: params.streamId!, text: piece }) : undefined;
+            const { generator, warning } = await this.chooseGenerator();
+            let answered;
+            try {
+                answered = await answerFromDocument(generator, document, params.question, { signal, onText });
+            } catch (error) {
+                if (error instanceof DocumentTooLongError || error instanceof QuestionTooLongError) throw new ResponseError(1, error.message);
+                throw error;
+            }
+            if (generator) void this.models.reportMetrics();
+            const { kv, ...result } = answered;
+            return {
+                ...result,
+                citations: result.citations.map((citation) => ({ ...citation, uri: pathToFileURL(path.join(folder.root, citation.path)).toString() })),
+                ...(kv === undefined ? {} : {
+                    kv: {
+                        policy: kv.policy, kvBudget: kv.kvBudget, kvPeakCells: kv.kvPeakCells, evictedTokens: kv.evictedTokens,
+                        ...(kv.observationTokens === undefined ? {} : { observationTokens: kv.observationTokens }),
+                        ...(kv.fallbackReason === undefined ? {} : { fallbackReason: kv.fallbackReason }),
+                    },
+                }),
+                ...(warning ? { warning } : {}),
+            };
+        } finally {
+            dispose();
+        }
+    }
+
+    /**
+     * A workspace document for a question about all of it: the index's extraction when it has one, else read now. The
+     * file's real path (links resolved) must lie inside its workspace folder's real path.
+     */
+    private async wholeDocument(uri: string): Promise<{ folder: Folder; document: WholeDocument }> {
+        const located = typeof uri === "string" ? this.locate(uri) : undefined;
+        if (!located) throw new ResponseError(1, "That file is not in a workspace folder; LlamaHome reads only the folders you opened.");
+        const [real, root] = await Promise.all([fs.realpath(fileURLToPath(uri)).catch(() => undefined), fs.realpath(located.folder.root).catch(() => located.folder.root)]);
+        if (real === undefined) throw new ResponseError(1, `${located.path}: no such file.`);
+        const inside = path.relative(root, real);
+        if (!inside || inside.startsWith("..") || path.isAbsolute(inside)) throw new ResponseError(1, `${located.path} leads outside the workspace folder (through a link); LlamaHome reads nothing outside it.`);
+        const record = located.folder.index.getDocument(located.path);
+        const text = record ? located.folder.index.documentText(located.path) : undefined;
+        if (record && text?.trim()) {
+            return { folder: located.folder, document: { path: located.path, ...(record.title === undefined ? {} : { title: record.title }), text, record } };
+        }
+        try {
+            return { folder: located.folder, document: await readWholeDocument(real, located.path) };
+        } catch (error) {
+            if (error instanceof DocumentReadError) throw new ResponseError(1, `${error.message}.`);
+            throw error;
+        }
+    }
+
+    /**
      * Hover on a link or path to an indexed document shows its summary; on a Markdown heading, a summary of
      * the section. Never waits for the model: it shows what is cached (or an extractive summary).
      */
@@ -328,7 +392,12 @@ export class LlamaHomeServer {
     /** The workspace folder and relative path of a file URI, if it lies in an indexed folder. */
     private locate(uri: string): { folder: Folder; path: string } | undefined {
         if (!uri.startsWith("file:")) return undefined;
-        const file = fileURLToPath(uri);
+        let file: string;
+        try {
+            file = fileURLToPath(uri); // decodes once; refuses encoded separators
+        } catch {
+            return undefined;
+        }
         for (const folder of this.folders) {
             const relative = path.relative(folder.root, file);
             if (relative && !relative.startsWith("..") && !path.isAbsolute(relative)) return { folder, path: relative.split(path.sep).join("/") };

@@ -90,8 +90,9 @@ export class ModelHost {
                 model: this.settings.model,
                 gpu: this.settings.gpu === "cpu" ? false : this.settings.gpu,
                 contextSize: this.settings.contextSize || undefined,
-                // With H2O on, long documents are summarized in one pass within windowLength KV cells.
-                ...(this.settings.h2o?.enabled ? { kv: { mode: "h2o" as const, windowLength: this.settings.h2o.windowLength, heavyHitters: this.settings.h2o.heavyHitters } } : {}),
+                // With H2O on, long documents are summarized in one pass within windowLength KV cells; questions about a
+                // whole document keep what the question attends to (query-aware; requests without a question run H2O).
+                ...(this.settings.h2o?.enabled ? { kv: { mode: "query-aware" as const, windowLength: this.settings.h2o.windowLength, heavyHitters: this.settings.h2o.heavyHitters } } : {}),
                 onLog: (line) => this.connection.console.log(`[inference] ${line}`),
                 onDownloadProgress: (progress) => void this.reportDownload(progress.downloadedBytes, progress.totalBytes),
             });

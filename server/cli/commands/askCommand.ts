@@ -1,37 +1,40 @@
+import * as path from "node:path";
 import { Assistant } from "../../assist/Assistant";
-import { intOption, type Command } from "../Command";
+import { answerFromDocument, DocumentTooLongError, type DocumentAnswer } from "../../assist/documentAnswer";
+import type { AnswerResult } from "../../assist/types";
+import { DocumentReadError, readWholeDocument } from "../../core/readWholeDocument";
+import { intOption, stringOption, UsageError, type Command, type ParsedArgs } from "../Command";
 import { h2oOptions, h2oOptionsHelp, modelOptions, modelOptionsHelp, withGenerator } from "../generatorFromArgs";
 import { cacheDirOption, openIndex } from "../openIndex";
 
 export const askCommand: Command = {
     name: "ask",
-    summary: "Answer a question from a folder's documents, with citations",
+    summary: "Answer a question from a folder's documents, or from one whole document, with citations",
     usage: `llamahome ask <dir> <question> [--model M] [--top K] [--cache-dir D] [--json] [model options]
+       llamahome ask --document FILE <question> [--model M] [--enable-h2o [--window-length N] [--heavy-hitters K]] [--json]
 
   Retrieves the top K chunks (default 5) and answers from them only, citing document and page/line.
   Says so when the documents do not contain the answer. Without a model the extractive engine answers.
-  --json prints {"answer","engine","found","citations":[{"path","page"?,"line"?}],"model"?,"tokens"?,"ms"}.
+  --document reads the whole FILE (any indexed format) instead and answers from it, citing it (and the page when
+  the answer comes from one). With --enable-h2o the document goes through a bounded KV cache with question-aware
+  eviction (policy "query-aware": the question is evaluated after each chunk and what it attends to stays), so
+  any length fits; without it a document longer than the context is refused (exit 2), never cut.
+  --json prints {"answer","engine","found","citations":[{"path","page"?,"line"?}],"model"?,"tokens"?,"ms"}
+  (--document with a model adds "policy","kvBudget","kvPeakCells","evictedTokens","observationTokens"?).
   ${modelOptionsHelp}
   ${h2oOptionsHelp}`,
-    options: { ...modelOptions, ...h2oOptions, ...cacheDirOption, top: { type: "string" }, json: { type: "boolean" } },
-    positionals: [2, 2],
+    options: { ...modelOptions, ...h2oOptions, ...cacheDirOption, top: { type: "string" }, document: { type: "string" }, json: { type: "boolean" } },
+    positionals: [1, 2],
     async run(args) {
+        if (stringOption(args, "document") !== undefined) return askDocument(args);
+        if (args.positionals.length !== 2) throw new UsageError("ask needs a folder and a question: llamahome ask <dir> <question> (or --document FILE <question>)");
         const top = intOption(args, "top", 5);
         const index = await openIndex(args.positionals[0], args);
         try {
             await index.update();
             return await withGenerator(args, async (generator, signal) => {
-                const streaming = !args.values.json;
-                const result = await new Assistant(generator).ask(index, args.positionals[1], top, {
-                    signal,
-                    onText: streaming ? (text) => process.stdout.write(text) : undefined,
-                });
-                if (streaming) {
-                    const sources = result.citations.map((c) => `  ${c.path}${c.page ? ` p.${c.page}` : c.line ? `:${c.line}` : ""}`);
-                    process.stdout.write(`\n${sources.length ? `Sources:\n${sources.join("\n")}\n` : ""}(${result.engine} engine, ${result.ms} ms)\n`);
-                } else {
-                    process.stdout.write(JSON.stringify(result) + "\n");
-                }
+                const result = await new Assistant(generator).ask(index, args.positionals[1], top, { signal, onText: args.values.json ? undefined : (text) => process.stdout.write(text) });
+                printAnswer(args, result);
                 return signal.aborted ? 130 : 0;
             });
         } finally {
@@ -39,3 +42,47 @@ export const askCommand: Command = {
         }
     },
 };
+
+async function askDocument(args: ParsedArgs): Promise<number> {
+    if (args.positionals.length !== 1) throw new UsageError("ask --document FILE takes the question only: llamahome ask --document FILE <question>");
+    if (args.values.top !== undefined) throw new UsageError("--top does not apply to --document: the whole document is read");
+    const question = args.positionals[0]!;
+    if (!question.trim()) throw new UsageError("the question is empty");
+    const given = stringOption(args, "document")!;
+    const doc = await readWholeDocument(path.resolve(given), given).catch((error: unknown) => {
+        if (error instanceof DocumentReadError && error.missing) throw new UsageError(error.message);
+        throw error;
+    });
+    return withGenerator(
+        args,
+        async (generator, signal) => {
+            let result: DocumentAnswer;
+            try {
+                result = await answerFromDocument(generator, doc, question, { signal, onText: args.values.json ? undefined : (text) => process.stdout.write(text) });
+            } catch (error) {
+                if (error instanceof DocumentTooLongError) throw new UsageError(error.message);
+                throw error;
+            }
+            const { kv, ...answer } = result;
+            const kvFields = kv === undefined ? {} : {
+                policy: kv.policy, kvBudget: kv.kvBudget, kvPeakCells: kv.kvPeakCells, evictedTokens: kv.evictedTokens,
+                ...(kv.observationTokens === undefined ? {} : { observationTokens: kv.observationTokens }),
+                ...(kv.fallbackReason === undefined ? {} : { fallbackReason: kv.fallbackReason }),
+            };
+            printAnswer(args, answer, kvFields);
+            return signal.aborted ? 130 : 0;
+        },
+        "query-aware",
+    );
+}
+
+function printAnswer(args: ParsedArgs, result: AnswerResult, extra: Record<string, unknown> = {}): void {
+    if (args.values.json) {
+        process.stdout.write(JSON.stringify({ ...result, ...extra }) + "\n");
+        return;
+    }
+    const sources = result.citations.map((c) => `  ${c.path}${c.page ? ` p.${c.page}` : c.line ? `:${c.line}` : ""}`);
+    const kv = typeof extra.policy === "string" ? `, KV ${extra.policy}: budget ${extra.kvBudget}, peak ${extra.kvPeakCells} cells, ${extra.evictedTokens} evicted` : "";
+    process.stdout.write(`\n${sources.length ? `Sources:\n${sources.join("\n")}\n` : ""}(${result.engine} engine${kv}, ${result.ms} ms)\n`);
+    if (extra.fallbackReason) process.stderr.write(`warning: query-aware eviction unavailable (${String(extra.fallbackReason)}); ran sink-window\n`);
+}

@@ -6,13 +6,13 @@ import type { NeedlePolicy } from "../../../shared/results";
 import { intOption, stringOption, UsageError, type Command, type ParsedArgs } from "../Command";
 import { boundedKvFromArgs, h2oOptions, h2oOptionsHelp, inferenceFromArgs, kvModeFromArgs, modelFromArgs, modelOptions, modelOptionsHelp } from "../generatorFromArgs";
 
-const allPolicies: readonly NeedlePolicy[] = ["full", "h2o", "sink-window"];
+const allPolicies: readonly NeedlePolicy[] = ["full", "h2o", "query-aware", "sink-window"];
 
 export const needleCommand: Command = {
     name: "needle",
     summary: "Needle-in-a-haystack grid (length × depth), full cache and H2O, scored without a judge",
     usage: `llamahome needle --model M [--lengths 2000,8000,32000] [--depths 10,50,90] [--trials N]
-                        [--enable-h2o | --policies full,h2o,sink-window] [--window-length N --heavy-hitters K]
+                        [--enable-h2o | --policies full,h2o,query-aware,sink-window] [--window-length N --heavy-hitters K]
                         [--haystack DIR] [--seed S] [--json]
 
   For each length (prompt tokens, by the model's tokenizer) builds a haystack from the documents in DIR
@@ -21,12 +21,14 @@ export const needleCommand: Command = {
   match of the code, plus 0–1 character overlap, averaged over --trials needles per cell (default 1, each
   with its own haystack). The full cache runs where the prompt fits the model's training context; other cells
   are reported as skipped, never guessed. --enable-h2o adds the bounded cache (policy "h2o", or "sink-window"
-  when the H2O build is missing — the output says which); --policies picks any of full, h2o and sink-window
-  (attention sinks + recent tokens within the same budget, the baseline H2O is measured against). Results are
-  saved for the dashboard.
+  when the H2O build is missing — the output says which); --policies picks any of full, h2o, query-aware (H2O
+  plus the question's own attention: the question is evaluated after each prompt chunk and what it attends to
+  stays) and sink-window (attention sinks + recent tokens within the same budget, the baseline H2O is measured
+  against). --observation-share F (0–1, default 0.75) is query-aware's share of the heavy-hitter slots chosen by
+  the question. Results are saved for the dashboard.
   ${modelOptionsHelp}
   ${h2oOptionsHelp}`,
-    options: { ...modelOptions, ...h2oOptions, lengths: { type: "string" }, depths: { type: "string" }, trials: { type: "string" }, policies: { type: "string" }, haystack: { type: "string" }, seed: { type: "string" }, json: { type: "boolean" } },
+    options: { ...modelOptions, ...h2oOptions, lengths: { type: "string" }, depths: { type: "string" }, trials: { type: "string" }, policies: { type: "string" }, "observation-share": { type: "string" }, haystack: { type: "string" }, seed: { type: "string" }, json: { type: "boolean" } },
     positionals: [0, 0],
     async run(args) {
         const model = modelFromArgs(args);
@@ -60,8 +62,10 @@ export const needleCommand: Command = {
                 return { process: inference, policy: "full", release: () => inference.dispose() };
             };
             // The bounded cache holds any length: one process serves every cell (the policy is read from each result).
-            const bounded = (mode: "h2o" | "sink-window"): NeedleEngineFactory => async () => {
-                const inference = inferenceFromArgs(args, model, { kv: boundedKvFromArgs(args, mode) });
+            const observationShare = shareFromArgs(args, policies);
+            const bounded = (mode: Exclude<NeedlePolicy, "full">): NeedleEngineFactory => async () => {
+                const kv = boundedKvFromArgs(args, mode);
+                const inference = inferenceFromArgs(args, model, { kv: mode === "query-aware" && observationShare !== undefined ? { ...kv, observationShare } : kv });
                 const info = await inference.load(controller.signal).catch(async (error: Error) => {
                     await inference.dispose();
                     throw error;
@@ -78,6 +82,7 @@ export const needleCommand: Command = {
             const result = {
                 model, haystack: haystackDir, lengths, depths, ...(trials > 1 ? { trials } : {}), seed: seed ?? null,
                 ...(kv ? { windowLength: kv.windowLength, heavyHitters: kv.heavyHitters } : {}),
+                ...(observationShare !== undefined ? { observationShare } : {}),
                 cells, summary: summarizeNeedleCells(cells), ms: Math.round(performance.now() - started),
             };
             const saved = await saveResult("needle", result);
@@ -99,6 +104,15 @@ function policiesFromArgs(args: ParsedArgs): NeedlePolicy[] {
     const unknown = policies.filter((policy) => !allPolicies.includes(policy as NeedlePolicy));
     if (unknown.length > 0 || policies.length === 0) throw new UsageError(`--policies takes a comma-separated list of ${allPolicies.join(", ")} (got ${raw})`);
     return policies as NeedlePolicy[];
+}
+
+function shareFromArgs(args: ParsedArgs, policies: readonly NeedlePolicy[]): number | undefined {
+    const raw = stringOption(args, "observation-share");
+    if (raw === undefined) return undefined;
+    if (!policies.includes("query-aware")) throw new UsageError("--observation-share applies to the query-aware policy: add it to --policies");
+    const share = Number(raw);
+    if (!(share >= 0 && share <= 1)) throw new UsageError(`--observation-share must be a number from 0 to 1 (got ${raw})`);
+    return share;
 }
 
 async function haystackSources(dir: string): Promise<string[]> {

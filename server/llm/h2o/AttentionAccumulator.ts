@@ -27,8 +27,9 @@ export interface AttentionScores {
 interface AddonContextH2o {
     h2oSetEnabled(enabled: boolean): void;
     h2oGetInfo(): AttentionAccumulatorInfo;
-    h2oGetScores(sequenceId: number, perLayer: boolean): { positions: Int32Array; scores: Float64Array; layerScores?: Float64Array };
+    h2oGetScores(sequenceId: number, perLayer: boolean, observation?: boolean): { positions: Int32Array; scores: Float64Array; layerScores?: Float64Array };
     h2oReset(sequenceId?: number): void;
+    h2oSetObserving(on: boolean): void;
 }
 
 export class AttentionAccumulatorUnavailableError extends Error {
@@ -81,13 +82,21 @@ export class AttentionAccumulator {
 
     /** Scores as a dense array indexed by position, `length` long (positions not held read 0). */
     scoresByPosition(sequence: LlamaContextSequence, length: number): Float64Array {
-        const { positions, scores } = this.read(sequence);
-        const dense = new Float64Array(length);
-        for (let i = 0; i < positions.length; i++) {
-            const p = positions[i]!;
-            if (p >= 0 && p < length) dense[p] = scores[i]!;
-        }
-        return dense;
+        return dense(this.read(sequence), length);
+    }
+
+    /**
+     * Observation mode (question-aware eviction): while on, attention goes into a separate buffer, emptied when turned
+     * on, and the accumulated scores stay as they were.
+     */
+    setObserving(on: boolean): void {
+        this.addon.h2oSetObserving(on);
+    }
+
+    /** The observation buffer as a dense array indexed by position; read it before the next KV edit. */
+    observationByPosition(sequence: LlamaContextSequence, length: number): Float64Array {
+        const raw = this.addon.h2oGetScores(sequenceIdOf(sequence), false, true);
+        return dense(raw, length);
     }
 
     /** Zeroes the scores of one sequence, or of every sequence of the context. */
@@ -101,6 +110,16 @@ export class AttentionAccumulator {
     }
 }
 
+/** Scores indexed by position, `length` long (positions not held read 0). */
+function dense({ positions, scores }: Pick<AttentionScores, "positions" | "scores">, length: number): Float64Array {
+    const out = new Float64Array(length);
+    for (let i = 0; i < positions.length; i++) {
+        const p = positions[i]!;
+        if (p >= 0 && p < length) out[p] = scores[i]!;
+    }
+    return out;
+}
+
 /** LlamaContext options the accumulator needs: the softmaxed attention only exists without flash attention. */
 export function h2oContextOptions(contextSize: number): { contextSize: number; flashAttention: false; sequences: 1 } {
     return { contextSize, flashAttention: false, sequences: 1 };
@@ -110,7 +129,7 @@ export function h2oContextOptions(contextSize: number): { contextSize: number; f
 // this is the one place that reaches them.
 function addonOf(context: LlamaContext): AddonContextH2o | undefined {
     const addon = (context as unknown as { _ctx?: Partial<AddonContextH2o> })._ctx;
-    if (addon === undefined || typeof addon.h2oGetScores !== "function" || typeof addon.h2oSetEnabled !== "function") {
+    if (addon === undefined || typeof addon.h2oGetScores !== "function" || typeof addon.h2oSetEnabled !== "function" || typeof addon.h2oSetObserving !== "function") {
         return undefined;
     }
     return addon as AddonContextH2o;

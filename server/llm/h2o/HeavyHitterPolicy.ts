@@ -8,6 +8,7 @@ import { rangesFromPositions, type EvictionInput, type KvEvictionPolicy, type Po
  */
 export class HeavyHitterPolicy implements KvEvictionPolicy {
     readonly name = "h2o" as const;
+    readonly needsObservation = false;
     readonly needsScores = true;
 
     constructor(readonly budget: KvBudget) {}

@@ -3,8 +3,11 @@ import { mergeRanges, type PositionRange } from "./referenceForward";
 
 export type { PositionRange };
 
-/** What a run reports as `"policy"`: "h2o" only when real attention scores drove eviction. */
-export type KvPolicyName = "h2o" | "sink-window";
+/**
+ * What a run reports as `"policy"`: "h2o" and "query-aware" only when real attention scores (accumulated, and for
+ * query-aware also the question's own) drove eviction.
+ */
+export type KvPolicyName = "h2o" | "query-aware" | "sink-window";
 
 export interface EvictionInput {
     /** Tokens the sequence holds; their positions are 0 … length-1 (erases roll later positions left). */
@@ -13,6 +16,11 @@ export interface EvictionInput {
     readonly scores?: ArrayLike<number>;
     /** Evict only when length > windowLength + slack (then back down to windowLength). Defaults to 0. */
     readonly slack?: number;
+    /**
+     * Attention mass each position received from the observation window only (the question evaluated after the
+     * chunk), indexed by position. Required when needsObservation.
+     */
+    readonly observation?: ArrayLike<number>;
 }
 
 /** Chooses which KV positions to erase so a sequence stays within its budget. */
@@ -21,6 +29,8 @@ export interface KvEvictionPolicy {
     readonly budget: KvBudget;
     /** Whether planEviction needs `scores` (attention accumulated by the native accumulator). */
     readonly needsScores: boolean;
+    /** Whether planEviction needs `observation` (the question's attention, read in the accumulator's observation mode). */
+    readonly needsObservation: boolean;
     /**
      * Ranges to pass to `LlamaContextSequence.eraseContextTokenRanges`: sorted, merged, end-exclusive, never touching
      * the sink or recent positions. Empty when the sequence is within budget.

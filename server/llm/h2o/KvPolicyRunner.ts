@@ -8,7 +8,17 @@ export type PolicySequence = Pick<LlamaContextSequence, "nextTokenIndex" | "cont
 export interface PositionScoreSource<S> {
     /** Accumulated attention indexed by position, `length` long. */
     scoresByPosition(sequence: S, length: number): Float64Array;
+    /**
+     * Observation mode, for question-aware eviction: while on, the attention of what is evaluated goes into a separate
+     * buffer (emptied when turned on), leaving the accumulated scores untouched.
+     */
+    setObserving?(on: boolean): void;
+    /** The observation buffer indexed by position, `length` long. */
+    observationByPosition?(sequence: S, length: number): Float64Array;
 }
+
+/** Observation window when a query-aware run is given no question: the prompt's last tokens (SnapKV's window). */
+export const DEFAULT_OBSERVATION_TOKENS = 32;
 
 export interface KvPolicyRunnerOptions<S extends PolicySequence = LlamaContextSequence> {
     /** Tokens evaluated per chunk; the cache peaks at windowLength + chunkSize. Defaults to 512. */
@@ -36,6 +46,8 @@ export interface KvPolicyRunStats {
     readonly evaluatedTokens: number;
     /** Tokens the sequence holds now. */
     readonly heldTokens: number;
+    /** Tokens evaluated as observation windows (query-aware: the question after each chunk, then erased). */
+    readonly observationTokens: number;
 }
 
 export interface GenerateWithPolicyOptions {
@@ -47,6 +59,8 @@ export interface GenerateWithPolicyOptions {
     /** Generation stops after one of these is produced (it is yielded). */
     stopTokens?: readonly Token[];
     signal?: AbortSignal;
+    /** The question (query-aware eviction's observation window); defaults to the prompt's last tokens. */
+    observation?: readonly Token[];
 }
 
 /**
@@ -65,6 +79,11 @@ export class KvPolicyRunner<S extends PolicySequence = LlamaContextSequence> {
     private evicted = 0;
     private evictionCalls = 0;
     private evaluated = 0;
+    private observationTokens = 0;
+    /** Query-aware: the question's attention at each held position, from the last observation (0 for later tokens). */
+    private observed: number[] = [];
+    /** Query-aware: the observation window of the current prompt. */
+    private observation: readonly Token[] = [];
 
     constructor(
         readonly sequence: S,
@@ -77,6 +96,9 @@ export class KvPolicyRunner<S extends PolicySequence = LlamaContextSequence> {
         }
         if (policy.needsScores && options.accumulator === undefined) {
             throw new Error(`the ${policy.name} policy needs an AttentionAccumulator`);
+        }
+        if (policy.needsObservation && (options.accumulator?.setObserving === undefined || options.accumulator.observationByPosition === undefined)) {
+            throw new Error(`the ${policy.name} policy needs an accumulator with an observation mode`);
         }
         if (policy.budget.sinkTokens < 1) {
             // erasing position 0 makes node-llama-cpp drop the cache and re-evaluate the whole sequence
@@ -102,6 +124,7 @@ export class KvPolicyRunner<S extends PolicySequence = LlamaContextSequence> {
             evictions: this.evictionCalls,
             evaluatedTokens: this.evaluated,
             heldTokens: this.held.length,
+            observationTokens: this.observationTokens,
         };
     }
 
@@ -110,14 +133,29 @@ export class KvPolicyRunner<S extends PolicySequence = LlamaContextSequence> {
         return this.held;
     }
 
-    /** Evaluates tokens in chunks, evicting down to windowLength after each chunk. */
-    async evaluate(tokens: readonly Token[], signal?: AbortSignal): Promise<void> {
+    /**
+     * Evaluates tokens in chunks, evicting down to windowLength after each chunk. A query-aware policy evaluates
+     * `observation` (the question; default: the last tokens given) after each chunk that overflows the budget, reads
+     * its attention apart and erases it again; chunks are shortened by its length, so the cache still never holds
+     * more than windowLength + chunkSize cells.
+     */
+    async evaluate(tokens: readonly Token[], signal?: AbortSignal, observation?: readonly Token[]): Promise<void> {
         await this.flushPending();
-        for (let start = 0; start < tokens.length; start += this.chunkSize) {
+        let chunk = this.chunkSize;
+        if (this.policy.needsObservation) {
+            this.observation = this.observationWindow(observation ?? tokens.slice(-DEFAULT_OBSERVATION_TOKENS));
+            chunk = Math.max(1, this.chunkSize - this.observation.length);
+        }
+        for (let start = 0; start < tokens.length; start += chunk) {
             signal?.throwIfAborted();
-            await this.evaluateChunk(tokens.slice(start, start + this.chunkSize));
+            await this.evaluateChunk(tokens.slice(start, start + chunk));
             await this.evict(0);
         }
+    }
+
+    /** The observation window is at most a quarter of a chunk (its last tokens: the question's end and any primer). */
+    private observationWindow(tokens: readonly Token[]): readonly Token[] {
+        return tokens.slice(-Math.max(1, Math.floor(this.chunkSize / 4)));
     }
 
     /**
@@ -136,7 +174,7 @@ export class KvPolicyRunner<S extends PolicySequence = LlamaContextSequence> {
             first = this.pendingToken!;
             this.pendingToken = undefined;
         } else {
-            await this.evaluate(prompt.slice(0, -1), options.signal); // feeds a pending token first
+            await this.evaluate(prompt.slice(0, -1), options.signal, options.observation ?? prompt.slice(-DEFAULT_OBSERVATION_TOKENS)); // feeds a pending token first
             first = prompt[prompt.length - 1]!;
         }
         if (options.maxTokens < 1) {
@@ -182,7 +220,10 @@ export class KvPolicyRunner<S extends PolicySequence = LlamaContextSequence> {
     }
 
     private recordEvaluated(count: number): void {
-        for (let i = 0; i < count; i++) this.held.push(this.nextInputIndex++);
+        for (let i = 0; i < count; i++) {
+            this.held.push(this.nextInputIndex++);
+            if (this.policy.needsObservation) this.observed.push(0);
+        }
         this.evaluated += count;
         if (this.sequence.nextTokenIndex !== this.held.length) {
             throw new Error(`sequence holds ${this.sequence.nextTokenIndex} tokens, the runner expected ${this.held.length} (was it changed elsewhere?)`);
@@ -195,15 +236,39 @@ export class KvPolicyRunner<S extends PolicySequence = LlamaContextSequence> {
         const length = this.held.length;
         if (length <= this.policy.budget.windowLength + slack) return; // within budget: no scores to read
         const scores = this.policy.needsScores ? this.options.accumulator!.scoresByPosition(this.sequence, length) : undefined;
-        const ranges: PositionRange[] = this.policy.planEviction({ length, scores, slack });
+        // During generation the question's attention from the last prompt chunk still stands: no new observation.
+        const observing = this.policy.needsObservation && slack === 0 && this.observation.length > 0;
+        if (observing) this.observed = Array.from(await this.observe(length));
+        const ranges: PositionRange[] = this.policy.planEviction({ length, scores, slack, ...(this.policy.needsObservation ? { observation: this.observed } : {}) });
+        // the observation window goes in the same erase (it is last, so nothing rolls for it)
+        const erase = observing ? [...ranges, { start: length, end: length + this.observation.length }] : ranges;
+        if (erase.length === 0) return;
+        await this.sequence.eraseContextTokenRanges(erase.map((r) => ({ start: r.start, end: r.end })));
         if (ranges.length === 0) return;
-        await this.sequence.eraseContextTokenRanges(ranges.map((r) => ({ start: r.start, end: r.end })));
         this.evicted += countInRanges(ranges, length);
         this.evictionCalls++;
         this.held = eraseRangesFrom(this.held, ranges);
+        if (this.policy.needsObservation) this.observed = eraseRangesFrom(this.observed, ranges);
         if (this.sequence.nextTokenIndex !== this.held.length) {
             throw new Error(`after eviction the sequence holds ${this.sequence.nextTokenIndex} tokens, expected ${this.held.length}`);
         }
+    }
+
+    /** Evaluates the observation window after the held tokens and returns its attention by position (not erased yet). */
+    private async observe(length: number): Promise<Float64Array> {
+        const accumulator = this.options.accumulator!;
+        accumulator.setObserving!(true);
+        try {
+            await this.sequence.evaluateWithoutGeneratingNewTokens([...this.observation]);
+        } finally {
+            accumulator.setObserving!(false);
+        }
+        this.observationTokens += this.observation.length;
+        this.peak = Math.max(this.peak, length + this.observation.length);
+        if (this.sequence.nextTokenIndex !== length + this.observation.length) {
+            throw new Error(`after the observation window the sequence holds ${this.sequence.nextTokenIndex} tokens, expected ${length + this.observation.length}`);
+        }
+        return accumulator.observationByPosition!(this.sequence, length);
     }
 }
 
@@ -215,9 +280,9 @@ export async function evaluateWithPolicy<S extends PolicySequence = LlamaContext
     sequence: S,
     tokens: readonly Token[],
     policy: KvEvictionPolicy,
-    options: KvPolicyRunnerOptions<S> & { signal?: AbortSignal } = {},
+    options: KvPolicyRunnerOptions<S> & { signal?: AbortSignal; observation?: readonly Token[] } = {},
 ): Promise<KvPolicyRunStats & { heldInputIndices: readonly number[] }> {
     const runner = new KvPolicyRunner<S>(sequence, policy, options);
-    await runner.evaluate(tokens, options.signal);
+    await runner.evaluate(tokens, options.signal, options.observation);
     return { ...runner.stats, heldInputIndices: runner.heldInputIndices };
 }

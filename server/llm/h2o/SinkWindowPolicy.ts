@@ -8,6 +8,7 @@ import type { EvictionInput, KvEvictionPolicy, PositionRange } from "./KvEvictio
  */
 export class SinkWindowPolicy implements KvEvictionPolicy {
     readonly name = "sink-window" as const;
+    readonly needsObservation = false;
     readonly needsScores = false;
 
     constructor(readonly budget: KvBudget) {}

@@ -4,6 +4,7 @@ import { HeavyHitterPolicy } from "./HeavyHitterPolicy";
 import { KvBudget, type KvBudgetOptions } from "./KvBudget";
 import type { KvEvictionPolicy } from "./KvEvictionPolicy";
 import { KvPolicyRunner } from "./KvPolicyRunner";
+import { QueryAwarePolicy, type QueryAwareOptions } from "./QueryAwarePolicy";
 import { SinkWindowPolicy } from "./SinkWindowPolicy";
 
 export interface KvPolicySessionOptions extends KvBudgetOptions {
@@ -13,8 +14,15 @@ export interface KvPolicySessionOptions extends KvBudgetOptions {
     threads?: number;
     /** Tokens per llama.cpp batch. Defaults to node-llama-cpp's (512, or the context size if smaller). */
     batchSize?: number;
-    /** "sink-window" runs that policy even where the accumulator exists (a baseline). Defaults to "h2o". */
-    policy?: "h2o" | "sink-window";
+    /**
+     * "query-aware" adds the question's attention (an observation window after each chunk) to H2O's for runs that
+     * carry a question (restart({ question: true })), and is H2O for the others; "sink-window" runs that policy even
+     * where the accumulator exists (a baseline). Defaults to "h2o". Without the accumulator every policy falls back
+     * to sink-window.
+     */
+    policy?: "h2o" | "query-aware" | "sink-window";
+    /** query-aware only: how its heavy-hitter slots are shared (QueryAwarePolicy). */
+    queryAware?: QueryAwareOptions;
 }
 
 export interface KvPolicySession {
@@ -22,13 +30,17 @@ export interface KvPolicySession {
     readonly sequence: LlamaContextSequence;
     /** The runner of the current run (the one restart() made last). */
     readonly runner: KvPolicyRunner;
+    /** The session's policy (query-aware sessions run H2O for runs without a question: see runner.policy). */
     readonly policy: KvEvictionPolicy;
-    /** Present when the policy is "h2o". */
+    /** Present when the policy is "h2o" or "query-aware". */
     readonly accumulator?: AttentionAccumulator;
     /** Why H2O fell back to the sink window, when it did (for logs; outputs say `"policy": "sink-window"`). */
     readonly fallbackReason?: string;
-    /** Empties the sequence and zeroes its scores for a new, unrelated run; returns its runner (also `runner` from now on). */
-    restart(): Promise<KvPolicyRunner>;
+    /**
+     * Empties the sequence and zeroes its scores for a new, unrelated run; returns its runner (also `runner` from now
+     * on). A query-aware session runs query-aware only when the run has a question to observe, H2O otherwise.
+     */
+    restart(run?: { question?: boolean }): Promise<KvPolicyRunner>;
     dispose(): Promise<void>;
 }
 
@@ -68,9 +80,11 @@ export async function openKvPolicySession(model: LlamaModel, options: KvPolicySe
                 fallbackReason = err.reason;
             }
         }
-        const policy: KvEvictionPolicy = accumulator !== undefined ? new HeavyHitterPolicy(budget) : new SinkWindowPolicy(budget);
+        const policy: KvEvictionPolicy =
+            accumulator === undefined ? new SinkWindowPolicy(budget) : options.policy === "query-aware" ? new QueryAwarePolicy(budget, options.queryAware) : new HeavyHitterPolicy(budget);
         const sequence = context.getSequence();
-        const newRunner = (): KvPolicyRunner => new KvPolicyRunner(sequence, policy, { chunkSize, accumulator });
+        const withoutQuestion = policy.needsObservation ? new HeavyHitterPolicy(budget) : policy;
+        const newRunner = (question = true): KvPolicyRunner => new KvPolicyRunner(sequence, question ? policy : withoutQuestion, { chunkSize, accumulator });
         let runner = newRunner();
         return {
             context,
@@ -81,10 +95,10 @@ export async function openKvPolicySession(model: LlamaModel, options: KvPolicySe
             policy,
             ...(accumulator === undefined ? {} : { accumulator }),
             ...(fallbackReason === undefined ? {} : { fallbackReason }),
-            async restart() {
+            async restart(run = {}) {
                 await sequence.clearHistory();
                 accumulator?.reset(sequence);
-                runner = newRunner();
+                runner = newRunner(run.question ?? true);
                 return runner;
             },
             dispose: () => context.dispose(),

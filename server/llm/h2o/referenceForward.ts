@@ -222,6 +222,16 @@ export class ReferenceSession {
     resetAttentionMass(): void {
         this.cache.resetMass();
     }
+
+    /** The native accumulator's observation mode: mass gathered while on is kept apart (observationMass). */
+    setObserving(on: boolean): void {
+        this.cache.setObserving(on);
+    }
+
+    /** Mass by position gathered during the last observation, summed over layers. */
+    observationMass(): ReadonlyMap<number, number> {
+        return this.cache.observation;
+    }
 }
 
 /** @internal */
@@ -275,6 +285,28 @@ export class ReferenceKvCache {
 
     resetMass(): void {
         for (const m of this.mass) m.fill(0);
+    }
+
+    private snapshot: Float64Array[] | undefined;
+    /** position → mass gathered while observing (summed over layers). */
+    observation = new Map<number, number>();
+
+    setObserving(on: boolean): void {
+        if (on) {
+            this.snapshot = this.mass.map((m) => m.slice());
+            return;
+        }
+        const before = this.snapshot;
+        if (before === undefined) return;
+        this.snapshot = undefined;
+        this.observation = new Map();
+        this.mass.forEach((m, e) => {
+            const old = before[e];
+            let total = 0;
+            for (let l = 0; l < m.length; l++) total += m[l] - (old?.[l] ?? 0);
+            this.observation.set(this.positions[e], total);
+            if (old !== undefined) m.set(old); // the accumulated scores stay as they were
+        });
     }
 
     erase(ranges: readonly PositionRange[]): void {
