@@ -124,7 +124,7 @@ test("needle --policies runs the policies asked for, in order, with --trials nee
     }
     for (const cell of result.cells) assert.ok(cell.policy === "full" ? cell.kvBudget! >= cell.length : cell.kvBudget === 128, `${cell.policy}: KV budget ${cell.kvBudget}`);
     for (const [args, message] of [
-        [["--policies", "full,fast"], /--policies takes a comma-separated list of full, h2o, sink-window/],
+        [["--policies", "full,fast"], /--policies takes a comma-separated list of full, h2o, query-aware, sink-window/],
         [["--policies", "h2o", "--enable-h2o"], /--policies or --enable-h2o, not both/],
         [["--window-length", "64"], /--window-length needs --enable-h2o/],
         [["--trials", "0"], /--trials/],

@@ -11,7 +11,7 @@ import { H2oBuildMissingError, loadH2oLlama } from "../server/llm/h2o/h2oBuild";
 import { HeavyHitterPolicy } from "../server/llm/h2o/HeavyHitterPolicy";
 import { KvBudget } from "../server/llm/h2o/KvBudget";
 import { eraseRangesFrom, rangesFromPositions, type KvEvictionPolicy } from "../server/llm/h2o/KvEvictionPolicy";
-import { evaluateWithPolicy, type PolicySequence } from "../server/llm/h2o/KvPolicyRunner";
+import { evaluateWithPolicy, KvPolicyRunner, type PolicySequence } from "../server/llm/h2o/KvPolicyRunner";
 import { openKvPolicySession } from "../server/llm/h2o/openKvPolicySession";
 import { mergeRanges, ReferenceModel, type PositionRange, type ReferenceAttentionMass, type ReferenceSession } from "../server/llm/h2o/referenceForward";
 import { maxPool, QueryAwarePolicy } from "../server/llm/h2o/QueryAwarePolicy";
@@ -372,6 +372,46 @@ describe("native H2O accumulator (npm run build:h2o)", () => {
                 await session.dispose();
             }
         } finally {
+            await model.dispose();
+        }
+    });
+
+    test("compaction packs the held cells after evictions; the next tokens' probabilities are unchanged", { timeout: 180_000 }, async (t) => {
+        const h2o = await h2oLlamaOrSkip(t);
+        if (h2o === undefined) return;
+        const model = await h2o.loadModel({ modelPath });
+        const budget = new KvBudget({ windowLength: 48, heavyHitters: 12 });
+        const context = await model.createContext({ ...testContextOptions(budget.contextCells(24)), threads: 1 });
+        try {
+            const accumulator = AttentionAccumulator.enable(context);
+            const sequence = context.getSequence();
+            const prompt = tokensOf(300);
+            const next = tokensOf(340).slice(300);
+            const run = async (compact: boolean) => {
+                await sequence.clearHistory();
+                accumulator.reset(sequence);
+                const runner = new KvPolicyRunner(sequence, new HeavyHitterPolicy(budget), { chunkSize: 24, accumulator, compact });
+                await runner.evaluate(prompt);
+                const packed = compact ? accumulator.compact(sequence) : undefined;
+                const scores = accumulator.scoresByPosition(sequence, runner.stats.heldTokens);
+                const probabilities = await nextLogProbs(sequence, next, [0, 10, 39]);
+                return { packed, scores, probabilities, held: runner.heldInputIndices };
+            };
+            const spread = await run(false);
+            const packed = await run(true);
+            assert.ok(packed.packed!.cellsBefore > budget.windowLength, `cells spread before: ${packed.packed!.cellsBefore}`);
+            assert.equal(packed.packed!.cellsAfter, budget.windowLength, "packed into the lowest cells");
+            assert.deepEqual(packed.held, spread.held, "the same tokens are held");
+            assert.deepEqual([...packed.scores], [...spread.scores], "scores stay with their positions");
+            for (const at of [0, 10, 39]) {
+                const a = packed.probabilities.get(at)!;
+                const b = spread.probabilities.get(at)!;
+                let worst = 0;
+                for (const [token, logProb] of a) worst = Math.max(worst, Math.abs(logProb - b.get(token)!));
+                assert.ok(worst < 1e-4, `token ${at}: log-probabilities differ by ${worst} after compaction`);
+            }
+        } finally {
+            await context.dispose();
             await model.dispose();
         }
     });

@@ -22,6 +22,7 @@ export const h2oOptions = {
     "enable-h2o": { type: "boolean" },
     "window-length": { type: "string" },
     "heavy-hitters": { type: "string" },
+    "chunk-size": { type: "string" },
 } as const;
 
 /** Defaults of the H2O flags: the seed's example budget. */
@@ -29,7 +30,8 @@ const DEFAULT_WINDOW_LENGTH = 512;
 
 export const h2oOptionsHelp = `H2O options: --enable-h2o keeps the KV cache within --window-length N tokens (default ${DEFAULT_WINDOW_LENGTH}), of which
   --heavy-hitters K (default N/4, 1 ≤ K < N) are the tokens with the most accumulated attention and the rest the most
-  recent ones, so prompts longer than the context fit. Needs the accumulator build (npm run build:h2o); without it
+  recent ones, so prompts longer than the context fit; --chunk-size C (default min(512, N)) prompt tokens go in per
+  step, so the cache peaks at N + C cells. Needs the accumulator build (npm run build:h2o); without it
   (or with LLAMAHOME_H2O_DISABLE=1) it runs attention sinks + recent window and reports "policy": "sink-window".`;
 
 /**
@@ -39,7 +41,7 @@ export const h2oOptionsHelp = `H2O options: --enable-h2o keeps the KV cache with
 export function kvModeFromArgs(args: ParsedArgs, mode: KvCacheMode["mode"] = "h2o"): KvCacheMode | undefined {
     const enabled = args.values["enable-h2o"] === true;
     if (!enabled) {
-        const stray = (["window-length", "heavy-hitters"] as const).filter((name) => args.values[name] !== undefined);
+        const stray = (["window-length", "heavy-hitters", "chunk-size"] as const).filter((name) => args.values[name] !== undefined);
         if (stray.length > 0) throw new UsageError(`${stray.map((name) => `--${name}`).join(" and ")} need${stray.length === 1 ? "s" : ""} --enable-h2o`);
         return undefined;
     }
@@ -56,7 +58,8 @@ export function boundedKvFromArgs(args: ParsedArgs, mode: KvCacheMode["mode"]): 
     if (heavyHitters >= windowLength) {
         throw new UsageError(`--heavy-hitters (${heavyHitters}) must be less than --window-length (${windowLength}): the rest of the window holds the recent tokens`);
     }
-    return { mode, windowLength, heavyHitters };
+    const chunkSize = args.values["chunk-size"] === undefined ? undefined : intOption(args, "chunk-size", 512, 8);
+    return { mode, windowLength, heavyHitters, ...(chunkSize === undefined ? {} : { chunkSize }) };
 }
 
 /** The model named by --model or LLAMAHOME_MODEL, if any. */

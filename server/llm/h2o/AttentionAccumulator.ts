@@ -30,6 +30,7 @@ interface AddonContextH2o {
     h2oGetScores(sequenceId: number, perLayer: boolean, observation?: boolean): { positions: Int32Array; scores: Float64Array; layerScores?: Float64Array };
     h2oReset(sequenceId?: number): void;
     h2oSetObserving(on: boolean): void;
+    h2oCompact(sequenceId: number): { cellsBefore: number; cellsAfter: number };
 }
 
 export class AttentionAccumulatorUnavailableError extends Error {
@@ -99,6 +100,15 @@ export class AttentionAccumulator {
         return dense(raw, length);
     }
 
+    /**
+     * Packs the sequence's KV cells into the lowest ones, positions and scores unchanged: after evictions the held
+     * tokens are spread over the whole context and llama.cpp attends over every cell up to the highest one in use.
+     * Returns that highest cell + 1 before and after. Call between evaluations.
+     */
+    compact(sequence: LlamaContextSequence): { cellsBefore: number; cellsAfter: number } {
+        return this.addon.h2oCompact(sequenceIdOf(sequence));
+    }
+
     /** Zeroes the scores of one sequence, or of every sequence of the context. */
     reset(sequence?: LlamaContextSequence): void {
         this.addon.h2oReset(sequence === undefined ? undefined : sequenceIdOf(sequence));
@@ -129,7 +139,7 @@ export function h2oContextOptions(contextSize: number): { contextSize: number; f
 // this is the one place that reaches them.
 function addonOf(context: LlamaContext): AddonContextH2o | undefined {
     const addon = (context as unknown as { _ctx?: Partial<AddonContextH2o> })._ctx;
-    if (addon === undefined || typeof addon.h2oGetScores !== "function" || typeof addon.h2oSetEnabled !== "function" || typeof addon.h2oSetObserving !== "function") {
+    if (addon === undefined || typeof addon.h2oGetScores !== "function" || typeof addon.h2oSetEnabled !== "function" || typeof addon.h2oSetObserving !== "function" || typeof addon.h2oCompact !== "function") {
         return undefined;
     }
     return addon as AddonContextH2o;

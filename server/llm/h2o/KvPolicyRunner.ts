@@ -15,6 +15,8 @@ export interface PositionScoreSource<S> {
     setObserving?(on: boolean): void;
     /** The observation buffer indexed by position, `length` long. */
     observationByPosition?(sequence: S, length: number): Float64Array;
+    /** Packs the sequence's cells into the lowest ones (positions and scores unchanged). */
+    compact?(sequence: S): { cellsBefore: number; cellsAfter: number };
 }
 
 /** Observation window when a query-aware run is given no question: the prompt's last tokens (SnapKV's window). */
@@ -25,6 +27,8 @@ export interface KvPolicyRunnerOptions<S extends PolicySequence = LlamaContextSe
     chunkSize?: number;
     /** Required when the policy needs scores (H2O): an enabled AttentionAccumulator of the sequence's context. */
     accumulator?: PositionScoreSource<S>;
+    /** Pack the KV cells after a prompt, before generating (with an accumulator that can). Defaults to true. */
+    compact?: boolean;
     /** Called after every chunk / generated token, after any eviction. */
     onProgress?: (stats: KvPolicyRunStats) => void;
 }
@@ -48,6 +52,8 @@ export interface KvPolicyRunStats {
     readonly heldTokens: number;
     /** Tokens evaluated as observation windows (query-aware: the question after each chunk, then erased). */
     readonly observationTokens: number;
+    /** Times the cells were packed (after a prompt, before generating; needs the accumulator build). */
+    readonly compactions: number;
 }
 
 export interface GenerateWithPolicyOptions {
@@ -80,6 +86,7 @@ export class KvPolicyRunner<S extends PolicySequence = LlamaContextSequence> {
     private evictionCalls = 0;
     private evaluated = 0;
     private observationTokens = 0;
+    private compactions = 0;
     /** Query-aware: the question's attention at each held position, from the last observation (0 for later tokens). */
     private observed: number[] = [];
     /** Query-aware: the observation window of the current prompt. */
@@ -125,6 +132,7 @@ export class KvPolicyRunner<S extends PolicySequence = LlamaContextSequence> {
             evaluatedTokens: this.evaluated,
             heldTokens: this.held.length,
             observationTokens: this.observationTokens,
+            compactions: this.compactions,
         };
     }
 
@@ -176,6 +184,13 @@ export class KvPolicyRunner<S extends PolicySequence = LlamaContextSequence> {
         } else {
             await this.evaluate(prompt.slice(0, -1), options.signal, options.observation ?? prompt.slice(-DEFAULT_OBSERVATION_TOKENS)); // feeds a pending token first
             first = prompt[prompt.length - 1]!;
+            // A long prompt leaves the held tokens spread over windowLength + chunk cells, and every decode attends
+            // over all cells up to the highest in use: packed, generation attends over windowLength + its batch.
+            const accumulator = this.options.accumulator;
+            if (this.options.compact !== false && accumulator?.compact !== undefined) {
+                accumulator.compact(this.sequence);
+                this.compactions++;
+            }
         }
         if (options.maxTokens < 1) {
             this.pendingToken = first;
