@@ -182,6 +182,8 @@ export type InferenceReply =
     | { type: "started"; id: number; promptTokens: number }
     /** Streamed generated text, batched to at most one message per ~16 ms; chunks concatenate to the final text. generatedTokens counts tokens so far. */
     | { type: "text"; id: number; text: string; generatedTokens: number }
+    /** Prompt tokens evaluated so far (after each batch or bounded-cache chunk). */
+    | { type: "promptProgress"; id: number; evaluated: number; total: number }
     | { type: "done"; id: number; result: GenerateResult }
     | { type: "tokenCount"; id: number; count: number }
     | { type: "metrics"; id: number; metrics: InferenceMetrics }

@@ -76,6 +76,8 @@ export interface SummarizeResult {
     model?: string;
     tokens?: number;
     ms: number;
+    /** Present when a model read the document in one pass through the bounded KV cache (H2O on). */
+    kv?: KvRunFigures;
     /** Why the configured model did not produce this (it failed to load), when that happened. */
     warning?: string;
 }
@@ -106,10 +108,11 @@ export interface AskResult {
 /** Client → server: answer a question from the indexed documents, with citations. */
 export const AskRequest = new RequestType<AskParams, AskResult, void>("llamahome/ask");
 
-export interface AskDocumentParams {
+export interface AskDocumentParams extends WorkDoneProgressParams {
     /** The document to read whole (any indexed format), inside a workspace folder. */
     uri: string;
     question: string;
+    /** Its work-done progress (workDoneToken) goes over the document's chunks while the model reads it. */
     streamId?: string;
 }
 

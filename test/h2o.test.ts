@@ -358,7 +358,7 @@ describe("native H2O accumulator (npm run build:h2o)", () => {
             const session = await openKvPolicySession(model, { windowLength: 48, heavyHitters: 16, chunkSize: 24, threads: 1, policy: "query-aware" });
             try {
                 assert.equal(session.policy.name, "query-aware", session.fallbackReason);
-                await session.runner.evaluate(tokens, undefined, question);
+                await session.runner.evaluate(tokens, { observation: question });
                 const stats = session.runner.stats;
                 assert.equal(stats.policy, "query-aware");
                 assert.equal(stats.heldTokens, budget.windowLength);

@@ -99,9 +99,13 @@ describe("InferenceProcess with a bounded KV cache", () => {
         assertBounded(reference.kv, "h2o", reference.promptTokens);
         assert.equal(reference.kv.fallbackReason, undefined);
 
-        const again = await h2o.generate({ prompt: LONG_PROMPT, maxTokens: 32 });
+        const read: [number, number][] = [];
+        const again = await h2o.generate({ prompt: LONG_PROMPT, maxTokens: 32, onPromptProgress: (evaluated, total) => read.push([evaluated, total]) });
         assert.equal(again.text, reference.text, "each request starts from an empty cache with zeroed scores: greedy runs repeat");
         assert.deepEqual(again.kv, reference.kv);
+        assert.ok(read.length >= Math.floor(LONG_PROMPT.length / CHUNK), `prompt progress after every chunk: ${read.length} reports`);
+        assert.ok(read.every(([evaluated], i) => i === 0 || evaluated > read[i - 1]![0]), "progress only goes up");
+        assert.deepEqual(read.at(-1), [LONG_PROMPT.length, LONG_PROMPT.length], "all but the last prompt token (the one generation starts from) read before the first word");
 
         const metrics = await h2o.metrics();
         assert.equal(metrics.contextSize, info.contextSize);

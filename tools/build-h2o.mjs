@@ -285,6 +285,9 @@ async function main() {
         if (!fs.existsSync(dir)) continue;
         for (const name of fs.readdirSync(dir)) {
             const from = path.join(dir, name);
+            // libllama/libggml of earlier patch ids stay in the kept build tree under their own variant suffix
+            const variant = /\.v\d+(?:\.\d+)*\.([A-Za-z0-9]+)\.(?:so|dylib|dll)$/.exec(name)?.[1];
+            if (variant !== undefined && variant !== folder.binVariant) continue;
             if (fs.statSync(from).isFile() && !fs.existsSync(path.join(installRelease, name))) fs.copyFileSync(from, path.join(installRelease, name));
         }
     }

@@ -44,7 +44,7 @@ export class Assistant {
             return { summary, engine: "extractive", ms: elapsed(started) };
         }
         const result = await llmSummary(this.generator, text, options);
-        return { summary: result.summary, engine: "llm", model: this.generator.modelName, tokens: result.tokens, ms: elapsed(started) };
+        return { summary: result.summary, engine: "llm", model: this.generator.modelName, tokens: result.tokens, ms: elapsed(started), ...(result.kv ? { kv: result.kv } : {}) };
     }
 
     async ask(retriever: Retriever, question: string, top: number, options: AskOptions = {}): Promise<AnswerResult> {

@@ -29,6 +29,8 @@ export interface GenerationRequest {
     /** The question the prompt ends with: a query-aware KV cache keeps what it attends to (GenerateParams.question). */
     question?: string;
     onText?: (text: string) => void;
+    /** Prompt tokens read so far of `total` (a long document's progress before the first word). */
+    onPromptProgress?: (evaluated: number, total: number) => void;
     signal?: AbortSignal;
 }
 

@@ -1,3 +1,4 @@
+import type { KvCacheReport } from "../../shared/inferenceMessages";
 import type { TextGenerator } from "./TextGenerator";
 
 export interface LlmSummaryOptions {
@@ -19,6 +20,8 @@ export interface LlmSummary {
     cancelled: boolean;
     /** The KV cache policy of the generator: "h2o"/"sink-window" (one pass) or "full" (fits, or map-reduce). */
     kvPolicy: "h2o" | "query-aware" | "sink-window" | "full";
+    /** The one bounded pass's KV cache figures, when the generator reports them. */
+    kv?: KvCacheReport;
 }
 
 const promptOverheadTokens = 64;
@@ -36,7 +39,10 @@ export async function llmSummary(generator: TextGenerator, text: string, options
         const maxTokens = Math.max(1, Math.min(options.maxTokens ?? 200, Math.floor(windowLength / 2)));
         const outcome = await generator.generate({ instruction: true, prompt: boundedSummaryPrompt(text, options.title), maxTokens, signal: options.signal, onText: options.onText });
         // A summary asks no question: a query-aware cache runs it as H2O, which the outcome reports.
-        return { summary: outcome.text.trim(), tokens: outcome.generatedTokens, passes: 1, cancelled: outcome.cancelled, kvPolicy: outcome.kv?.policy === "full" ? policy : (outcome.kv?.policy ?? policy) };
+        return {
+            summary: outcome.text.trim(), tokens: outcome.generatedTokens, passes: 1, cancelled: outcome.cancelled,
+            kvPolicy: outcome.kv?.policy === "full" ? policy : (outcome.kv?.policy ?? policy), ...(outcome.kv ? { kv: outcome.kv } : {}),
+        };
     }
     // A small context cannot give most of itself to the output.
     const maxTokens = Math.min(options.maxTokens ?? 200, Math.floor(generator.contextSize / 4));

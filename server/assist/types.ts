@@ -1,3 +1,5 @@
+import type { KvCacheReport } from "../../shared/inferenceMessages";
+
 /** Where an answer's evidence is: a document and, when the format has them, a page or line. */
 export interface Citation {
     path: string;
@@ -14,6 +16,8 @@ export interface SummaryResult {
     /** Tokens generated (LLM engine). */
     tokens?: number;
     ms: number;
+    /** How the one pass through a bounded KV cache used it (H2O on). */
+    kv?: KvCacheReport;
 }
 
 export interface AnswerResult {

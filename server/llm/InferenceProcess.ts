@@ -68,6 +68,8 @@ export interface GenerateRequest {
     instruction?: boolean;
     /** The question the prompt asks, for a query-aware KV cache (GenerateParams.question). */
     question?: string;
+    /** Prompt tokens evaluated so far of `total`, while the prompt is read (per batch, or per bounded-cache chunk). */
+    onPromptProgress?: (evaluated: number, total: number) => void;
     /** Streamed text; the chunks concatenate to the result's text. */
     onText?: (text: string) => void;
     /** Cancels: the promise then resolves (never rejects) with stopReason "cancelled" and the text so far. */
@@ -334,7 +336,7 @@ export class InferenceProcess implements AsyncDisposable {
         if (!pending) {
             return;
         }
-        if (reply.type === "started" || reply.type === "text") {
+        if (reply.type === "started" || reply.type === "text" || reply.type === "promptProgress") {
             pending.onProgress?.(reply);
             return;
         }
@@ -413,6 +415,13 @@ export class InferenceProcess implements AsyncDisposable {
     private onProgress(job: GenerateJob, reply: InferenceReply): void {
         if (reply.type === "started") {
             job.promptTokens = reply.promptTokens;
+        } else if (reply.type === "promptProgress" && !job.settled) {
+            try {
+                job.request.onPromptProgress?.(reply.evaluated, reply.total);
+            } catch (error) {
+                this.fail(job, error);
+                this.stopInChild(job);
+            }
         } else if (reply.type === "text" && !job.settled) {
             job.text += reply.text;
             job.generatedTokens = reply.generatedTokens;

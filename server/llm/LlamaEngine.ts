@@ -34,6 +34,8 @@ export interface GenerateHooks {
     onStarted?: (promptTokens: number) => void;
     /** Text safe to show, as it is produced; with the tokens sampled so far. */
     onText?: (text: string, generatedTokens: number) => void;
+    /** Prompt tokens evaluated so far of `total`, after each batch (full context) or chunk (bounded cache). */
+    onPromptProgress?: (evaluated: number, total: number) => void;
 }
 
 interface Loaded {
@@ -50,7 +52,7 @@ interface Loaded {
 /** One generation's way through the KV cache: a full context, or a bounded one under an eviction policy. */
 interface CacheRun {
     /** Evaluates the prompt but its tail (which `tokens` feeds); returns early, without throwing, once the signal aborts. */
-    evaluatePrompt(signal: AbortSignal): Promise<void>;
+    evaluatePrompt(signal: AbortSignal, onProgress?: (evaluated: number, total: number) => void): Promise<void>;
     /** Feeds the prompt's tail and yields sampled tokens; ends at an end-of-generation token. */
     tokens(): AsyncGenerator<Token, void, void>;
     /** Called after each sampled token, for the cache figures. */
@@ -362,7 +364,7 @@ export class LlamaEngine {
         let lastAt = evaluationStart;
         let stopReason: StopReason = "eos";
         // The prompt goes in one batch (or chunk) at a time so a cancel lands between them, not after the whole prompt.
-        await run.evaluatePrompt(hooks.signal);
+        await run.evaluatePrompt(hooks.signal, hooks.onPromptProgress);
         if (hooks.signal.aborted) {
             stopReason = "cancelled";
         } else {
@@ -433,11 +435,12 @@ function fullCacheRun({ context, sequence }: Loaded, input: readonly Token[], pa
     let held = 0;
     let adding = 0;
     return {
-        async evaluatePrompt(signal) {
+        async evaluatePrompt(signal, onProgress) {
             await sequence.clearHistory();
             while (input.length - at > batch && !signal.aborted) {
                 await sequence.evaluateWithoutGeneratingNewTokens(input.slice(at, at + batch));
                 at += batch;
+                onProgress?.(at, input.length);
                 held = sequence.nextTokenIndex;
                 peak = Math.max(peak, held);
             }
@@ -462,10 +465,10 @@ function boundedCacheRun(bounded: NonNullable<Loaded["bounded"]>, input: readonl
     const { session, fallbackReason } = bounded;
     let runner = session.runner;
     return {
-        async evaluatePrompt(signal) {
+        async evaluatePrompt(signal, onProgress) {
             runner = await session.restart({ question: question !== undefined });
             try {
-                await runner.evaluate(input.slice(0, -1), signal, question);
+                await runner.evaluate(input.slice(0, -1), { signal, ...(question === undefined ? {} : { observation: question }), ...(onProgress ? { onChunk: onProgress } : {}) });
             } catch (error) {
                 if (!signal.aborted) {
                     throw error;

@@ -52,6 +52,7 @@ async function handle(request: Exclude<InferenceRequest, { type: "cancel" }>): P
                     const result = await engine.generate(request.params, {
                         signal: controller.signal,
                         onStarted: (promptTokens) => send({ type: "started", id, promptTokens }),
+                        onPromptProgress: (evaluated, total) => send({ type: "promptProgress", id, evaluated, total }),
                         onText: (text, generatedTokens) => {
                             unsent += text;
                             tokens = generatedTokens;

@@ -16,9 +16,10 @@ import {
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type {
-    AskDocumentParams, AskDocumentResult, AskParams, AskResult, IndexState, IndexStatus, SearchHit, SearchParams, SearchResult, SummarizeParams, SummarizeResult,
+    AskDocumentParams, AskDocumentResult, AskParams, AskResult, IndexState, KvRunFigures, IndexStatus, SearchHit, SearchParams, SearchResult, SummarizeParams, SummarizeResult,
 } from "../../shared/protocol";
 import { IndexStatusNotification, StreamNotification } from "../../shared/protocol";
+import type { KvCacheReport } from "../../shared/inferenceMessages";
 import { Assistant, type Retriever } from "../assist/Assistant";
 import { answerFromDocument, DocumentTooLongError, QuestionTooLongError, type WholeDocument } from "../assist/documentAnswer";
 import { extractiveSummary } from "../assist/extractiveSummary";
@@ -30,6 +31,15 @@ import { signalFor } from "./cancellation";
 import { headingSectionAt, linkAt } from "./hoverTargets";
 import { ModelHost } from "./ModelHost";
 import { SummaryCache } from "./SummaryCache";
+
+/** What the result panel shows of a run's KV cache. */
+function kvFigures(kv: KvCacheReport): KvRunFigures {
+    return {
+        policy: kv.policy, kvBudget: kv.kvBudget, kvPeakCells: kv.kvPeakCells, evictedTokens: kv.evictedTokens,
+        ...(kv.observationTokens === undefined ? {} : { observationTokens: kv.observationTokens }),
+        ...(kv.fallbackReason === undefined ? {} : { fallbackReason: kv.fallbackReason }),
+    };
+}
 
 interface InitializationOptions {
     /** Where indexes are persisted. Defaults to ~/.cache/llamahome/indexes. */
@@ -144,7 +154,8 @@ export class LlamaHomeServer {
             }
             const onText = params.streamId ? (piece: string) => void this.connection.sendNotification(StreamNotification, { streamId: params.streamId!, text: piece }) : undefined;
             const { generator, warning } = await this.chooseGenerator(priority);
-            const result = await new Assistant(generator).summarize(text, { title, signal, onText });
+            const { kv, ...summarized } = await new Assistant(generator).summarize(text, { title, signal, onText });
+            const result: SummarizeResult = { ...summarized, ...(kv ? { kv: kvFigures(kv) } : {}) };
             if (generator) void this.models.reportMetrics();
             const record = located && !params.range ? located.folder.index.getDocument(located.path) : undefined;
             if (record && !signal.aborted) this.summaries.set(`${located!.folder.root}/${record.path}`, record.hash, result);
@@ -193,25 +204,25 @@ export class LlamaHomeServer {
             const { folder, document } = await this.wholeDocument(params.uri);
             const onText = params.streamId ? (piece: string) => void this.connection.sendNotification(StreamNotification, { streamId: params.streamId!, text: piece }) : undefined;
             const { generator, warning } = await this.chooseGenerator();
+            const progress = params.workDoneToken === undefined ? undefined : this.connection.window.attachWorkDoneProgress(params.workDoneToken);
+            progress?.begin(`LlamaHome: reading ${path.basename(document.path)}`, 0, generator ? "tokenizing" : "searching it", true);
+            const onProgress = (evaluated: number, total: number) =>
+                progress?.report(Math.min(99, Math.floor((evaluated * 100) / Math.max(1, total))), `${evaluated.toLocaleString("en")} of ${total.toLocaleString("en")} tokens read`);
             let answered;
             try {
-                answered = await answerFromDocument(generator, document, params.question, { signal, onText });
+                answered = await answerFromDocument(generator, document, params.question, { signal, onText, onProgress });
             } catch (error) {
                 if (error instanceof DocumentTooLongError || error instanceof QuestionTooLongError) throw new ResponseError(1, error.message);
                 throw error;
+            } finally {
+                progress?.done();
             }
             if (generator) void this.models.reportMetrics();
             const { kv, ...result } = answered;
             return {
                 ...result,
                 citations: result.citations.map((citation) => ({ ...citation, uri: pathToFileURL(path.join(folder.root, citation.path)).toString() })),
-                ...(kv === undefined ? {} : {
-                    kv: {
-                        policy: kv.policy, kvBudget: kv.kvBudget, kvPeakCells: kv.kvPeakCells, evictedTokens: kv.evictedTokens,
-                        ...(kv.observationTokens === undefined ? {} : { observationTokens: kv.observationTokens }),
-                        ...(kv.fallbackReason === undefined ? {} : { fallbackReason: kv.fallbackReason }),
-                    },
-                }),
+                ...(kv === undefined ? {} : { kv: kvFigures(kv) }),
                 ...(warning ? { warning } : {}),
             };
         } finally {

@@ -3,8 +3,9 @@
 // server + headless Chromium, no extensionDevelopmentPath) opens a small workspace (a Markdown file linking to a PDF,
 // a DOCX and a PPTX). Checks: the installed files (no sources, no stray folders, the runtime files there), the
 // language server running from the installed folder, the documents indexed (status bar and dashboard: 4 documents,
-// 0 failed), hover summaries on the links, and an answer from a tiny model through node-llama-cpp's packaged
-// CPU binary with H2O on (no accumulator build in a .vsix: the server must fall back, not crash).
+// 0 failed), hover summaries on the links, an answer from a tiny model through node-llama-cpp's packaged CPU binary,
+// and, with H2O on, the packaged accumulator build at work: Ask About This Document on a long document runs
+// "query-aware" and Summarize Document runs "h2o" in a 256-token cache (never the sink-window fallback).
 //
 //   npm run test:vsix                  (provisions code-server, then runs this; this packages the .vsix itself)
 //   LLAMAHOME_VSIX=path/to.vsix …      tests that .vsix instead of packaging one
@@ -36,7 +37,11 @@ const manifest = JSON.parse(fs.readFileSync(path.join(repo, "package.json"), "ut
 const extensionId = `${manifest.publisher}.${manifest.name}`;
 
 /** The fixture: one Markdown file linking to a PDF, a DOCX and a PPTX from samples/workspace. */
-const fixtureFiles = ["reports/annual-report-2024.pdf", "docs/plot-holder-handbook.docx", "presentations/agm-2025.pptx"];
+/** The minutes (9,400 characters: as many tokens for the byte-level test model) are the long document H2O reads. */
+const longDocument = "minutes/2025-01-14-committee-minutes.txt";
+const fixtureFiles = ["reports/annual-report-2024.pdf", "docs/plot-holder-handbook.docx", "presentations/agm-2025.pptx", longDocument];
+/** The KV budget of the H2O runs: far below the long document's length, so they evict. */
+const h2oWindow = 256;
 const fixtureIndex = `# Allotment society documents
 
 The annual report for 2024:
@@ -88,8 +93,10 @@ async function main(): Promise<number> {
             vscodeDir,
             dataDir,
             machineSettings: {
-                // A .vsix carries no H2O accumulator build: answers must still come (sink-window fallback).
+                // The .vsix carries the H2O accumulator build: long documents must run H2O / question-aware eviction.
                 "llamahome.h2o.enabled": true,
+                "llamahome.h2o.windowLength": h2oWindow,
+                "llamahome.h2o.heavyHitters": h2oWindow / 4,
             },
         }));
         step(`VS Code server (pid ${server.pid}) listening on 127.0.0.1:${server.port}, extensions from ${path.relative(tmp, path.dirname(installed))}`);
@@ -192,6 +199,12 @@ function checkInstalledFiles(dir: string): void {
     const files = listFiles(path.join(dir, "node_modules"));
     if (!files.some((file) => /^@napi-rs\/canvas-[^/]+\/[^/]+\.node$/.test(file))) missing.push("node_modules/@napi-rs/canvas-<platform>/*.node");
     if (!files.some((file) => /^@node-llama-cpp\/[^/]+\/bins\/[^/]+\/llama-addon\.node$/.test(file))) missing.push("node_modules/@node-llama-cpp/<platform>/bins/*/llama-addon.node");
+    // The H2O accumulator build (npm run build:h2o, packed by .vscodeignore), and no other local build.
+    const localBuilds = path.join(dir, "node_modules", "node-llama-cpp", "llama", "localBuilds");
+    const builds = fs.existsSync(localBuilds) ? fs.readdirSync(localBuilds) : [];
+    if (!builds.some((build) => fs.existsSync(path.join(localBuilds, build, "Release", "llamahome-h2o.json")))) missing.push("node_modules/node-llama-cpp/llama/localBuilds/<H2O build>");
+    const foreign = builds.filter((build) => !fs.existsSync(path.join(localBuilds, build, "Release", "llamahome-h2o.json")));
+    assert.deepEqual(foreign, [], "local llama.cpp builds other than the H2O accumulator build were packed");
     assert.deepEqual(missing, [], `missing from the installed extension (dropped by .vscodeignore?): ${missing.join(", ")}`);
 
     const forbidden = [
@@ -229,8 +242,8 @@ async function checkWorkbench(page: Page, server: VsCodeServer, installed: strin
     const statusText = await waitForText(() => status.innerText(), /LlamaHome: \d+ docs(?! \(not)|server stopped|index failed/, "the status bar", 90_000);
     assert.match(
         statusText,
-        /LlamaHome: 4 docs/,
-        `status bar: "${statusText}", expected 4 docs (index.md, the PDF, the DOCX and the PPTX; a document that fails to extract is not counted: a runtime file dropped by .vscodeignore?)`,
+        /LlamaHome: 5 docs/,
+        `status bar: "${statusText}", expected 5 docs (index.md, the PDF, the DOCX, the PPTX and the minutes; a document that fails to extract is not counted: a runtime file dropped by .vscodeignore?)`,
     );
     step(`status bar: "${statusText}"`);
 
@@ -257,14 +270,14 @@ async function checkWorkbench(page: Page, server: VsCodeServer, installed: strin
     }
     await page.keyboard.press("Escape");
 
-    // The dashboard (bundled media/ assets in a webview): 4 documents, none failed.
+    // The dashboard (bundled media/ assets in a webview): 5 documents, none failed.
     await palette(page, "LlamaHome: Open Dashboard");
     const dashboard = await webviewFrame(page, "#index-documents");
     const read = (id: string) => async () => (await dashboard.locator(`#${id}`).innerText()).trim();
     await waitForText(read("index-state"), /^indexed$/, "dashboard index state");
-    await waitForText(read("index-documents"), /^4$/, "dashboard documents");
+    await waitForText(read("index-documents"), /^5$/, "dashboard documents");
     await waitForText(read("index-failed"), /^0$/, "dashboard failed documents");
-    step("dashboard: indexed, 4 documents, 0 failed");
+    step("dashboard: indexed, 5 documents, 0 failed");
     await dashboard.locator("#heatmap-needle-reference-h2o").waitFor();
     step("dashboard: the shipped reference needle table");
     await shot("vsix-2-dashboard.png");
@@ -291,13 +304,31 @@ async function checkWorkbench(page: Page, server: VsCodeServer, installed: strin
     assert.ok(processes.some((p) => p.script.endsWith(`${path.sep}inferenceChild.js`)), `no inference process below the VS Code server: ${JSON.stringify(processes)}`);
     step(`LlamaHome processes: ${processes.map((p) => `${path.basename(p.script)} (pid ${p.pid})`).join(", ")}, all from the installed extension`);
     await shot("vsix-3-answer.png");
-    // H2O is on and a .vsix has no accumulator build: the inference process says so and falls back (read from the
-    // LlamaHome output channel's log; informational, the answer above is the check).
-    const h2oLine = listFiles(path.join(server.userDataDir, "logs"))
+    // H2O from the package: a question about the whole long document runs question-aware eviction, its summary H2O,
+    // both in the 256-token cache, as the result panel reports them (the accumulator build is in the .vsix).
+    await palette(page, "View: Close All Editors");
+    await quickOpen(page, path.basename(longDocument));
+    await palette(page, "LlamaHome: Ask About This Document");
+    await input.waitFor({ state: "visible" });
+    await input.fill("When will the fence along the footpath be repaired?");
+    await page.keyboard.press("Enter");
+    const asked = await webviewFrame(page, "body.answer-view .meta", 90_000);
+    const askedMeta = await waitForText(async () => (await asked.locator("body.answer-view .meta").innerText()).trim(), /KV cache [\w-]+:/, "the answer's KV figures", 60_000);
+    assert.match(askedMeta, new RegExp(`KV cache query-aware: budget ${h2oWindow}, peak \\d+ cells, [1-9]\\d* tokens evicted`), `Ask About This Document: "${askedMeta}"`);
+    step(`Ask About This Document: "${askedMeta}"`);
+    await shot("vsix-4-ask-document.png");
+    await palette(page, "View: Close All Editors");
+    await quickOpen(page, path.basename(longDocument));
+    await palette(page, "LlamaHome: Summarize Document");
+    const summarized = await webviewFrame(page, "body.summary-view .meta", 90_000);
+    const summaryMeta = await waitForText(async () => (await summarized.locator("body.summary-view .meta").innerText()).trim(), /KV cache [\w-]+:/, "the summary's KV figures", 60_000);
+    assert.match(summaryMeta, new RegExp(`KV cache h2o: budget ${h2oWindow}, peak \\d+ cells, [1-9]\\d* tokens evicted`), `Summarize Document: "${summaryMeta}"`);
+    step(`Summarize Document: "${summaryMeta}"`);
+    const fallback = listFiles(path.join(server.userDataDir, "logs"))
         .filter((file) => /LlamaHome[^/]*\.log$/i.test(file))
         .flatMap((file) => fs.readFileSync(path.join(server.userDataDir, "logs", file), "utf8").split("\n"))
-        .find((line) => /H2O attention accumulator unavailable/.test(line));
-    step(h2oLine ? `H2O: ${h2oLine.replace(/^.*?(H2O attention)/, "$1")}` : "H2O: no fallback line in the LlamaHome log");
+        .find((line) => /H2O attention accumulator unavailable|falls back to sink-window/.test(line));
+    assert.equal(fallback, undefined, `the installed extension fell back to sink-window: ${fallback}`);
 }
 
 /** Node processes below the VS Code server that run a LlamaHome bundle (…/dist/server.js, …/dist/inferenceChild.js). */

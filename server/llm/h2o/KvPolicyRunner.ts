@@ -56,6 +56,14 @@ export interface KvPolicyRunStats {
     readonly compactions: number;
 }
 
+export interface EvaluateOptions {
+    signal?: AbortSignal;
+    /** The question (query-aware eviction's observation window); defaults to the last tokens given. */
+    observation?: readonly Token[];
+    /** After each chunk (and its eviction): tokens evaluated so far of `total`. */
+    onChunk?: (evaluated: number, total: number) => void;
+}
+
 export interface GenerateWithPolicyOptions {
     maxTokens: number;
     /** Defaults to 0 (greedy). */
@@ -147,7 +155,8 @@ export class KvPolicyRunner<S extends PolicySequence = LlamaContextSequence> {
      * its attention apart and erases it again; chunks are shortened by its length, so the cache still never holds
      * more than windowLength + chunkSize cells.
      */
-    async evaluate(tokens: readonly Token[], signal?: AbortSignal, observation?: readonly Token[]): Promise<void> {
+    async evaluate(tokens: readonly Token[], options: EvaluateOptions = {}): Promise<void> {
+        const { signal, observation, onChunk } = options;
         await this.flushPending();
         let chunk = this.chunkSize;
         if (this.policy.needsObservation) {
@@ -158,6 +167,7 @@ export class KvPolicyRunner<S extends PolicySequence = LlamaContextSequence> {
             signal?.throwIfAborted();
             await this.evaluateChunk(tokens.slice(start, start + chunk));
             await this.evict(0);
+            onChunk?.(Math.min(tokens.length, start + chunk), tokens.length);
         }
     }
 
@@ -182,7 +192,8 @@ export class KvPolicyRunner<S extends PolicySequence = LlamaContextSequence> {
             first = this.pendingToken!;
             this.pendingToken = undefined;
         } else {
-            await this.evaluate(prompt.slice(0, -1), options.signal, options.observation ?? prompt.slice(-DEFAULT_OBSERVATION_TOKENS)); // feeds a pending token first
+            // feeds a pending token first
+            await this.evaluate(prompt.slice(0, -1), { ...(options.signal ? { signal: options.signal } : {}), observation: options.observation ?? prompt.slice(-DEFAULT_OBSERVATION_TOKENS) });
             first = prompt[prompt.length - 1]!;
             // A long prompt leaves the held tokens spread over windowLength + chunk cells, and every decode attends
             // over all cells up to the highest in use: packed, generation attends over windowLength + its batch.
@@ -298,6 +309,6 @@ export async function evaluateWithPolicy<S extends PolicySequence = LlamaContext
     options: KvPolicyRunnerOptions<S> & { signal?: AbortSignal; observation?: readonly Token[] } = {},
 ): Promise<KvPolicyRunStats & { heldInputIndices: readonly number[] }> {
     const runner = new KvPolicyRunner<S>(sequence, policy, options);
-    await runner.evaluate(tokens, options.signal, options.observation);
+    await runner.evaluate(tokens, { ...(options.signal ? { signal: options.signal } : {}), ...(options.observation ? { observation: options.observation } : {}) });
     return { ...runner.stats, heldInputIndices: runner.heldInputIndices };
 }

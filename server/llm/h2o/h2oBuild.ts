@@ -24,7 +24,7 @@ export const H2O_CMAKE_OPTION = "LLAMAHOME_H2O";
 export const H2O_DISABLE_ENV = "LLAMAHOME_H2O_DISABLE";
 
 /** The methods the patch adds to node-llama-cpp's native AddonContext. */
-export const H2O_ADDON_METHODS = ["h2oSetEnabled", "h2oGetInfo", "h2oGetScores", "h2oReset"] as const;
+export const H2O_ADDON_METHODS = ["h2oSetEnabled", "h2oGetInfo", "h2oGetScores", "h2oReset", "h2oSetObserving", "h2oCompact"] as const;
 
 export type H2oGpu = false | "cuda" | "vulkan";
 
