@@ -79,7 +79,7 @@ export class EvaluationService {
                 if (settings.model) {
                     const model = this.modelSource(settings.model);
                     engines.push({ policy: "full", process: this.inference(model, settings) });
-                    if (settings.h2o.enabled) engines.push({ policy: "h2o", process: this.inference(model, settings, { kv: h2oMode(settings) }) });
+                    if (settings.h2o.enabled) engines.push({ policy: "h2o", process: this.inference(model, settings, { kv: h2oMode(settings, "h2o") }) });
                     for (const engine of engines) {
                         report(0, `loading ${path.basename(settings.model)} (${engine.policy})`);
                         const info = await engine.process.load(signal);
@@ -155,16 +155,18 @@ export class EvaluationService {
                 }
                 return { process: inference, policy: "full", release: () => inference.dispose() };
             };
-            const bounded: NeedleEngineFactory = async () => {
-                const inference = this.inference(model, settings, { kv: h2oMode(settings) });
+            // H2O, then question-aware H2O (the needle's question as observation window), in the same budget; each
+            // names the policy that really ran (sink-window without the accumulator build).
+            const bounded = (mode: "h2o" | "query-aware"): NeedleEngineFactory => async () => {
+                const inference = this.inference(model, settings, { kv: h2oMode(settings, mode) });
                 const info = await inference.load(signal).catch(async (error: unknown) => {
                     await inference.dispose();
                     throw error;
                 });
-                return { process: inference, policy: info.kv?.policy ?? "h2o", release: () => inference.dispose() };
+                return { process: inference, policy: info.kv?.policy ?? mode, release: () => inference.dispose() };
             };
 
-            const engines = settings.h2o.enabled ? [full, bounded] : [full];
+            const engines = settings.h2o.enabled ? [full, bounded("h2o"), bounded("query-aware")] : [full];
             const total = lengths.length * depths.length * engines.length;
             const cells: NeedleCell[] = [];
             for (const engine of engines) {
@@ -305,8 +307,8 @@ export class EvaluationService {
     }
 }
 
-function h2oMode(settings: LlamaHomeSettings): KvCacheMode {
-    return { mode: "h2o", windowLength: settings.h2o.windowLength, heavyHitters: settings.h2o.heavyHitters };
+function h2oMode(settings: LlamaHomeSettings, mode: KvCacheMode["mode"]): KvCacheMode {
+    return { mode, windowLength: settings.h2o.windowLength, heavyHitters: settings.h2o.heavyHitters };
 }
 
 /** `<architecture>.context_length` from a GGUF header, if it has one. */
