@@ -3,7 +3,7 @@
 // The "h2o" expectations need the accumulator build (`npm run build:h2o`, which npm test runs); without it they are
 // skipped, and the sink-window fallback is tested either way (LLAMAHOME_H2O_DISABLE=1 turns the build off).
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +15,7 @@ import { H2O_DISABLE_ENV } from "../server/llm/h2o/h2oBuild";
 import { InferenceError } from "../server/llm/InferenceError";
 import { InferenceProcess, type GenerateResult, type KvCacheReport } from "../server/llm/InferenceProcess";
 import { ProcessTextGenerator } from "../server/llm/ProcessTextGenerator";
-import { parseJson, runCli } from "./helpers/cli";
+import { cliPath, parseJson, runCli } from "./helpers/cli";
 
 const WINDOW = 256;
 const HEAVY = 64;
@@ -332,6 +332,22 @@ describe("llamahome ask --document", () => {
         const run = await runCli(["ask", "--document", promptFile, QUESTION.repeat(8), "--model", modelPath, "--gpu", "cpu", "--enable-h2o", "--window-length", "64", "--heavy-hitters", "16", "--json"]);
         assert.equal(run.code, 1);
         assert.match(run.stderr, /the question is \d+ tokens, more than the \d+ this model's cache leaves for it/);
+    });
+
+    test("Ctrl-C while the document is being read ends the run with exit 130, within seconds", async () => {
+        const huge = join(dir, "huge.txt");
+        await writeFile(huge, TEXT.repeat(Math.ceil(400_000 / TEXT.length))); // ~400K tokens: far more than a few seconds
+        const child = spawn(process.execPath, [cliPath, "ask", "--document", huge, QUESTION, "--model", modelPath, "--gpu", "cpu", ...h2oArgs], { stdio: ["ignore", "pipe", "pipe"] });
+        let stderr = "";
+        child.stderr.on("data", (data: Buffer) => (stderr += data.toString()));
+        const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.on("close", (code) => resolve({ code, at: performance.now() })));
+        await new Promise((resolve) => setTimeout(resolve, 4_000)); // the model loads, the reading starts
+        assert.equal(child.exitCode, null, `still reading after 4 s: ${stderr}`);
+        const interrupted = performance.now();
+        child.kill("SIGINT");
+        const { code, at } = await exited;
+        assert.equal(code, 130, stderr);
+        assert.ok(at - interrupted < 10_000, `ended ${Math.round(at - interrupted)} ms after Ctrl-C`);
     });
 
     test("without a model the extractive engine answers from the document alone; bad input fails clearly", async () => {

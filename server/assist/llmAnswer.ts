@@ -19,6 +19,8 @@ export interface LlmAnswer {
 }
 
 const notFoundMarker = "NOT FOUND";
+/** With a bounded KV cache, the retrieved passages may fill this many KV windows. */
+const BOUNDED_PROMPT_WINDOWS = 4;
 
 /**
  * Answers from retrieved chunks only. The prompt numbers each source and asks the model to cite them as
@@ -29,8 +31,10 @@ export async function llmAnswer(generator: TextGenerator, question: string, hits
     if (hits.length === 0) return { answer: notFoundAnswer, found: false, citations: [], tokens: 0, cancelled: false };
     // A small context cannot give most of itself to the output.
     const maxTokens = Math.min(options.maxTokens ?? 256, Math.floor(generator.contextSize / 4));
-    // Room for the chat template's turn markers, which countTokens does not see.
-    const budget = generator.contextSize - maxTokens - 32;
+    // Room for the chat template's turn markers, which countTokens does not see. A bounded KV cache holds any prompt:
+    // the passages may fill a few windows, and question-aware eviction keeps what the question needs of them.
+    const room = generator.boundedKv ? Math.max(generator.contextSize, BOUNDED_PROMPT_WINDOWS * generator.boundedKv.windowLength) : generator.contextSize;
+    const budget = room - maxTokens - 32;
     const used: IndexHit[] = [];
     let prompt = answerPrompt(question, used);
     for (const hit of hits) {
@@ -49,7 +53,7 @@ export async function llmAnswer(generator: TextGenerator, question: string, hits
         }
     }
     if (used.length === 0) throw new Error(`the model's context (${generator.contextSize} tokens) is too small to answer from the documents; set a larger context size`);
-    const outcome = await generator.generate({ instruction: true, prompt, maxTokens, signal: options.signal, onText: options.onText, stop: ["\nQuestion:", "\nSources:"] });
+    const outcome = await generator.generate({ instruction: true, prompt, question, maxTokens, signal: options.signal, onText: options.onText, stop: ["\nQuestion:", "\nSources:"] });
     const answer = outcome.text.trim();
     if (answer.toUpperCase().startsWith(notFoundMarker)) {
         return { answer: notFoundAnswer, found: false, citations: [], tokens: outcome.generatedTokens, cancelled: outcome.cancelled };

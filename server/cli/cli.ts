@@ -1,5 +1,6 @@
 // `llamahome` command line: the same core as the language server, headless.
 import { parseArgs } from "node:util";
+import { CancelledError } from "../llm/CancelledError";
 import { UsageError, type Command } from "./Command";
 import { demoCommand } from "./commands/demoCommand";
 import { askCommand } from "./commands/askCommand";
@@ -63,6 +64,10 @@ main(process.argv.slice(2)).then(
         if (error instanceof UsageError) {
             process.stderr.write(`llamahome: ${error.message}\n`);
             process.exitCode = 2;
+        } else if (error instanceof CancelledError) {
+            // Ctrl-C while the model loads (or a download runs): cancelled, as documented, not a failure
+            process.stderr.write(`llamahome: ${error.message}\n`);
+            process.exitCode = 130;
         } else {
             process.stderr.write(`llamahome: ${(error as Error)?.message ?? String(error)}\n`);
             if (process.env.LLAMAHOME_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`);

@@ -20,13 +20,13 @@ suite("Benchmarks and evaluation: Run Benchmark, Run Needle Test and the saved r
         assert.ok(!Number.isNaN(Date.parse(saved.savedAt)));
     });
 
-    test("the extension ships the project's reference needle table (its own model: full, H2O and sink + window)", () => {
+    test("the extension ships the project's reference needle table (its own model: full, H2O, question-aware and sink + window)", () => {
         const reference = api.needleReference;
         assert.ok(reference, "media/needle-reference.json was read");
         assert.match(reference.command, /^llamahome needle /);
         const { cells, lengths, depths } = reference.result;
-        assert.deepEqual([...new Set(cells.map((cell) => cell.policy))], ["full", "h2o", "sink-window"]);
-        assert.equal(cells.length, 3 * lengths.length * depths.length);
+        assert.deepEqual([...new Set(cells.map((cell) => cell.policy))], ["full", "h2o", "query-aware", "sink-window"]);
+        assert.equal(cells.length, 4 * lengths.length * depths.length);
         assert.ok(cells.every((cell) => cell.skipped !== undefined || (cell.trials ?? 1) > 1), "several needles per cell");
         // Measured on the model trained to 1,024 tokens: the shortest prompts fit its full cache.
         assert.ok(cells.some((cell) => cell.policy === "full" && cell.length <= 1024 && cell.skipped === undefined));
