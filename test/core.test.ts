@@ -1,5 +1,6 @@
 // Pure core: chunking, tokenizing, BM25 and file discovery, on real files in a temp folder.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -9,6 +10,7 @@ import { chunkText } from "../server/core/chunk";
 import { discoverFiles } from "../server/core/discover";
 import { withoutRunningHeaders } from "../server/core/extract/pdfExtractor";
 import { looksLikeText } from "../server/core/formats";
+import { FileReadError, readRegularFile } from "../server/core/readRegularFile";
 import { tokenize } from "../server/core/tokenize";
 
 test("chunks cover the text in order, respect the length cap and carry line numbers", () => {
@@ -144,4 +146,32 @@ test("running PDF headers and footers are dropped; a line that recurs only somet
     const varied = ["Intro\nA", "Chapter one\nB", "Chapter two\nC", "Appendix\nD"];
     assert.deepEqual(withoutRunningHeaders(varied), varied);
     assert.deepEqual(withoutRunningHeaders(pages.slice(0, 2)), pages.slice(0, 2), "two pages are too few to tell");
+});
+
+test("readRegularFile never blocks on a FIFO, refuses links out of the folder and files over the cap, on the opened file", async (t) => {
+    const join = path.join;
+    const base = await fs.mkdtemp(join(os.tmpdir(), "llamahome-read-"));
+    t.after(() => fs.rm(base, { recursive: true, force: true }));
+    const root = join(base, "root");
+    await fs.mkdir(root);
+    await fs.writeFile(join(root, "ok.txt"), "inside");
+    await fs.writeFile(join(base, "secret.txt"), "outside");
+    await fs.symlink(join(base, "secret.txt"), join(root, "out.txt"));
+    await fs.symlink(join(root, "ok.txt"), join(root, "in.txt"));
+    execFileSync("mkfifo", [join(root, "pipe")]);
+
+    assert.equal((await readRegularFile(join(root, "ok.txt"), { maxBytes: 100, within: root })).toString(), "inside");
+    assert.equal((await readRegularFile(join(root, "in.txt"), { maxBytes: 100, within: root })).toString(), "inside", "a link that stays inside is fine");
+    const started = performance.now();
+    const refusals: [string, number, RegExp][] = [
+        [join(root, "pipe"), 100, /not a regular file/],
+        [join(root, "out.txt"), 100, /outside the workspace folder/],
+        [join(root, "ok.txt"), 3, /larger than the/],
+        [join(root, "missing.txt"), 100, /no such file/],
+        [root, 100, /not a regular file/],
+    ];
+    for (const [file, maxBytes, reason] of refusals) {
+        await assert.rejects(readRegularFile(file, { maxBytes, within: root }), (error: Error) => error instanceof FileReadError && reason.test(error.message), file);
+    }
+    assert.ok(performance.now() - started < 2_000, "no read blocked");
 });

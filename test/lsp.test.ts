@@ -267,3 +267,57 @@ test("ask about one whole document: answers from it with its page; refuses files
         });
     }
 });
+
+test("the server reads nothing outside the workspace (links and encoded paths included), never blocks on a FIFO, and keeps the LSP lifecycle", async (t) => {
+    const base = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-lsp-hostile-"));
+    t.after(() => fs.rm(base, { recursive: true, force: true }));
+    const root = path.join(base, "workspace");
+    await fs.mkdir(path.join(root, "notes"), { recursive: true });
+    await fs.writeFile(path.join(root, "notes", "plan.md"), "# Plan\n\nThe greenhouse gets a new roof in April.\n");
+    await fs.writeFile(path.join(base, "secret.txt"), "The vault combination is 4-8-15-16-23-42.\n");
+    await fs.symlink(path.join(base, "secret.txt"), path.join(root, "link-out.txt"));
+    const { execFileSync } = await import("node:child_process");
+    execFileSync("mkfifo", [path.join(root, "pipe.txt")]);
+
+    const server = startServer();
+    t.after(() => server.stop());
+    // before initialize: the LSP spec's ServerNotInitialized
+    await assert.rejects(server.connection.sendRequest(SearchRequest, { query: "greenhouse" }), (error: { code?: number }) => error.code === -32002);
+
+    const rootUri = pathToFileURL(root).toString();
+    await server.connection.sendRequest("initialize", {
+        processId: process.pid, rootUri, workspaceFolders: [{ uri: rootUri, name: "workspace" }], capabilities: {},
+        initializationOptions: { cacheDir: path.join(base, "cache") },
+    });
+    await server.connection.sendNotification("initialized", {});
+    const indexed = await server.waitForStatus((status) => status.state === "indexed");
+    assert.equal(indexed.documents, 1, "the FIFO and the link out of the folder are not indexed");
+
+    const range = { start: { line: 0, character: 0 }, end: { line: 1, character: 0 } };
+    const outside = [
+        pathToFileURL(path.join(base, "secret.txt")).toString(),
+        `${rootUri}/..%2fsecret.txt`,
+        `${rootUri}/%2e%2e/secret.txt`,
+        pathToFileURL(path.join(root, "link-out.txt")).toString(),
+        "file:///etc/passwd",
+    ];
+    for (const uri of outside) {
+        await assert.rejects(server.connection.sendRequest(SummarizeRequest, { uri, range }), (error: Error) => !/4-8-15|root:/.test(error.message), uri);
+        const hover = await server.connection.sendRequest("textDocument/hover", { textDocument: { uri }, position: { line: 0, character: 1 } });
+        assert.equal(hover, null, `hover on ${uri}`);
+    }
+    // A FIFO inside the workspace: refused at once, four times over, and the server still shuts down.
+    const fifo = pathToFileURL(path.join(root, "pipe.txt")).toString();
+    const started = performance.now();
+    const hovers = await Promise.all([0, 1, 2, 3].map(() => server.connection.sendRequest("textDocument/hover", { textDocument: { uri: fifo }, position: { line: 0, character: 0 } })));
+    assert.deepEqual(hovers, [null, null, null, null]);
+    await assert.rejects(server.connection.sendRequest(SummarizeRequest, { uri: fifo, range }));
+    assert.ok(performance.now() - started < 5_000, "the FIFO never blocked a read");
+    const inside = await server.connection.sendRequest(SummarizeRequest, { uri: pathToFileURL(path.join(root, "notes", "plan.md")).toString(), range: { start: { line: 2, character: 0 }, end: { line: 3, character: 0 } } });
+    assert.match(inside.summary, /greenhouse/, "a workspace file is still read");
+
+    await server.connection.sendRequest("shutdown");
+    await assert.rejects(server.connection.sendRequest(SearchRequest, { query: "greenhouse" }), (error: { code?: number }) => error.code === -32600);
+    await server.stop();
+    assert.equal(server.process.exitCode, 0, server.stderr());
+});

@@ -193,6 +193,8 @@ export class WorkspaceIndex {
                     const outcome = await pool.extract({
                         absolutePath: file.absolutePath,
                         format: formatForPath(file.path),
+                        root: this.root,
+                        ...(this.options.maxFileSizeBytes === undefined ? {} : { maxBytes: this.options.maxFileSizeBytes }),
                         knownHash: (this.documents.get(file.path) ?? this.failures.get(file.path))?.hash,
                         chunkOptions: this.options.chunk,
                     });

@@ -1,18 +1,20 @@
 // Worker-thread entry: reads, hashes, extracts and chunks one file per message.
 import { createHash } from "node:crypto";
-import * as fs from "node:fs/promises";
 import { parentPort } from "node:worker_threads";
 import { chunkText } from "./chunk";
+import { defaultMaxFileSizeBytes } from "./discover";
 import { extractDocument } from "./extract/extractDocument";
 import { ExtractionError } from "./extract/ExtractionError";
 import type { ExtractJob, ExtractOutcome, ExtractReply } from "./extractionMessages";
+import { FileReadError, readRegularFile } from "./readRegularFile";
 
 async function run(job: ExtractJob): Promise<ExtractOutcome> {
     let bytes: Buffer;
     try {
-        bytes = await fs.readFile(job.absolutePath);
+        // never blocks on a FIFO swapped in after discovery, nor follows a link swapped in out of the folder
+        bytes = await readRegularFile(job.absolutePath, { maxBytes: job.maxBytes ?? defaultMaxFileSizeBytes, ...(job.root === undefined ? {} : { within: job.root }) });
     } catch (error) {
-        return { kind: "failed", reason: `unreadable: ${(error as Error).message}` };
+        return { kind: "failed", reason: error instanceof FileReadError ? error.reason : `unreadable: ${(error as Error).message}` };
     }
     const hash = createHash("sha256").update(bytes).digest("hex");
     if (hash === job.knownHash) return { kind: "unchanged", hash };

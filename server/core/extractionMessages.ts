@@ -7,6 +7,10 @@ export interface ExtractJob {
     jobId: number;
     absolutePath: string;
     format: DocumentFormat;
+    /** The folder the file must really lie in when opened (links resolved); unchecked when absent. */
+    root?: string;
+    /** Refuse larger files (checked on the opened file). Defaults to the index's 50 MB cap. */
+    maxBytes?: number;
     /** Hash from the last run: when the bytes still hash to it, the worker skips extraction. */
     knownHash?: string;
     chunkOptions?: ChunkOptions;

@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
-import * as fs from "node:fs/promises";
 import type { WholeDocument } from "../assist/documentAnswer";
 import { chunkText } from "./chunk";
+import { defaultMaxFileSizeBytes } from "./discover";
 import { extractDocument } from "./extract/extractDocument";
 import { ExtractionError } from "./extract/ExtractionError";
 import { formatForPath } from "./formats";
+import { FileReadError, readRegularFile } from "./readRegularFile";
 
 /** Why a document could not be read whole: missing, unreadable, or a format/content the extractors refuse. */
 export class DocumentReadError extends Error {
@@ -20,14 +21,10 @@ export class DocumentReadError extends Error {
 }
 
 /** Extracts and chunks one file (any indexed format) as the index would, for questions about the whole of it. */
-export async function readWholeDocument(absolutePath: string, citedPath: string, maxBytes = 50 * 1024 * 1024): Promise<WholeDocument> {
-    const stat = await fs.stat(absolutePath).catch((error: NodeJS.ErrnoException) => {
-        throw new DocumentReadError(citedPath, error.code === "ENOENT" ? "no such file" : `cannot read it: ${error.message}`, error.code === "ENOENT");
-    });
-    if (!stat.isFile()) throw new DocumentReadError(citedPath, "not a regular file");
-    if (stat.size > maxBytes) throw new DocumentReadError(citedPath, `larger than the ${Math.round(maxBytes / 1048576)} MB size cap`);
-    const bytes = await fs.readFile(absolutePath).catch((error: Error) => {
-        throw new DocumentReadError(citedPath, `cannot read it: ${error.message}`);
+export async function readWholeDocument(absolutePath: string, citedPath: string, options: { maxBytes?: number; within?: string } = {}): Promise<WholeDocument> {
+    const bytes = await readRegularFile(absolutePath, { maxBytes: options.maxBytes ?? defaultMaxFileSizeBytes, ...(options.within === undefined ? {} : { within: options.within }) }).catch((error: unknown) => {
+        if (error instanceof FileReadError) throw new DocumentReadError(citedPath, error.reason, error.missing);
+        throw error;
     });
     try {
         const extracted = await extractDocument(bytes, formatForPath(absolutePath));
@@ -38,7 +35,8 @@ export async function readWholeDocument(absolutePath: string, citedPath: string,
             path: citedPath,
             ...(extracted.title === undefined ? {} : { title: extracted.title }),
             text: extracted.text,
-            record: { path: citedPath, size: stat.size, mtimeMs: stat.mtimeMs, hash, format: extracted.format, title: extracted.title, chunks, chars: extracted.text.length, pages: extracted.pageStarts?.length },
+            // a transient record (never persisted): the hash says which bytes were read
+            record: { path: citedPath, size: bytes.length, mtimeMs: 0, hash, format: extracted.format, title: extracted.title, chunks, chars: extracted.text.length, pages: extracted.pageStarts?.length },
         };
     } catch (error) {
         if (error instanceof ExtractionError) throw new DocumentReadError(citedPath, error.reason);

@@ -23,6 +23,8 @@ import type { KvCacheReport } from "../../shared/inferenceMessages";
 import { Assistant, type Retriever } from "../assist/Assistant";
 import { answerFromDocument, DocumentTooLongError, QuestionTooLongError, type WholeDocument } from "../assist/documentAnswer";
 import { extractiveSummary } from "../assist/extractiveSummary";
+import { defaultMaxFileSizeBytes } from "../core/discover";
+import { readRegularFile } from "../core/readRegularFile";
 import { DocumentReadError, readWholeDocument } from "../core/readWholeDocument";
 import type { IndexHit } from "../core/WorkspaceIndex";
 import { WorkspaceIndex } from "../core/WorkspaceIndex";
@@ -247,7 +249,7 @@ export class LlamaHomeServer {
             return { folder: located.folder, document: { path: located.path, ...(record.title === undefined ? {} : { title: record.title }), text, record } };
         }
         try {
-            return { folder: located.folder, document: await readWholeDocument(real, located.path) };
+            return { folder: located.folder, document: await readWholeDocument(real, located.path, { within: root }) };
         } catch (error) {
             if (error instanceof DocumentReadError) throw new ResponseError(1, `${error.message}.`);
             throw error;
@@ -417,12 +419,18 @@ export class LlamaHomeServer {
     }
 
     /** An open editor's text, or the file's text from disk. */
+    /**
+     * An open editor's text (what the client sent), else the file's text from disk — only for a regular file whose
+     * real path lies in a workspace folder, read without blocking and within the index's size cap. Anything else
+     * (outside the folders, through a link, a FIFO or device, too large): undefined.
+     */
     private async textDocument(uri: string): Promise<TextDocument | undefined> {
         const open = this.documents.get(uri);
         if (open) return open;
-        if (!uri.startsWith("file:")) return undefined;
-        const text = await fs.readFile(fileURLToPath(uri), "utf8").catch(() => undefined);
-        return text === undefined ? undefined : TextDocument.create(uri, "plaintext", 0, text);
+        const located = this.locate(uri);
+        if (!located) return undefined;
+        const bytes = await readRegularFile(path.join(located.folder.root, located.path), { maxBytes: defaultMaxFileSizeBytes, within: located.folder.root }).catch(() => undefined);
+        return bytes === undefined ? undefined : TextDocument.create(uri, "plaintext", 0, bytes.toString("utf8"));
     }
 
     private async settingsFor(scopeUri: string | undefined): Promise<LlamaHomeSettings> {
