@@ -145,3 +145,27 @@ test("a corrupt index file is rebuilt with a warning, not a crash", async (t) =>
     const again = parseJson<IndexJson>(await runCli(["index", root, "--cache-dir", cache, "--json"]));
     assert.equal(again.documents, 2);
 });
+
+test("model loads that could hang fail in one line: a refused download within its stall limit, a FIFO at once", async (t) => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-cli-hang-"));
+    t.after(() => fs.rm(dir, { recursive: true, force: true }));
+    const { execFileSync } = await import("node:child_process");
+    const fifo = path.join(dir, "model.gguf");
+    execFileSync("mkfifo", [fifo]);
+    const timed = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
+        const started = performance.now();
+        const run = await runCli(args, { env, timeoutMs: 60_000 });
+        return { ...run, ms: performance.now() - started };
+    };
+    const [refused, piped] = await Promise.all([
+        timed(["generate", "--model", "http://127.0.0.1:1/nothing.gguf", "--models-dir", path.join(dir, "models"), "--prompt", "hi"], { LLAMAHOME_DOWNLOAD_STALL_SECONDS: "2" }),
+        timed(["generate", "--model", fifo, "--prompt", "hi"]),
+    ]);
+    assert.equal(refused.code, 1, refused.stderr);
+    assert.match(refused.stderr, /^llamahome: cannot load model http:\/\/127\.0\.0\.1:1\/nothing\.gguf: download failed: nothing received for 2 s/);
+    assert.equal(refused.stderr.trim().split("\n").length, 1);
+    assert.ok(refused.ms < 20_000, `gave up after ${Math.round(refused.ms)} ms`);
+    assert.equal(piped.code, 1, piped.stderr);
+    assert.match(piped.stderr, /not a regular file/);
+    assert.ok(piped.ms < 15_000, `refused the FIFO after ${Math.round(piped.ms)} ms`);
+});

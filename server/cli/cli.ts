@@ -56,7 +56,16 @@ async function main(argv: string[]): Promise<number> {
     return command.run({ positionals: parsed.positionals, values: parsed.values as Record<string, string | boolean | undefined> });
 }
 
-main(process.argv.slice(2)).then(
+/**
+ * The command is over: if something still holds the event loop (node-llama-cpp's downloader keeps retrying a refused
+ * server after LlamaHome gave up on it), leave anyway, once stdout and stderr (synchronous for files and pipes on
+ * Linux and macOS) are written.
+ */
+function exitSoon(): void {
+    setTimeout(() => process.exit(), 2_000).unref();
+}
+
+main(process.argv.slice(2)).finally(exitSoon).then(
     (code) => {
         process.exitCode = code;
     },

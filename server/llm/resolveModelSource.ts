@@ -21,6 +21,19 @@ export interface ResolveModelSourceOptions {
     signal?: AbortSignal;
     /** Base URL for hf: URIs. Defaults to node-llama-cpp's: $HF_ENDPOINT, else https://huggingface.co/. */
     huggingFaceEndpoint?: string;
+    /**
+     * A download that receives nothing for this long (a refused or dead server, which node-llama-cpp's downloader
+     * would otherwise retry for many minutes) fails with one line. Defaults to $LLAMAHOME_DOWNLOAD_STALL_SECONDS, else 30 s.
+     */
+    stallTimeoutMs?: number;
+}
+
+const DEFAULT_STALL_SECONDS = 30;
+
+function stallTimeout(options: ResolveModelSourceOptions): number {
+    if (options.stallTimeoutMs !== undefined) return options.stallTimeoutMs;
+    const fromEnv = Number(process.env.LLAMAHOME_DOWNLOAD_STALL_SECONDS);
+    return (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : DEFAULT_STALL_SECONDS) * 1000;
 }
 
 const URI_PATTERN = /^(hf:|https?:\/\/)/i;
@@ -51,32 +64,68 @@ export async function resolveModelSource(model: string, options: ResolveModelSou
     const { resolveModelFile } = await import("node-llama-cpp");
     let totalBytes: number | undefined;
     let file: string;
+    // The downloader gets its own signal: the caller's, or the stall watchdog's when nothing arrives for a while.
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    signal?.addEventListener("abort", abort);
+    const limit = stallTimeout(options);
+    let stalled = false;
+    let watchdog: NodeJS.Timeout | undefined;
+    // node-llama-cpp's downloader keeps retrying a refused connection whatever its signal says: the wait ends here.
+    let giveUp: (error: unknown) => void = () => {};
+    const gaveUp = new Promise<never>((_, reject) => (giveUp = reject));
+    const arm = () => {
+        clearTimeout(watchdog);
+        watchdog = setTimeout(() => {
+            stalled = true;
+            controller.abort();
+            giveUp(stallError(model, limit));
+        }, limit);
+    };
+    const cancel = () => giveUp(new CancelledError(`downloading ${model}`));
+    signal?.addEventListener("abort", cancel);
+    arm();
     try {
-        file = await resolveModelFile(model, {
+        file = await Promise.race([gaveUp, resolveModelFile(model, {
             directory: options.modelsDir ?? defaultModelsDir(),
             // Naming the file up front is what lets an existing download be found without asking the server.
             fileName: localFileName(model),
             cli: false,
             deleteTempFileOnCancel: false,
-            signal,
+            signal: controller.signal,
             endpoints: options.huggingFaceEndpoint === undefined ? undefined : { huggingFace: options.huggingFaceEndpoint },
             onProgress: ({ totalSize, downloadedSize }) => {
+                arm();
                 totalBytes = totalSize;
                 options.onProgress?.({ downloadedBytes: downloadedSize, totalBytes: totalSize });
             },
-        });
+        })]);
     } catch (error) {
         if (signal?.aborted) {
             throw new CancelledError(`downloading ${model}`);
         }
+        if (stalled) throw stallError(model, limit);
         throw new ModelLoadError(model, `download failed: ${firstLine(error)}`);
+    } finally {
+        clearTimeout(watchdog);
+        signal?.removeEventListener("abort", abort);
+        signal?.removeEventListener("abort", cancel);
     }
     // node-llama-cpp's download returns normally (with a path that does not exist yet) when it is aborted.
     if (signal?.aborted) {
         throw new CancelledError(`downloading ${model}`);
     }
+    if (stalled) throw stallError(model, limit);
     await verify(model, file, totalBytes);
     return file;
+}
+
+function stallError(model: string, limitMs: number): ModelLoadError {
+    return new ModelLoadError(
+        model,
+        `download failed: nothing received for ${Math.round(limitMs / 1000)} s (the server refused, is unreachable or stopped sending; ` +
+            "LLAMAHOME_DOWNLOAD_STALL_SECONDS sets the limit); what was fetched is kept and the next load resumes it",
+    );
 }
 
 async function verify(model: string, file: string, expectedBytes: number | undefined): Promise<void> {

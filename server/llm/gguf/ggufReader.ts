@@ -1,3 +1,4 @@
+import { constants } from "node:fs";
 import { open } from "node:fs/promises";
 import { endianness } from "node:os";
 import {
@@ -192,9 +193,13 @@ export function readGguf(bytes: Uint8Array): GgufFile {
  * every tensor of a known type lies inside the file. Tensor data is not available from the result.
  */
 export async function readGgufFileHeader(path: string): Promise<GgufFile> {
-    const handle = await open(path, "r");
+    // O_NONBLOCK: a FIFO (or device) named as a model opens at once and is refused below, instead of hanging the open
+    const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
-        const fileSize = (await handle.stat()).size;
+        const stat = await handle.stat();
+        if (stat.isDirectory()) throw Object.assign(new Error("it is a directory, not a GGUF file"), { code: "EISDIR" });
+        if (!stat.isFile()) throw new Error("not a regular file (a FIFO, device or socket cannot be a model)");
+        const fileSize = stat.size;
         // Real models carry vocabularies of a few MB in the header, so start at 1 MiB and double.
         let length = Math.min(fileSize, 1 << 20);
         for (;;) {
