@@ -1,6 +1,7 @@
 // Pure core: chunking, tokenizing, BM25 and file discovery, on real files in a temp folder.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { crc32, deflateRawSync } from "node:zlib";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -10,6 +11,7 @@ import { chunkText } from "../server/core/chunk";
 import { discoverFiles } from "../server/core/discover";
 import { withoutRunningHeaders } from "../server/core/extract/pdfExtractor";
 import { looksLikeText } from "../server/core/formats";
+import { checkZipPackage } from "../server/core/extract/zipPackage";
 import { FileReadError, readRegularFile } from "../server/core/readRegularFile";
 import { tokenize } from "../server/core/tokenize";
 
@@ -174,4 +176,58 @@ test("readRegularFile never blocks on a FIFO, refuses links out of the folder an
         await assert.rejects(readRegularFile(file, { maxBytes, within: root }), (error: Error) => error instanceof FileReadError && reason.test(error.message), file);
     }
     assert.ok(performance.now() - started < 2_000, "no read blocked");
+});
+
+/** A zip package of the given entries (stored sizes as given: a bomb may declare less than it inflates to). */
+function zipOf(entries: { name: string; data: Buffer; declaredSize?: number }[]): Buffer {
+    const locals: Buffer[] = [];
+    const directory: Buffer[] = [];
+    let offset = 0;
+    for (const entry of entries) {
+        const compressed = deflateRawSync(entry.data, { level: 9 });
+        const name = Buffer.from(entry.name);
+        const size = entry.declaredSize ?? entry.data.length;
+        const crc = crc32(entry.data);
+        const local = Buffer.alloc(30);
+        local.writeUInt32LE(0x04034b50, 0);
+        local.writeUInt16LE(20, 4);
+        local.writeUInt16LE(8, 8);
+        local.writeUInt32LE(crc >>> 0, 14);
+        local.writeUInt32LE(compressed.length, 18);
+        local.writeUInt32LE(size, 22);
+        local.writeUInt16LE(name.length, 26);
+        const central = Buffer.alloc(46);
+        central.writeUInt32LE(0x02014b50, 0);
+        central.writeUInt16LE(20, 4);
+        central.writeUInt16LE(20, 6);
+        central.writeUInt16LE(8, 10);
+        central.writeUInt32LE(crc >>> 0, 16);
+        central.writeUInt32LE(compressed.length, 20);
+        central.writeUInt32LE(size, 24);
+        central.writeUInt16LE(name.length, 28);
+        central.writeUInt32LE(offset, 42);
+        locals.push(local, name, compressed);
+        directory.push(central, name);
+        offset += 30 + name.length + compressed.length;
+    }
+    const directoryBytes = Buffer.concat(directory);
+    const end = Buffer.alloc(22);
+    end.writeUInt32LE(0x06054b50, 0);
+    end.writeUInt16LE(entries.length, 8);
+    end.writeUInt16LE(entries.length, 10);
+    end.writeUInt32LE(directoryBytes.length, 12);
+    end.writeUInt32LE(offset, 16);
+    return Buffer.concat([...locals, directoryBytes, end]);
+}
+
+test("zip bombs are refused before any XML parser sees them: declared sizes, lying headers, entry counts", () => {
+    const small = zipOf([{ name: "word/document.xml", data: Buffer.from("<w:document>hello</w:document>") }]);
+    assert.doesNotThrow(() => checkZipPackage(small, "DOCX"));
+    const bomb = Buffer.alloc(8 * 1024 * 1024, 0x20); // 8 MB of spaces: ~8 KB deflated
+    const declared = zipOf([{ name: "word/document.xml", data: bomb }]);
+    assert.throws(() => checkZipPackage(declared, "DOCX", { maxUncompressedBytes: 4 * 1024 * 1024 }), /DOCX too large when uncompressed \(8 MB > 4 MB cap\)/);
+    const lying = zipOf([{ name: "word/document.xml", data: bomb, declaredSize: 100 }]);
+    assert.throws(() => checkZipPackage(lying, "DOCX", { maxUncompressedBytes: 4 * 1024 * 1024 }), /DOCX too large when uncompressed \(more than 4 MB cap\)/);
+    const many = zipOf(Array.from({ length: 30 }, (_, i) => ({ name: `x/${i}.xml`, data: Buffer.from("<a/>") })));
+    assert.throws(() => checkZipPackage(many, "XLSX", { maxEntries: 20 }), /XLSX has 30 entries \(cap 20\)/);
 });

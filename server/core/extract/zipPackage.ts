@@ -1,10 +1,23 @@
+import { inflateRawSync } from "node:zlib";
 import { ExtractionError } from "./ExtractionError";
+
+export interface ZipLimits {
+    /** All entries together, uncompressed. Defaults to 100 MB: far past any real document's XML. */
+    maxUncompressedBytes?: number;
+    /** Defaults to 20,000. */
+    maxEntries?: number;
+}
+
+const DEFAULT_MAX_UNCOMPRESSED = 100 * 1024 * 1024;
+const DEFAULT_MAX_ENTRIES = 20_000;
 
 /**
  * Office Open XML and ODF files are zip packages. Checking the container first turns a library's
- * "can't find end of central directory" into a cause the user can act on.
+ * "can't find end of central directory" into a cause the user can act on, and keeps zip bombs away from the XML
+ * parsers: the declared sizes and the entry count are checked, then every entry is inflated with a byte budget (so a
+ * size the package lies about is caught too) before mammoth or officeparser sees the package.
  */
-export function checkZipPackage(bytes: Buffer, label: string): void {
+export function checkZipPackage(bytes: Buffer, label: string, limits: ZipLimits = {}): void {
     // Password-protected Office files are stored as an OLE compound file, not a zip.
     if (bytes.length >= 8 && bytes.readUInt32BE(0) === 0xd0cf11e0 && bytes.readUInt32BE(4) === 0xa1b11ae1) {
         throw new ExtractionError(`encrypted ${label}: password required (or a legacy binary Office file renamed)`);
@@ -13,7 +26,71 @@ export function checkZipPackage(bytes: Buffer, label: string): void {
         throw new ExtractionError(`not a valid ${label}: the file is not a zip package (corrupt or mislabelled)`);
     }
     // The end-of-central-directory record sits in the last 64 KiB; without it the package is truncated.
-    if (bytes.subarray(Math.max(0, bytes.length - 65_557)).lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06])) < 0) {
+    const tail = Math.max(0, bytes.length - 65_557);
+    const found = bytes.subarray(tail).lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+    if (found < 0 || tail + found + 22 > bytes.length) {
         throw new ExtractionError(`truncated ${label}: the zip package is incomplete`);
     }
+    checkEntries(bytes, tail + found, label, limits);
+}
+
+function checkEntries(bytes: Buffer, eocd: number, label: string, limits: ZipLimits): void {
+    const maxBytes = limits.maxUncompressedBytes ?? DEFAULT_MAX_UNCOMPRESSED;
+    const maxEntries = limits.maxEntries ?? DEFAULT_MAX_ENTRIES;
+    const corrupt = (what: string): never => {
+        throw new ExtractionError(`corrupt ${label}: ${what}`);
+    };
+    const tooLarge = (bytesOut?: number): never => {
+        throw new ExtractionError(`${label} too large when uncompressed (${bytesOut === undefined ? "more than" : `${megabytes(bytesOut)} MB >`} ${megabytes(maxBytes)} MB cap)`);
+    };
+    const entries = bytes.readUInt16LE(eocd + 10);
+    const directoryOffset = bytes.readUInt32LE(eocd + 16);
+    if (entries === 0xffff || directoryOffset === 0xffffffff) {
+        throw new ExtractionError(`${label} is a zip64 package (over 65,535 entries or 4 GB): too large to read`);
+    }
+    if (entries > maxEntries) throw new ExtractionError(`${label} has ${entries.toLocaleString("en")} entries (cap ${maxEntries.toLocaleString("en")})`);
+
+    let declared = 0;
+    let inflated = 0;
+    let at = directoryOffset;
+    for (let i = 0; i < entries; i++) {
+        if (at + 46 > bytes.length || bytes.readUInt32LE(at) !== 0x02014b50) corrupt("the zip directory is damaged");
+        const method = bytes.readUInt16LE(at + 10);
+        const compressedSize = bytes.readUInt32LE(at + 20);
+        const size = bytes.readUInt32LE(at + 24);
+        const nameLength = bytes.readUInt16LE(at + 28);
+        const extraLength = bytes.readUInt16LE(at + 30);
+        const commentLength = bytes.readUInt16LE(at + 32);
+        const localOffset = bytes.readUInt32LE(at + 42);
+        at += 46 + nameLength + extraLength + commentLength;
+        if (size === 0xffffffff || compressedSize === 0xffffffff || localOffset === 0xffffffff) {
+            throw new ExtractionError(`${label} has a zip64 entry (4 GB or more): too large to read`);
+        }
+        declared += size;
+        if (declared > maxBytes) tooLarge(declared);
+
+        if (localOffset + 30 > bytes.length || bytes.readUInt32LE(localOffset) !== 0x04034b50) corrupt("a zip entry is missing");
+        const dataStart = localOffset + 30 + bytes.readUInt16LE(localOffset + 26) + bytes.readUInt16LE(localOffset + 28);
+        if (dataStart + compressedSize > bytes.length) corrupt("a zip entry is truncated");
+        const data = bytes.subarray(dataStart, dataStart + compressedSize);
+        if (method === 0) {
+            inflated += compressedSize;
+        } else if (method === 8) {
+            // What the entry really inflates to, never more than the budget left (a lying header is caught here).
+            const budget = maxBytes - inflated;
+            try {
+                inflated += inflateRawSync(data, { maxOutputLength: Math.max(1, budget) }).length;
+            } catch (error) {
+                if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE" || error instanceof RangeError) tooLarge();
+                corrupt(`a zip entry does not inflate (${(error as Error).message})`);
+            }
+        } else {
+            corrupt(`a zip entry uses compression method ${method}, which Office and ODF files do not`);
+        }
+        if (inflated > maxBytes) tooLarge(inflated);
+    }
+}
+
+function megabytes(bytes: number): string {
+    return (Math.round((bytes / 1048576) * 10) / 10).toLocaleString("en");
 }
