@@ -244,6 +244,7 @@ async function main() {
     cmakeOptions.set("NLC_CURRENT_PLATFORM", `${platform}-${process.arch}`);
     cmakeOptions.set("NLC_TARGET_PLATFORM", `${platform}-${process.arch}`);
     cmakeOptions.set("NLC_VARIANT", folder.binVariant);
+    log(`library variant ${folder.binVariant}`);
     if (!cmakeOptions.has("GGML_METAL")) cmakeOptions.set("GGML_METAL", "OFF");
     if (args.gpu === "cuda") cmakeOptions.set("GGML_CUDA", "1");
     if (args.gpu === "vulkan") cmakeOptions.set("GGML_VULKAN", "1");
@@ -286,7 +287,7 @@ async function main() {
         for (const name of fs.readdirSync(dir)) {
             const from = path.join(dir, name);
             // libllama/libggml of earlier patch ids stay in the kept build tree under their own variant suffix
-            const variant = /\.v\d+(?:\.\d+)*\.([A-Za-z0-9]+)\.(?:so|dylib|dll)$/.exec(name)?.[1];
+            const variant = /^(?:lib)?(?:llama|ggml)\.(.+)\.(?:so|dylib|dll)$/.exec(name)?.[1];
             if (variant !== undefined && variant !== folder.binVariant) continue;
             if (fs.statSync(from).isFile() && !fs.existsSync(path.join(installRelease, name))) fs.copyFileSync(from, path.join(installRelease, name));
         }
