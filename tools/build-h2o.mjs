@@ -265,6 +265,9 @@ async function main() {
     const ccacheDir = "/usr/lib/ccache";
     if (fs.existsSync(ccacheDir)) {
         env.PATH = `${ccacheDir}${path.delimiter}${env.PATH ?? ""}`;
+        // Paths under the checkout are hashed relative to it, so another clone (CI's fresh one) hits the same cache.
+        env.CCACHE_BASEDIR ??= root;
+        env.CCACHE_NOHASHDIR ??= "1";
         log("using ccache");
     } else log("ccache not found (apt-get install ccache makes rebuilds cheap)");
 
