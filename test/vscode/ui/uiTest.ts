@@ -143,7 +143,7 @@ export async function runUiTest(page: Page, options: UiTestOptions): Promise<voi
     const reference = dashboard.locator("#heatmap-needle-reference-h2o");
     await reference.waitFor();
     assert.match(await reference.locator("tbody td").first().innerText(), /^\d+\/\d+/);
-    assert.equal(await dashboard.locator("#needle-reference table.heatmap").count(), 3);
+    assert.equal(await dashboard.locator("#needle-reference table.heatmap").count(), 4, "full, h2o, query-aware and sink-window");
     await dashboard.locator("#evaluation").screenshot({ path: path.join(options.resultsDir, "06b-dashboard-evaluation.png") });
     options.log("screenshot 06b-dashboard-evaluation.png");
 
