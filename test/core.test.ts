@@ -231,3 +231,13 @@ test("zip bombs are refused before any XML parser sees them: declared sizes, lyi
     const many = zipOf(Array.from({ length: 30 }, (_, i) => ({ name: `x/${i}.xml`, data: Buffer.from("<a/>") })));
     assert.throws(() => checkZipPackage(many, "XLSX", { maxEntries: 20 }), /XLSX has 30 entries \(cap 20\)/);
 });
+
+test("chunk line numbers cost linear time: a 45 MB text without a newline chunks in seconds, not a minute", () => {
+    const text = "word ".repeat(9 * 1024 * 1024);
+    const started = performance.now();
+    const chunks = chunkText({ text, format: "text" });
+    const ms = performance.now() - started;
+    assert.ok(chunks.length > 40_000);
+    assert.ok(chunks.every((chunk) => chunk.line === 1 && chunk.endLine === 1));
+    assert.ok(ms < 10_000, `chunked in ${Math.round(ms)} ms`);
+});

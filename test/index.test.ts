@@ -88,6 +88,11 @@ test("a 200 MB file is skipped by the size cap; a pathological PDF times out alo
     for (const rel of Object.values(fx.good)) assert.ok(index.getDocument(rel), `${rel} still indexed (${reasonOf(report, rel)})`);
     // The worker that was killed for the timeout was replaced: the pool still works.
     await fs.writeFile(path.join(fx.root, "after.txt"), "Written after the timeout, about parsnips.\n");
-    await index.update();
+    const secondStarted = Date.now();
+    const second = await index.update();
     assert.equal(index.search("parsnips", 1)[0]?.path, "after.txt");
+    // The timed-out file is remembered by size + mtime: not tried again (and waited for) until it changes.
+    assert.equal(second.extracted, 1, "only the new file was extracted");
+    assert.match(reasonOf(second, "slow.pdf") ?? "", /timed out after 4 s/);
+    assert.ok(Date.now() - secondStarted < 3_000, `the second run took ${Date.now() - secondStarted} ms`);
 });

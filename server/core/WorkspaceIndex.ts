@@ -179,8 +179,9 @@ export class WorkspaceIndex {
 
         const toRead = discovered.files.filter((file) => {
             const previous = this.documents.get(file.path) ?? this.failures.get(file.path);
-            // A failure without a hash came from the pool (crash, timeout), not from the file's bytes: retry it.
-            return !previous || previous.size !== file.size || previous.mtimeMs !== file.mtimeMs || !previous.hash;
+            // Failures are remembered like successes, by size + mtime: a file that timed out (60 s) or crashed its
+            // worker is tried again when it changes, not on every run.
+            return !previous || previous.size !== file.size || previous.mtimeMs !== file.mtimeMs;
         });
         let extracted = 0;
         let changed = removed > 0;
