@@ -96,3 +96,30 @@ test("a 200 MB file is skipped by the size cap; a pathological PDF times out alo
     assert.match(reasonOf(second, "slow.pdf") ?? "", /timed out after 4 s/);
     assert.ok(Date.now() - secondStarted < 3_000, `the second run took ${Date.now() - secondStarted} ms`);
 });
+
+test("a saved index with records of the wrong types is not fatal: those documents are read again, with a notice", async (t) => {
+    const { fx, cache } = await fixtureWorkspace(t);
+    const first = await WorkspaceIndex.open(fx.root, { cacheDir: cache });
+    await first.update();
+    const file = first.cacheFile;
+    await first.dispose();
+    // Valid JSON, wrong types: chunks null for the text file, a chunk without text for the Markdown file.
+    const lines = (await fs.readFile(file, "utf8")).trimEnd().split("\n").map((line) => {
+        const record = JSON.parse(line) as { document?: { path: string; chunks: unknown } };
+        if (record.document?.path === fx.good.txt) record.document.chunks = null;
+        if (record.document?.path === fx.good.md) record.document.chunks = [{ start: 0, end: 3 }];
+        return JSON.stringify(record);
+    });
+    await fs.writeFile(file, lines.join("\n") + "\n");
+
+    const notices: string[] = [];
+    const reopened = await WorkspaceIndex.open(fx.root, { cacheDir: cache, log: (message) => notices.push(message) });
+    t.after(() => reopened.dispose());
+    assert.equal(notices.length, 1, notices.join("\n"));
+    assert.match(notices[0]!, /had 2 damaged record\(s\).*those files are read again/);
+    assert.equal(reopened.getDocument(fx.good.txt), undefined, "the damaged record was left out");
+    const report = await reopened.update();
+    assert.equal(report.extracted, 2, "exactly the two damaged documents were read again");
+    assert.equal(reopened.search(fx.markers[fx.good.txt]!, 1)[0]?.path, fx.good.txt);
+    assert.equal(reopened.search(fx.markers[fx.good.md]!, 1)[0]?.path, fx.good.md);
+});

@@ -4,6 +4,7 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline";
+import { isDocumentRecord, isRememberedFailure } from "./indexRecords";
 import type { DocumentRecord, FailedFile } from "./types";
 
 const formatVersion = 1;
@@ -16,6 +17,8 @@ export interface RememberedFailure extends FailedFile {
 export interface IndexSnapshot {
     documents: DocumentRecord[];
     failures: RememberedFailure[];
+    /** Paths (or "?") of records that were not what the index writes: left out, so those files are read again. */
+    invalid?: string[];
 }
 
 export type LoadResult =
@@ -62,6 +65,7 @@ export class IndexStore {
         await fs.mkdir(this.directory, { recursive: true });
         const temporary = `${this.file}.${process.pid}.${Date.now()}.tmp`;
         const handle = await fs.open(temporary, "w");
+        let written = false;
         try {
             let buffer = JSON.stringify({ llamahomeIndex: formatVersion }) + "\n";
             const flushAt = 1 << 20;
@@ -76,8 +80,11 @@ export class IndexStore {
             buffer += JSON.stringify({ end: { documents: snapshot.documents.length, failures: snapshot.failures.length } }) + "\n";
             await handle.write(buffer);
             await handle.sync();
+            written = true;
         } finally {
             await handle.close();
+            // a full disk (or any failed write) leaves the last good index and no half-written temporary behind
+            if (!written) await fs.rm(temporary, { force: true });
         }
         await fs.rename(temporary, this.file);
         await syncDirectory(this.directory);
@@ -104,23 +111,37 @@ export class IndexStore {
         const snapshot: IndexSnapshot = { documents: [], failures: [] };
         let header = false;
         let end: { documents: number; failures: number } | undefined;
+        let documents = 0;
+        let failures = 0;
+        const invalid: string[] = [];
         for await (const line of lines) {
             if (!line) continue;
             if (end) throw new Error("data after the end marker");
-            const record = JSON.parse(line) as { llamahomeIndex?: number; document?: DocumentRecord; failure?: RememberedFailure; end?: typeof end };
+            const record = JSON.parse(line) as { llamahomeIndex?: number; document?: unknown; failure?: unknown; end?: typeof end };
+            if (typeof record !== "object" || record === null) throw new Error("a record is not an object");
             if (!header) {
                 if (record.llamahomeIndex !== formatVersion) throw new Error(`unsupported index format ${String(record.llamahomeIndex)}`);
                 header = true;
-            } else if (record.document) snapshot.documents.push(record.document);
-            else if (record.failure) snapshot.failures.push(record.failure);
-            else if (record.end) end = record.end;
+            } else if (record.document !== undefined) {
+                documents++;
+                if (isDocumentRecord(record.document)) snapshot.documents.push(record.document);
+                else invalid.push(pathOf(record.document));
+            } else if (record.failure !== undefined) {
+                failures++;
+                if (isRememberedFailure(record.failure)) snapshot.failures.push(record.failure);
+                else invalid.push(pathOf(record.failure));
+            } else if (record.end) end = record.end;
             else throw new Error("unrecognised record");
         }
-        if (!end || end.documents !== snapshot.documents.length || end.failures !== snapshot.failures.length) {
+        if (!end || end.documents !== documents || end.failures !== failures) {
             throw new Error("index file is incomplete");
         }
-        return snapshot;
+        return invalid.length > 0 ? { ...snapshot, invalid } : snapshot;
     }
+}
+
+function pathOf(value: unknown): string {
+    return typeof value === "object" && value !== null && typeof (value as { path?: unknown }).path === "string" ? (value as { path: string }).path : "?";
 }
 
 async function syncDirectory(directory: string): Promise<void> {

@@ -87,6 +87,10 @@ export class WorkspaceIndex {
         if (loaded.kind === "loaded") {
             for (const document of loaded.snapshot.documents) index.addDocument(document);
             for (const failure of loaded.snapshot.failures) index.failures.set(failure.path, failure);
+            const invalid = loaded.snapshot.invalid;
+            if (invalid?.length) {
+                options.log?.(`The saved index at ${index.store.file} had ${invalid.length} damaged record(s) (${invalid.slice(0, 3).join(", ")}${invalid.length > 3 ? ", …" : ""}); those files are read again.`);
+            }
         } else if (loaded.kind === "unreadable") {
             options.log?.(`The saved index at ${index.store.file} could not be read (${loaded.reason}); rebuilding it.`);
         }
