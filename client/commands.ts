@@ -221,6 +221,11 @@ async function askDocument(ctx: Context, target?: unknown, given?: unknown): Pro
 async function openCitation(citation: unknown): Promise<void> {
     if (!isCitation(citation)) return;
     const uri = vscode.Uri.parse(citation.uri);
+    // Citations come from the server, which cites workspace files only; anything else is not opened.
+    if (uri.scheme !== "file" || vscode.workspace.getWorkspaceFolder(uri) === undefined) {
+        void vscode.window.showWarningMessage(`LlamaHome: not opening ${citation.path}: it is not a file in the workspace.`);
+        return;
+    }
     if (binaryFormats.has(path.extname(uri.path).toLowerCase())) {
         await vscode.commands.executeCommand("vscode.open", uri, { viewColumn: vscode.ViewColumn.One, preview: true });
         if (citation.page) vscode.window.setStatusBarMessage(`LlamaHome: the cited passage is on page ${citation.page} of ${citation.path}`, 10_000);

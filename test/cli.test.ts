@@ -165,6 +165,14 @@ test("model loads that could hang fail in one line: a refused download within it
     assert.match(refused.stderr, /^llamahome: cannot load model http:\/\/127\.0\.0\.1:1\/nothing\.gguf: download failed: nothing received for 2 s/);
     assert.equal(refused.stderr.trim().split("\n").length, 1);
     assert.ok(refused.ms < 20_000, `gave up after ${Math.round(refused.ms)} ms`);
+    const [fileUrl, dotted] = await Promise.all([
+        timed(["generate", "--model", "file:///nonexistent/llamahome/model.gguf", "--prompt", "hi"]),
+        timed(["generate", "--model", "hf:someone/../../etc/passwd", "--models-dir", path.join(dir, "models"), "--prompt", "hi"]),
+    ]);
+    assert.equal(fileUrl.code, 1);
+    assert.match(fileUrl.stderr, /cannot load model \/nonexistent\/llamahome\/model\.gguf: missing file/, "a file: URL names that file, not a path under the current folder");
+    assert.equal(dotted.code, 1);
+    assert.match(dotted.stderr, /an hf: URI may not contain '\.' or '\.\.' path segments/);
     assert.equal(piped.code, 1, piped.stderr);
     assert.match(piped.stderr, /not a regular file/);
     assert.ok(piped.ms < 15_000, `refused the FIFO after ${Math.round(piped.ms)} ms`);

@@ -8,6 +8,7 @@ import { pathToFileURL } from "node:url";
 import { AskDocumentRequest, AskRequest, IndexStatusRequest, MetricsNotification, SearchRequest, SummarizeRequest, type MetricsParams } from "../shared/protocol";
 import { writeTinyModel } from "../server/llm/gguf/tinyModel";
 import { startServer } from "../server/eval/LspServerProbe";
+import { codeSpan, escapeMarkdown } from "../server/lsp/markdown";
 
 test("language server indexes on initialize with progress, answers search, follows file changes", async (t) => {
     const base = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-lsp-"));
@@ -100,7 +101,8 @@ test("hover on a link to a PDF shows its summary; hover on a heading summarizes 
     const section = (await server.connection.sendRequest("textDocument/hover", { textDocument: { uri: notes }, position: { line: fundingLine, character: 4 } })) as { contents: { value: string } };
     assert.match(section.contents.value, /^\*\*Funding\*\* — section summary/);
     const sectionText = noteLines.slice(fundingLine + 1, noteLines.findIndex((l, i) => i > fundingLine && l.startsWith("## "))).join(" ");
-    for (const sentence of section.contents.value.split("\n\n")[1].split(/(?<=\.) /)) {
+    // the hover escapes Markdown in document text; compare the text it stands for
+    for (const sentence of section.contents.value.split("\n\n")[1].replace(/\\(.)/g, "$1").split(/(?<=\.) /)) {
         assert.ok(sectionText.replace(/[*_`]/g, "").replace(/\s+/g, " ").includes(sentence.slice(0, 30)), `section summary sentence comes from the section: ${sentence}`);
     }
 
@@ -320,4 +322,13 @@ test("the server reads nothing outside the workspace (links and encoded paths in
     await assert.rejects(server.connection.sendRequest(SearchRequest, { query: "greenhouse" }), (error: { code?: number }) => error.code === -32600);
     await server.stop();
     assert.equal(server.process.exitCode, 0, server.stderr());
+});
+
+test("document text in hovers is literal Markdown: links, images, HTML, code spans and headings stay text", () => {
+    const hostile = "Report [click](https://evil.example) ![x](y) <img src=x onerror=alert(1)> `code` *bold*\n# Heading\u0007";
+    const escaped = escapeMarkdown(hostile);
+    for (const inert of ["\\[click\\]\\(", "\\!\\[x\\]", "\\<img", "\\`code\\`", "\\*bold\\*", "\n\\# "]) assert.ok(escaped.includes(inert), `${inert} in ${escaped}`);
+    assert.equal(escaped.replace(/\\(.)/g, "$1"), hostile.replace("\u0007", ""), "nothing but the escapes (and control characters) changes");
+    assert.equal(codeSpan("notes/plan.md"), "`notes/plan.md`");
+    assert.equal(codeSpan("a`b.md"), "a\\`b.md");
 });

@@ -1,7 +1,6 @@
-import * as path from "node:path";
 import type { TextGenerator } from "../assist/TextGenerator";
 import { InferenceProcess, type InferenceGpu, type KvCacheMode } from "../llm/InferenceProcess";
-import { isModelUri } from "../llm/resolveModelSource";
+import { absoluteModelSetting } from "../llm/resolveModelSource";
 import { ProcessTextGenerator } from "../llm/ProcessTextGenerator";
 import { intOption, stringOption, UsageError, type ParsedArgs } from "./Command";
 
@@ -78,7 +77,7 @@ export function inferenceFromArgs(args: ParsedArgs, model: string, overrides: { 
     if (!(gpuArg in gpus)) throw new UsageError(`--gpu must be auto, cpu, cuda, vulkan or metal (got ${gpuArg})`);
     const showProgress = process.stderr.isTTY;
     return new InferenceProcess({
-        model: isModelUri(model) ? model : path.resolve(model),
+        model: absoluteModelSetting(model, process.cwd()),
         gpu: gpus[gpuArg],
         contextSize: overrides.contextSize ?? (args.values["context-size"] !== undefined ? intOption(args, "context-size", 4096, 16) : undefined),
         threads: args.values.threads !== undefined ? intOption(args, "threads", 1) : undefined,

@@ -1,6 +1,7 @@
 import { rm, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import * as path from "node:path";
+import { fileURLToPath } from "node:url";
 import { CancelledError } from "./CancelledError";
 import { describeModelFileProblem } from "./describeModelFileProblem";
 import { firstLine } from "./firstLine";
@@ -43,6 +44,14 @@ export function isModelUri(model: string): boolean {
     return URI_PATTERN.test(model);
 }
 
+/**
+ * A model setting made absolute: URIs (hf:, https://, file://) as they are, a path against `base` (the first workspace
+ * folder for the settings, the current folder for the CLI).
+ */
+export function absoluteModelSetting(model: string, base: string): string {
+    return isModelUri(model) || /^file:/i.test(model) ? model : path.resolve(base, model);
+}
+
 export function defaultModelsDir(): string {
     return path.join(process.env.XDG_CACHE_HOME || path.join(homedir(), ".cache"), "llamahome", "models");
 }
@@ -57,8 +66,19 @@ export function defaultModelsDir(): string {
  * @throws CancelledError when `signal` aborts; ModelLoadError when the download or its check fails.
  */
 export async function resolveModelSource(model: string, options: ResolveModelSourceOptions = {}): Promise<string> {
+    if (/^file:/i.test(model)) {
+        try {
+            return fileURLToPath(model);
+        } catch (error) {
+            throw new ModelLoadError(model, `not a usable file URL (${firstLine(error)})`);
+        }
+    }
     if (!isModelUri(model)) {
         return path.resolve(model);
+    }
+    // hf:user/repo/file.gguf names a file in a repository: a dot segment would build a request path outside it
+    if (/^hf:/i.test(model) && model.slice(3).split(/[\\/]/).some((segment) => segment === ".." || segment === ".")) {
+        throw new ModelLoadError(model, "an hf: URI may not contain '.' or '..' path segments");
     }
     const { signal } = options;
     const { resolveModelFile } = await import("node-llama-cpp");

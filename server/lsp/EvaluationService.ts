@@ -18,7 +18,7 @@ import { runBench } from "../eval/runBench";
 import { needleContextSize, runNeedleGrid, summarizeNeedleCells, type NeedleEngineFactory } from "../eval/runNeedleGrid";
 import { readGgufFileHeader } from "../llm/gguf/ggufReader";
 import { InferenceProcess, type KvCacheMode } from "../llm/InferenceProcess";
-import { isModelUri, resolveModelSource } from "../llm/resolveModelSource";
+import { absoluteModelSetting, resolveModelSource } from "../llm/resolveModelSource";
 import { validateSettings, type LlamaHomeSettings } from "../settings";
 import { signalFor } from "./cancellation";
 
@@ -263,7 +263,7 @@ export class EvaluationService {
 
     /** A model URI as it is; a path resolved against the first workspace folder, as the setting documents. */
     private modelSource(model: string): string {
-        return isModelUri(model) ? model : path.resolve(this.folders[0]?.root ?? process.cwd(), model);
+        return absoluteModelSetting(model, this.folders[0]?.root ?? process.cwd());
     }
 
     private inference(model: string, settings: LlamaHomeSettings, overrides: { contextSize?: number; kv?: KvCacheMode } = {}): InferenceProcess {

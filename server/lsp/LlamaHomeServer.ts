@@ -31,6 +31,7 @@ import { WorkspaceIndex } from "../core/WorkspaceIndex";
 import { validateSettings, type LlamaHomeSettings } from "../settings";
 import { signalFor } from "./cancellation";
 import { headingSectionAt, linkAt } from "./hoverTargets";
+import { codeSpan, escapeMarkdown } from "./markdown";
 import { ModelHost } from "./ModelHost";
 import { SummaryCache } from "./SummaryCache";
 
@@ -269,7 +270,7 @@ export class LlamaHomeServer {
             const section = headingSectionAt(lines, line);
             if (section) {
                 const summary = section.body ? extractiveSummary(section.body, { sentences: 3 }) : "(empty section)";
-                return { contents: { kind: MarkupKind.Markdown, value: `**${section.title}** — section summary\n\n${summary}\n\n*extractive summary*` } };
+                return { contents: { kind: MarkupKind.Markdown, value: `**${escapeMarkdown(section.title)}** — section summary\n\n${escapeMarkdown(summary)}\n\n*extractive summary*` } };
             }
         }
         const link = linkAt(lines[line] ?? "", character);
@@ -288,12 +289,12 @@ export class LlamaHomeServer {
         if (cached.engine === "extractive" && this.models.configured) void this.summarize({ uri: pathToFileURL(target).toString() }, undefined, "background").catch(() => undefined);
         const extent = record.pages ? `${record.pages} page${record.pages === 1 ? "" : "s"}` : `${record.chars.toLocaleString("en")} characters`;
         const value = [
-            `**${record.title ?? path.basename(record.path)}**`,
-            `${record.format.toUpperCase()} · ${formatBytes(record.size)} · ${extent} · \`${record.path}\``,
+            `**${escapeMarkdown(record.title ?? path.basename(record.path))}**`,
+            `${record.format.toUpperCase()} · ${formatBytes(record.size)} · ${extent} · ${codeSpan(record.path)}`,
             "",
-            cached.summary,
+            escapeMarkdown(cached.summary),
             "",
-            cached.engine === "llm" ? `*summary by ${cached.model ?? "the local model"}*` : "*extractive summary*",
+            cached.engine === "llm" ? `*summary by ${escapeMarkdown(cached.model ?? "the local model")}*` : "*extractive summary*",
         ].join("\n");
         return {
             contents: { kind: MarkupKind.Markdown, value },
