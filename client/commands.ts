@@ -1,6 +1,5 @@
 // Every command the extension registers, as one table. Each handler takes the Context first, then the
 // command's arguments (an Explorer context menu passes the clicked file's Uri).
-import { randomUUID } from "node:crypto";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import {
@@ -19,6 +18,7 @@ import {
 import type { Context } from "./Context";
 import { runBenchmark, runNeedleTest } from "./evaluationCommands";
 import { selectModel } from "./selectModel";
+import { withServerProgressToken } from "./serverProgress";
 
 export type CommandHandler = (ctx: Context, ...args: unknown[]) => unknown;
 
@@ -184,22 +184,9 @@ async function askDocument(ctx: Context, target?: unknown, given?: unknown): Pro
     try {
         const result = await vscode.window.withProgress(
             { location: vscode.ProgressLocation.Notification, title: `LlamaHome: reading ${name}`, cancellable: true },
-            async (progress, token) => {
-                // the server reports how much of the document the model has read (work-done progress on this token)
-                const workDoneToken = randomUUID();
-                let percentage = 0;
-                const subscription = ctx.onWorkDoneProgress(workDoneToken, (value) => {
-                    if (value.kind === "end") return;
-                    const increment = value.percentage === undefined ? undefined : Math.max(0, value.percentage - percentage);
-                    if (value.percentage !== undefined) percentage = Math.max(percentage, value.percentage);
-                    progress.report({ message: value.message, increment });
-                });
-                try {
-                    return await ctx.request(AskDocumentRequest, { uri: uri.toString(), question, streamId: stream.streamId, workDoneToken }, token);
-                } finally {
-                    subscription.dispose();
-                }
-            },
+            // the server reports how much of the document the model has read
+            (progress, token) =>
+                withServerProgressToken(ctx, progress, (workDoneToken) => ctx.request(AskDocumentRequest, { uri: uri.toString(), question, streamId: stream.streamId, workDoneToken }, token)),
         );
         if (!result) {
             ctx.showResult({ kind: "error", title, message: "Cancelled." });

@@ -1,11 +1,11 @@
 // Run Benchmark and Run Needle Test: the server runs them (the same core as `llamahome bench` and `llamahome needle`)
 // and saves the results; here they get a cancellable progress notification fed by the server's work-done progress.
 // Each takes an optional options argument ({ iterations } / { lengths, depths }), for tests and keybindings.
-import { randomUUID } from "node:crypto";
 import * as vscode from "vscode";
 import { RunBenchmarkRequest, RunNeedleRequest } from "../shared/protocol";
 import type { BenchResult, NeedleResult } from "../shared/results";
 import type { Context } from "./Context";
+import { withServerProgressToken } from "./serverProgress";
 
 type Kind = "bench" | "needle";
 
@@ -62,21 +62,9 @@ async function withServerProgress<R>(
     }
     ctx.evaluationRunning = kind;
     try {
-        const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-            const workDoneToken = randomUUID();
-            let percentage = 0;
-            const subscription = ctx.onWorkDoneProgress(workDoneToken, (value) => {
-                if (value.kind === "end") return;
-                const increment = value.percentage === undefined ? undefined : Math.max(0, value.percentage - percentage);
-                if (value.percentage !== undefined) percentage = Math.max(percentage, value.percentage);
-                progress.report({ message: value.message, increment });
-            });
-            try {
-                return await send(workDoneToken, token);
-            } finally {
-                subscription.dispose();
-            }
-        });
+        const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) =>
+            withServerProgressToken(ctx, progress, (workDoneToken) => send(workDoneToken, token)),
+        );
         if (result === undefined) vscode.window.setStatusBarMessage(`LlamaHome: ${names[kind]} was cancelled.`, 5_000);
         return result;
     } catch (error) {

@@ -257,7 +257,7 @@ test("ask about one whole document: answers from it with its page; refuses files
     const refusals: [string, string, RegExp][] = [
         [pathToFileURL(path.join(base, "secret.txt")).toString(), "What is the vault combination?", /not in a workspace folder/],
         [`${rootUri}/..%2fsecret.txt`, "What is the vault combination?", /not in a workspace folder|no such file|outside/],
-        [pathToFileURL(path.join(root, "linked-secret.txt")).toString(), "What is the vault combination?", /leads outside the workspace folder/],
+        [pathToFileURL(path.join(root, "linked-secret.txt")).toString(), "What is the vault combination?", /linked-secret\.txt: outside the workspace folder \(through a link\)/],
         [pathToFileURL(path.join(root, "missing.pdf")).toString(), "Anything?", /missing\.pdf: no such file/],
         [report, "   ", /question is empty/],
     ];

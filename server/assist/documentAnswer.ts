@@ -1,4 +1,5 @@
 import type { KvCacheReport } from "../../shared/inferenceMessages";
+import type { KvRunFigures } from "../../shared/protocol";
 import { Bm25Index } from "../core/Bm25Index";
 import { tokenize } from "../core/tokenize";
 import type { DocumentRecord } from "../core/types";
@@ -26,6 +27,15 @@ export interface DocumentAnswerOptions {
 }
 
 export type DocumentAnswer = AnswerResult & { kv?: KvCacheReport };
+
+/** What a user is shown of a run's KV cache (the result panel; `ask --document --json`). */
+export function kvFigures(kv: KvCacheReport): KvRunFigures {
+    return {
+        policy: kv.policy, kvBudget: kv.kvBudget, kvPeakCells: kv.kvPeakCells, evictedTokens: kv.evictedTokens,
+        ...(kv.observationTokens === undefined ? {} : { observationTokens: kv.observationTokens }),
+        ...(kv.fallbackReason === undefined ? {} : { fallbackReason: kv.fallbackReason }),
+    };
+}
 
 /** The whole document does not fit a full context: the caller should offer the bounded cache (--enable-h2o). */
 export class DocumentTooLongError extends Error {

@@ -1,4 +1,3 @@
-import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
@@ -16,12 +15,11 @@ import {
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type {
-    AskDocumentParams, AskDocumentResult, AskParams, AskResult, IndexState, KvRunFigures, IndexStatus, SearchHit, SearchParams, SearchResult, SummarizeParams, SummarizeResult,
+    AskDocumentParams, AskDocumentResult, AskParams, AskResult, IndexState, IndexStatus, SearchHit, SearchParams, SearchResult, SummarizeParams, SummarizeResult,
 } from "../../shared/protocol";
 import { IndexStatusNotification, StreamNotification } from "../../shared/protocol";
-import type { KvCacheReport } from "../../shared/inferenceMessages";
 import { Assistant, type Retriever } from "../assist/Assistant";
-import { answerFromDocument, DocumentTooLongError, QuestionTooLongError, type WholeDocument } from "../assist/documentAnswer";
+import { answerFromDocument, DocumentTooLongError, kvFigures, QuestionTooLongError, type WholeDocument } from "../assist/documentAnswer";
 import { extractiveSummary } from "../assist/extractiveSummary";
 import { defaultMaxFileSizeBytes } from "../core/discover";
 import { readRegularFile } from "../core/readRegularFile";
@@ -34,15 +32,6 @@ import { headingSectionAt, linkAt } from "./hoverTargets";
 import { codeSpan, escapeMarkdown } from "./markdown";
 import { ModelHost } from "./ModelHost";
 import { SummaryCache } from "./SummaryCache";
-
-/** What the result panel shows of a run's KV cache. */
-function kvFigures(kv: KvCacheReport): KvRunFigures {
-    return {
-        policy: kv.policy, kvBudget: kv.kvBudget, kvPeakCells: kv.kvPeakCells, evictedTokens: kv.evictedTokens,
-        ...(kv.observationTokens === undefined ? {} : { observationTokens: kv.observationTokens }),
-        ...(kv.fallbackReason === undefined ? {} : { fallbackReason: kv.fallbackReason }),
-    };
-}
 
 interface InitializationOptions {
     /** Where indexes are persisted. Defaults to ~/.cache/llamahome/indexes. */
@@ -240,17 +229,15 @@ export class LlamaHomeServer {
     private async wholeDocument(uri: string): Promise<{ folder: Folder; document: WholeDocument }> {
         const located = typeof uri === "string" ? this.locate(uri) : undefined;
         if (!located) throw new ResponseError(1, "That file is not in a workspace folder; LlamaHome reads only the folders you opened.");
-        const [real, root] = await Promise.all([fs.realpath(fileURLToPath(uri)).catch(() => undefined), fs.realpath(located.folder.root).catch(() => located.folder.root)]);
-        if (real === undefined) throw new ResponseError(1, `${located.path}: no such file.`);
-        const inside = path.relative(root, real);
-        if (!inside || inside.startsWith("..") || path.isAbsolute(inside)) throw new ResponseError(1, `${located.path} leads outside the workspace folder (through a link); LlamaHome reads nothing outside it.`);
+        // The index holds only files discovery found inside the folder; anything else is read with the opened file's
+        // real path checked against the folder's (readRegularFile).
         const record = located.folder.index.getDocument(located.path);
         const text = record ? located.folder.index.documentText(located.path) : undefined;
         if (record && text?.trim()) {
             return { folder: located.folder, document: { path: located.path, ...(record.title === undefined ? {} : { title: record.title }), text, record } };
         }
         try {
-            return { folder: located.folder, document: await readWholeDocument(real, located.path, { within: root }) };
+            return { folder: located.folder, document: await readWholeDocument(path.join(located.folder.root, located.path), located.path, { within: located.folder.root }) };
         } catch (error) {
             if (error instanceof DocumentReadError) throw new ResponseError(1, `${error.message}.`);
             throw error;

@@ -1,6 +1,6 @@
 import * as path from "node:path";
 import { Assistant } from "../../assist/Assistant";
-import { answerFromDocument, DocumentTooLongError, type DocumentAnswer } from "../../assist/documentAnswer";
+import { answerFromDocument, DocumentTooLongError, kvFigures, type DocumentAnswer } from "../../assist/documentAnswer";
 import type { AnswerResult } from "../../assist/types";
 import { DocumentReadError, readWholeDocument } from "../../core/readWholeDocument";
 import { intOption, stringOption, UsageError, type Command, type ParsedArgs } from "../Command";
@@ -64,12 +64,7 @@ async function askDocument(args: ParsedArgs): Promise<number> {
                 throw error;
             }
             const { kv, ...answer } = result;
-            const kvFields = kv === undefined ? {} : {
-                policy: kv.policy, kvBudget: kv.kvBudget, kvPeakCells: kv.kvPeakCells, evictedTokens: kv.evictedTokens,
-                ...(kv.observationTokens === undefined ? {} : { observationTokens: kv.observationTokens }),
-                ...(kv.fallbackReason === undefined ? {} : { fallbackReason: kv.fallbackReason }),
-            };
-            printAnswer(args, answer, kvFields);
+            printAnswer(args, answer, kv === undefined ? {} : { ...kvFigures(kv) });
             return signal.aborted ? 130 : 0;
         },
         "query-aware",
