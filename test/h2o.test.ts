@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test, type TestContext } from "node:test";
-import type { Llama, LlamaContextSequence, Token } from "node-llama-cpp" with { "resolution-mode": "import" };
+import type { Llama, LlamaContext, LlamaContextSequence, Token } from "node-llama-cpp" with { "resolution-mode": "import" };
 import { readGguf } from "../server/llm/gguf/ggufReader";
 import { makeTinyModelWeights, tinyModelGguf, writeTinyModel, type TinyModelOptions, type TinyModelTensor, type TinyModelWeights } from "../server/llm/gguf/tinyModel";
 import { AttentionAccumulator, h2oContextOptions } from "../server/llm/h2o/AttentionAccumulator";
@@ -269,11 +269,7 @@ describe("H2O on the reference model (pure TypeScript, no native build needed)",
 
 describe("native H2O accumulator (npm run build:h2o)", () => {
     test("matches the reference attention mass within 1e-4, also after an eviction and position roll", { timeout: 180_000 }, async (t) => {
-        const h2o = await h2oLlamaOrSkip(t);
-        if (h2o === undefined) return;
-        const model = await h2o.loadModel({ modelPath });
-        const context = await model.createContext({ ...testContextOptions(256), threads: 1 });
-        try {
+        await withNativeContext(t, 256, async (context) => {
             const accumulator = AttentionAccumulator.enable(context);
             assert.equal(accumulator.info().layers, MODEL_OPTIONS.layers);
             const sequence = context.getSequence();
@@ -301,18 +297,11 @@ describe("native H2O accumulator (npm run build:h2o)", () => {
 
             accumulator.reset(sequence);
             assert.ok(accumulator.read(sequence).scores.every((s) => s === 0), "reset zeroes the scores");
-        } finally {
-            await context.dispose();
-            await model.dispose();
-        }
+        });
     });
 
     test("observation mode reads the question's attention apart (matching the reference) and leaves the scores as they were", { timeout: 180_000 }, async (t) => {
-        const h2o = await h2oLlamaOrSkip(t);
-        if (h2o === undefined) return;
-        const model = await h2o.loadModel({ modelPath });
-        const context = await model.createContext({ ...testContextOptions(256), threads: 1 });
-        try {
+        await withNativeContext(t, 256, async (context) => {
             const accumulator = AttentionAccumulator.enable(context);
             const sequence = context.getSequence();
             const session = ReferenceModel.fromTinyModelWeights(makeTinyModelWeights(MODEL_OPTIONS)).createSession();
@@ -341,10 +330,7 @@ describe("native H2O accumulator (npm run build:h2o)", () => {
             // 12 query rows × 4 heads × 2 layers of softmax, all of it on the 112 held cells
             const total = observed.reduce((sum, value) => sum + value, 0);
             assert.ok(Math.abs(total - 12 * 4 * 2) < 1e-6, `observation mass sums to rows × heads × layers (${total})`);
-        } finally {
-            await context.dispose();
-            await model.dispose();
-        }
+        });
     });
 
     test("query-aware eviction keeps the same tokens natively as on the reference; the budget holds with the question", { timeout: 180_000 }, async (t) => {
@@ -377,12 +363,8 @@ describe("native H2O accumulator (npm run build:h2o)", () => {
     });
 
     test("compaction packs the held cells after evictions; the next tokens' probabilities are unchanged", { timeout: 180_000 }, async (t) => {
-        const h2o = await h2oLlamaOrSkip(t);
-        if (h2o === undefined) return;
-        const model = await h2o.loadModel({ modelPath });
         const budget = new KvBudget({ windowLength: 48, heavyHitters: 12 });
-        const context = await model.createContext({ ...testContextOptions(budget.contextCells(24)), threads: 1 });
-        try {
+        await withNativeContext(t, budget.contextCells(24), async (context) => {
             const accumulator = AttentionAccumulator.enable(context);
             const sequence = context.getSequence();
             const prompt = tokensOf(300);
@@ -410,10 +392,7 @@ describe("native H2O accumulator (npm run build:h2o)", () => {
                 for (const [token, logProb] of a) worst = Math.max(worst, Math.abs(logProb - b.get(token)!));
                 assert.ok(worst < 1e-4, `token ${at}: log-probabilities differ by ${worst} after compaction`);
             }
-        } finally {
-            await context.dispose();
-            await model.dispose();
-        }
+        });
     });
 
     test("planted heavy hitters survive H2O eviction in node-llama-cpp; the budget holds", { timeout: 180_000 }, async (t) => {
@@ -481,6 +460,23 @@ async function h2oLlamaOrSkip(t: TestContext): Promise<Llama | undefined> {
         return undefined;
     }
     return llama;
+}
+
+/**
+ * A context of `cells` on the accumulator build (F32 KV cache, one thread) for the tiny model, disposed with its model
+ * after `work`; the test is skipped with the reason when the build is missing.
+ */
+async function withNativeContext(t: TestContext, cells: number, work: (context: LlamaContext) => Promise<void>): Promise<void> {
+    const h2o = await h2oLlamaOrSkip(t);
+    if (h2o === undefined) return;
+    const model = await h2o.loadModel({ modelPath });
+    const context = await model.createContext({ ...testContextOptions(cells), threads: 1 });
+    try {
+        await work(context);
+    } finally {
+        await context.dispose();
+        await model.dispose();
+    }
 }
 
 /** F32 KV cache so the comparison measures the accumulator, not f16 rounding of keys; flash attention off. */

@@ -1,9 +1,6 @@
-import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { Assistant } from "../../assist/Assistant";
-import { extractDocument } from "../../core/extract/extractDocument";
-import { ExtractionError } from "../../core/extract/ExtractionError";
-import { formatForPath } from "../../core/formats";
+import { DocumentReadError, readWholeDocument } from "../../core/readWholeDocument";
 import { UsageError, type Command } from "../Command";
 import { h2oOptions, h2oOptionsHelp, modelOptions, modelOptionsHelp, withGenerator } from "../generatorFromArgs";
 
@@ -22,17 +19,13 @@ export const summarizeCommand: Command = {
     options: { ...modelOptions, ...h2oOptions, json: { type: "boolean" } },
     positionals: [1, 1],
     async run(args) {
-        const file = path.resolve(args.positionals[0]);
-        const bytes = await fs.readFile(file).catch((error: NodeJS.ErrnoException) => {
-            throw new UsageError(error.code === "ENOENT" ? `no such file: ${args.positionals[0]}` : `cannot read ${args.positionals[0]}: ${error.message}`);
-        });
-        let extracted;
-        try {
-            extracted = await extractDocument(bytes, formatForPath(file));
-        } catch (error) {
-            if (error instanceof ExtractionError) throw new Error(`${args.positionals[0]}: ${error.reason}`);
+        const given = args.positionals[0]!;
+        const file = path.resolve(given);
+        // the same bounded, non-blocking read and extraction as ask --document
+        const extracted = await readWholeDocument(file, given).catch((error: unknown) => {
+            if (error instanceof DocumentReadError && error.missing) throw new UsageError(`no such file: ${given}`);
             throw error;
-        }
+        });
         return withGenerator(args, async (generator, signal) => {
             const streaming = !args.values.json;
             const result = await new Assistant(generator).summarize(extracted.text, {
