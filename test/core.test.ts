@@ -1,7 +1,6 @@
 // Pure core: chunking, tokenizing, BM25 and file discovery, on real files in a temp folder.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { crc32, deflateRawSync } from "node:zlib";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -9,11 +8,13 @@ import { test } from "node:test";
 import { Bm25Index } from "../server/core/Bm25Index";
 import { chunkText } from "../server/core/chunk";
 import { discoverFiles } from "../server/core/discover";
+import { readableFileName } from "../server/core/fileNameText";
 import { withoutRunningHeaders } from "../server/core/extract/pdfExtractor";
 import { looksLikeText } from "../server/core/formats";
 import { checkZipPackage } from "../server/core/extract/zipPackage";
 import { FileReadError, readRegularFile } from "../server/core/readRegularFile";
 import { tokenize } from "../server/core/tokenize";
+import { zipOf } from "./helpers/zip";
 
 test("chunks cover the text in order, respect the length cap and carry line numbers", () => {
     const paragraphs = Array.from({ length: 40 }, (_, i) => `Paragraph ${i} says something about topic ${i}. It has a second sentence here.\nAnd a second line.`);
@@ -137,6 +138,31 @@ test("discovery honours nested .gitignore and excludes, skips node_modules and l
     assert.match(reasons["dir-out"], /outside the workspace/);
 });
 
+test("a file or folder name that is not valid UTF-8 is skipped with a readable path and what to do; the rest is discovered", async (t) => {
+    const base = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-utf8-"));
+    t.after(() => fs.rm(base, { recursive: true, force: true }));
+    const root = path.join(base, "root");
+    const bytesPath = (...parts: Buffer[]) => Buffer.concat([Buffer.from(root + path.sep), ...parts]);
+    await fs.mkdir(root);
+    await fs.writeFile(path.join(root, "a.txt"), "first");
+    await fs.writeFile(path.join(root, "z.txt"), "last");
+    await fs.writeFile(path.join(root, "\uFFFD.txt"), "a valid name holding U+FFFD itself");
+    await fs.writeFile(path.join(root, ".gitignore"), "*.log\n");
+    await fs.writeFile(bytesPath(Buffer.from([0x67, 0xff, 0x2e, 0x6c, 0x6f, 0x67])), "ignored whatever its name");
+    await fs.writeFile(bytesPath(Buffer.from([0x66, 0xff, 0x2e, 0x74, 0x78, 0x74])), "Latin-1 era name: f\xff.txt");
+    await fs.mkdir(bytesPath(Buffer.from([0x64, 0xe9])));
+    await fs.writeFile(bytesPath(Buffer.from([0x64, 0xe9, 0x2f]), Buffer.from("inner.txt")), "inside a folder whose name is not UTF-8");
+
+    const result = await discoverFiles(root);
+    assert.deepEqual(result.files.map((file) => file.path), ["a.txt", "z.txt", "\uFFFD.txt"]);
+    assert.deepEqual(result.skipped, [
+        { path: "d\\xe9", reason: "folder name is not valid UTF-8 (rename it to index it)" },
+        { path: "f\\xff.txt", reason: "file name is not valid UTF-8 (rename it to index it)" },
+        { path: "g\\xff.log", reason: "ignored by .gitignore" },
+    ]);
+    assert.equal(readableFileName(Buffer.from([0xc3, 0xa9, 0xed, 0xa0, 0x80, 0x41, 0xf0, 0x9f, 0x90])), "é\\xed\\xa0\\x80A\\xf0\\x9f\\x90", "a surrogate and a cut sequence are bytes");
+});
+
 test("running PDF headers and footers are dropped; a line that recurs only sometimes is kept", () => {
     const pages = [1, 2, 3, 4].map((n) => `Society Annual Report - page ${n} of 4\nBody text of page ${n}.\nMore on page ${n}.\nConfidential draft ${n}`);
     const cleaned = withoutRunningHeaders(pages);
@@ -178,49 +204,7 @@ test("readRegularFile never blocks on a FIFO, refuses links out of the folder an
     assert.ok(performance.now() - started < 2_000, "no read blocked");
 });
 
-/** A zip package of the given entries (stored sizes as given: a bomb may declare less than it inflates to). */
-function zipOf(entries: { name: string; data: Buffer; declaredSize?: number }[]): Buffer {
-    const locals: Buffer[] = [];
-    const directory: Buffer[] = [];
-    let offset = 0;
-    for (const entry of entries) {
-        const compressed = deflateRawSync(entry.data, { level: 9 });
-        const name = Buffer.from(entry.name);
-        const size = entry.declaredSize ?? entry.data.length;
-        const crc = crc32(entry.data);
-        const local = Buffer.alloc(30);
-        local.writeUInt32LE(0x04034b50, 0);
-        local.writeUInt16LE(20, 4);
-        local.writeUInt16LE(8, 8);
-        local.writeUInt32LE(crc >>> 0, 14);
-        local.writeUInt32LE(compressed.length, 18);
-        local.writeUInt32LE(size, 22);
-        local.writeUInt16LE(name.length, 26);
-        const central = Buffer.alloc(46);
-        central.writeUInt32LE(0x02014b50, 0);
-        central.writeUInt16LE(20, 4);
-        central.writeUInt16LE(20, 6);
-        central.writeUInt16LE(8, 10);
-        central.writeUInt32LE(crc >>> 0, 16);
-        central.writeUInt32LE(compressed.length, 20);
-        central.writeUInt32LE(size, 24);
-        central.writeUInt16LE(name.length, 28);
-        central.writeUInt32LE(offset, 42);
-        locals.push(local, name, compressed);
-        directory.push(central, name);
-        offset += 30 + name.length + compressed.length;
-    }
-    const directoryBytes = Buffer.concat(directory);
-    const end = Buffer.alloc(22);
-    end.writeUInt32LE(0x06054b50, 0);
-    end.writeUInt16LE(entries.length, 8);
-    end.writeUInt16LE(entries.length, 10);
-    end.writeUInt32LE(directoryBytes.length, 12);
-    end.writeUInt32LE(offset, 16);
-    return Buffer.concat([...locals, directoryBytes, end]);
-}
-
-test("zip bombs are refused before any XML parser sees them: declared sizes, lying headers, entry counts", () => {
+test("zip bombs and entity declarations are refused before any XML parser sees them: declared sizes, lying headers, entry counts, DTDs", () => {
     const small = zipOf([{ name: "word/document.xml", data: Buffer.from("<w:document>hello</w:document>") }]);
     assert.doesNotThrow(() => checkZipPackage(small, "DOCX"));
     const bomb = Buffer.alloc(8 * 1024 * 1024, 0x20); // 8 MB of spaces: ~8 KB deflated
@@ -230,6 +214,12 @@ test("zip bombs are refused before any XML parser sees them: declared sizes, lyi
     assert.throws(() => checkZipPackage(lying, "DOCX", { maxUncompressedBytes: 4 * 1024 * 1024 }), /DOCX too large when uncompressed \(more than 4 MB cap\)/);
     const many = zipOf(Array.from({ length: 30 }, (_, i) => ({ name: `x/${i}.xml`, data: Buffer.from("<a/>") })));
     assert.throws(() => checkZipPackage(many, "XLSX", { maxEntries: 20 }), /XLSX has 30 entries \(cap 20\)/);
+    const laughs = '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "ha"><!ENTITY b "&a;&a;">]><d>&b;</d>';
+    assert.throws(() => checkZipPackage(zipOf([{ name: "word/document.xml", data: Buffer.from(laughs) }]), "DOCX"), /^ExtractionError: DOCX declares XML entities in word\/document\.xml \(a DTD, which DOCX files never need\): refused/);
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(laughs.replace('?xml version="1.0"?', '?xml version="1.0" encoding="UTF-16"?'), "utf16le")]);
+    assert.throws(() => checkZipPackage(zipOf([{ name: "content.xml", data: utf16 }]), "ODT"), /ODT declares XML entities in content\.xml/, "in UTF-16 too");
+    const illustratorSvg = '<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY ns_svg "http://www.w3.org/2000/svg">]><svg xmlns="&ns_svg;"/>';
+    assert.doesNotThrow(() => checkZipPackage(zipOf([{ name: "OEBPS/cover.svg", data: Buffer.from(illustratorSvg) }]), "EPUB"), "an image the parsers never read may declare entities");
 });
 
 test("chunk line numbers cost linear time: a 45 MB text without a newline chunks in seconds, not a minute", () => {

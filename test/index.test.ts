@@ -5,6 +5,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import PDFDocument from "pdfkit";
+import { Bm25Index } from "../server/core/Bm25Index";
+import { rankedText } from "../server/core/SegmentWriter";
 import { WorkspaceIndex, type IndexReport } from "../server/core/WorkspaceIndex";
 import { makeFixtures, type FixtureSet } from "./fixtures/makeFixtures";
 
@@ -101,16 +103,16 @@ test("a saved index with records of the wrong types is not fatal: those document
     const { fx, cache } = await fixtureWorkspace(t);
     const first = await WorkspaceIndex.open(fx.root, { cacheDir: cache });
     await first.update();
-    const file = first.cacheFile;
+    const directory = first.cacheDirectory;
     await first.dispose();
-    // Valid JSON, wrong types: chunks null for the text file, a chunk without text for the Markdown file.
-    const lines = (await fs.readFile(file, "utf8")).trimEnd().split("\n").map((line) => {
-        const record = JSON.parse(line) as { document?: { path: string; chunks: unknown } };
-        if (record.document?.path === fx.good.txt) record.document.chunks = null;
-        if (record.document?.path === fx.good.md) record.document.chunks = [{ start: 0, end: 3 }];
-        return JSON.stringify(record);
-    });
-    await fs.writeFile(file, lines.join("\n") + "\n");
+    // Valid JSON, wrong types: a title that is a number for the text file, no chunk count for the Markdown file.
+    const [rowsFile] = (await fs.readdir(directory)).filter((name) => name.endsWith(".docs.json"));
+    const saved = JSON.parse(await fs.readFile(path.join(directory, rowsFile!), "utf8")) as { rows: unknown[][] };
+    for (const row of saved.rows) {
+        if (row[0] === fx.good.txt) row[5] = 5;
+        if (row[0] === fx.good.md) row[9] = null;
+    }
+    await fs.writeFile(path.join(directory, rowsFile!), JSON.stringify(saved));
 
     const notices: string[] = [];
     const reopened = await WorkspaceIndex.open(fx.root, { cacheDir: cache, log: (message) => notices.push(message) });
@@ -122,4 +124,69 @@ test("a saved index with records of the wrong types is not fatal: those document
     assert.equal(report.extracted, 2, "exactly the two damaged documents were read again");
     assert.equal(reopened.search(fx.markers[fx.good.txt]!, 1)[0]?.path, fx.good.txt);
     assert.equal(reopened.search(fx.markers[fx.good.md]!, 1)[0]?.path, fx.good.md);
+});
+
+test("search over segments, tombstones and merges scores exactly as BM25 over the live chunks; reopening changes nothing", async (t) => {
+    const base = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-segments-"));
+    t.after(() => fs.rm(base, { recursive: true, force: true }));
+    const root = path.join(base, "ws");
+    const cache = path.join(base, "cache");
+    await fs.mkdir(root);
+    const words = "soil compost mulch seed bean squash kale leek onion garlic frost spring harvest water shade clay loam worm beetle slug".split(" ");
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const note = (i: number, version: number) =>
+        `# Note ${i} v${version}\n\n` + Array.from({ length: 40 + Math.floor(random() * 400) }, () => words[Math.floor(random() * words.length)]).join(" ") + "\n";
+    for (let i = 0; i < 60; i++) await fs.writeFile(path.join(root, `n${i}.md`), note(i, 0));
+    const index = await WorkspaceIndex.open(root, { cacheDir: cache, pool: { size: 1 } });
+    t.after(() => index.dispose());
+    await index.update();
+    const queries = ["compost mulch", "frost leek garlic", "note 7", "slug beetle worm water", "n12.md", "v3 harvest"];
+    const check = async (label: string, subject: WorkspaceIndex) => {
+        const reference = new Bm25Index();
+        const ids: { path: string; position: number }[] = [];
+        for (const info of subject.listDocuments().sort((x, y) => x.path.localeCompare(y.path))) {
+            const document = subject.getDocument(info.path)!;
+            document.chunks.forEach((chunk, position) => {
+                reference.add(ids.length, rankedText(document, chunk, position));
+                ids.push({ path: document.path, position });
+            });
+        }
+        assert.equal(subject.chunkCount, ids.length, `${label}: live chunks`);
+        for (const query of queries) {
+            const expected = reference.search(query, 1000).map((match) => ({ ...ids[match.id]!, score: match.score }));
+            const actual = subject.search(query, 1000);
+            assert.equal(actual.length, expected.length, `${label} "${query}": hit count`);
+            const byKey = new Map(expected.map((hit) => [`${hit.path}#${hit.position}`, hit.score]));
+            for (const hit of actual) {
+                const document = subject.getDocument(hit.path)!;
+                const position = document.chunks.findIndex((chunk) => chunk.start === hit.chunk.start);
+                const score = byKey.get(`${hit.path}#${position}`);
+                assert.ok(score !== undefined && Math.abs(score - hit.score) < 1e-9, `${label} "${query}": ${hit.path}#${position} scored ${hit.score}, BM25 ${score}`);
+                assert.equal(hit.chunk.text, document.chunks[position]!.text);
+            }
+            for (let i = 1; i < actual.length; i++) assert.ok(actual[i - 1]!.score >= actual[i]!.score, "best first");
+        }
+    };
+    await check("first build", index);
+    let maxSegments = index.segmentCount;
+    for (let round = 1; round <= 16; round++) {
+        // edits, deletions and new files in every round: one new segment each, tombstones in the old ones
+        for (let k = 0; k < 4; k++) await fs.writeFile(path.join(root, `n${Math.floor(random() * 60)}.md`), note(round, round));
+        if (round % 3 === 0) await fs.rm(path.join(root, `n${round}.md`), { force: true });
+        await fs.writeFile(path.join(root, `new${round}.md`), note(100 + round, round));
+        const report = await index.update();
+        assert.deepEqual(report.failed, []);
+        maxSegments = Math.max(maxSegments, index.segmentCount);
+        if (round % 4 === 0) await check(`round ${round}`, index);
+    }
+    assert.ok(index.segmentCount <= 12, `merges keep the segment count bounded (${index.segmentCount})`);
+    assert.ok(maxSegments > 1, "updates wrote segments of their own");
+    await check("after the edits", index);
+    const reopened = await WorkspaceIndex.open(root, { cacheDir: cache });
+    t.after(() => reopened.dispose());
+    assert.equal(reopened.documentCount, index.documentCount);
+    await check("reopened", reopened);
+    const again = await reopened.update();
+    assert.equal(again.extracted, 0, "nothing is read again after a reopen");
 });

@@ -2,6 +2,7 @@
 import { parseArgs } from "node:util";
 import { CancelledError } from "../llm/CancelledError";
 import { UsageError, type Command } from "./Command";
+import { terminalText } from "./terminalText";
 import { demoCommand } from "./commands/demoCommand";
 import { askCommand } from "./commands/askCommand";
 import { benchCommand } from "./commands/benchCommand";
@@ -78,7 +79,8 @@ main(process.argv.slice(2)).finally(exitSoon).then(
             process.stderr.write(`llamahome: ${error.message}\n`);
             process.exitCode = 130;
         } else {
-            process.stderr.write(`llamahome: ${(error as Error)?.message ?? String(error)}\n`);
+            // a fatal error can quote a document (a parser's message, a file name): printed inert
+            process.stderr.write(`llamahome: ${terminalText((error as Error)?.message ?? String(error))}\n`);
             if (process.env.LLAMAHOME_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`);
             process.exitCode = 1;
         }

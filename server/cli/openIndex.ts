@@ -2,6 +2,7 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import { WorkspaceIndex } from "../core/WorkspaceIndex";
 import { stringOption, UsageError, type ParsedArgs } from "./Command";
+import { terminalLine } from "./terminalText";
 
 /** Opens the index of the folder named on the command line, with the shared --cache-dir option. */
 export async function openIndex(dir: string, args: ParsedArgs): Promise<WorkspaceIndex> {
@@ -11,7 +12,8 @@ export async function openIndex(dir: string, args: ParsedArgs): Promise<Workspac
     const cacheDir = stringOption(args, "cache-dir");
     return WorkspaceIndex.open(root, {
         cacheDir: cacheDir ? path.resolve(cacheDir) : undefined,
-        log: (message) => process.stderr.write(`${message}\n`),
+        // notices name files of the folder (damaged records): printed inert
+        log: (message) => process.stderr.write(`${terminalLine(message)}\n`),
     });
 }
 

@@ -1,30 +1,34 @@
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as readline from "node:readline";
-import { isDocumentRecord, isRememberedFailure } from "./indexRecords";
-import type { DocumentRecord, FailedFile } from "./types";
+import { isRememberedFailure } from "./indexRecords";
+import { Segment } from "./Segment";
+import type { SegmentData } from "./SegmentWriter";
+import type { FailedFile } from "./types";
 
-const formatVersion = 1;
+const formatVersion = 2;
+const manifestName = "manifest.json";
+/** What format 1 wrote: one JSON-lines file, re-tokenized at every open. */
+const formatOneFile = "index.jsonl";
 
 /** A file the index tried and could not use; remembered so unchanged bad files are not retried every run. */
 export interface RememberedFailure extends FailedFile {
     outcome: "failed" | "skipped";
 }
 
-export interface IndexSnapshot {
-    documents: DocumentRecord[];
-    failures: RememberedFailure[];
-    /** Paths (or "?") of records that were not what the index writes: left out, so those files are read again. */
-    invalid?: string[];
-}
-
 export type LoadResult =
-    | { kind: "loaded"; snapshot: IndexSnapshot }
+    | { kind: "loaded"; segments: Segment[]; failures: RememberedFailure[]; damaged: string[] }
     | { kind: "missing" }
+    | { kind: "outdated" }
     | { kind: "unreadable"; reason: string };
+
+interface Manifest {
+    llamahomeIndex: number;
+    /** In search order; `deleted` are the tombstoned document rows of that segment. */
+    segments: { id: string; deleted: number[] }[];
+    failures: unknown[];
+}
 
 /** Where an index for `root` lives when the user names no cache directory: outside the workspace, per workspace. */
 export function defaultCacheRoot(): string {
@@ -33,115 +37,130 @@ export function defaultCacheRoot(): string {
 }
 
 /**
- * Persists one workspace's index as JSON lines: a header, one line per document or failure, and a
- * trailer with the counts. Writes go to a temporary file that is fsynced and renamed over the old
- * one, so a kill -9 at any moment leaves either the last good index or the new one, never a mix.
+ * Persists one workspace's index as immutable segments plus a small manifest naming them and their tombstones. A
+ * change writes a new segment and a new manifest (temporary file, fsynced, renamed), so a kill -9 at any moment leaves
+ * the last good index or the new one; files the manifest does not name are removed once they are old enough not to
+ * belong to a writer still at work.
  */
 export class IndexStore {
     readonly directory: string;
-    readonly file: string;
+    readonly manifestFile: string;
 
     constructor(root: string, cacheRoot: string = defaultCacheRoot()) {
         const resolved = path.resolve(root);
         const key = `${path.basename(resolved) || "root"}-${createHash("sha256").update(resolved).digest("hex").slice(0, 12)}`;
         this.directory = path.join(cacheRoot, key);
-        this.file = path.join(this.directory, "index.jsonl");
+        this.manifestFile = path.join(this.directory, manifestName);
     }
 
     async load(): Promise<LoadResult> {
+        let text: string;
         try {
-            await fs.access(this.file);
+            text = await fs.readFile(this.manifestFile, "utf8");
         } catch {
-            return { kind: "missing" };
+            const old = await fs.access(path.join(this.directory, formatOneFile)).then(() => true, () => false);
+            return old ? { kind: "outdated" } : { kind: "missing" };
         }
+        const segments: Segment[] = [];
         try {
-            return { kind: "loaded", snapshot: await this.read() };
+            const manifest = JSON.parse(text) as Manifest;
+            if (manifest?.llamahomeIndex !== formatVersion) throw new Error(`unsupported index format ${String(manifest?.llamahomeIndex)}`);
+            if (!Array.isArray(manifest.segments) || !Array.isArray(manifest.failures)) throw new Error("the manifest is damaged");
+            const damaged: string[] = [];
+            for (const entry of manifest.segments) {
+                if (typeof entry?.id !== "string" || !/^[\w-]+$/.test(entry.id) || !Array.isArray(entry.deleted)) throw new Error("the manifest is damaged");
+                const segment = Segment.open(this.directory, entry.id);
+                segments.push(segment);
+                for (const doc of entry.deleted) if (Number.isInteger(doc)) segment.deleteDocument(doc);
+                damaged.push(...segment.damaged);
+            }
+            const failures: RememberedFailure[] = [];
+            for (const failure of manifest.failures) {
+                if (isRememberedFailure(failure)) failures.push(failure);
+                else damaged.push(typeof (failure as { path?: unknown })?.path === "string" ? (failure as { path: string }).path : "?");
+            }
+            return { kind: "loaded", segments, failures, damaged };
         } catch (error) {
+            for (const segment of segments) segment.close();
             return { kind: "unreadable", reason: (error as Error).message };
         }
     }
 
-    async save(snapshot: IndexSnapshot): Promise<void> {
+    /** Writes a segment's two files (fsynced); nothing refers to them until commit(). */
+    async writeSegment(data: SegmentData): Promise<string> {
         await fs.mkdir(this.directory, { recursive: true });
-        const temporary = `${this.file}.${process.pid}.${Date.now()}.tmp`;
-        const handle = await fs.open(temporary, "w");
-        let written = false;
-        try {
-            let buffer = JSON.stringify({ llamahomeIndex: formatVersion }) + "\n";
-            const flushAt = 1 << 20;
-            for (const document of snapshot.documents) {
-                buffer += JSON.stringify({ document }) + "\n";
-                if (buffer.length > flushAt) {
-                    await handle.write(buffer);
-                    buffer = "";
-                }
-            }
-            for (const failure of snapshot.failures) buffer += JSON.stringify({ failure }) + "\n";
-            buffer += JSON.stringify({ end: { documents: snapshot.documents.length, failures: snapshot.failures.length } }) + "\n";
-            await handle.write(buffer);
-            await handle.sync();
-            written = true;
-        } finally {
-            await handle.close();
-            // a full disk (or any failed write) leaves the last good index and no half-written temporary behind
-            if (!written) await fs.rm(temporary, { force: true });
-        }
-        await fs.rename(temporary, this.file);
-        await syncDirectory(this.directory);
-        await this.removeAbandonedTemporaries();
+        const id = `${Date.now().toString(36)}-${process.pid}-${randomBytes(4).toString("hex")}`;
+        await writeSynced(path.join(this.directory, `${id}.docs.json`), [new TextEncoder().encode(JSON.stringify({ rows: data.rows }))]);
+        await writeSynced(path.join(this.directory, `${id}.seg`), data.parts);
+        return id;
     }
 
-    /** A writer killed mid-save leaves its temporary file behind; one older than an hour has no live writer. */
-    private async removeAbandonedTemporaries(): Promise<void> {
-        const prefix = `${path.basename(this.file)}.`;
-        for (const name of await fs.readdir(this.directory).catch(() => [] as string[])) {
-            if (!name.startsWith(prefix) || !name.endsWith(".tmp")) continue;
-            const file = path.join(this.directory, name);
-            const stat = await fs.stat(file).catch(() => undefined);
-            if (stat && Date.now() - stat.mtimeMs > 3_600_000) await fs.rm(file, { force: true });
-        }
+    /** Makes `segments` (with their tombstones) and `failures` the saved index, atomically. */
+    async commit(segments: readonly Segment[], failures: readonly RememberedFailure[]): Promise<void> {
+        const manifest: Manifest = {
+            llamahomeIndex: formatVersion,
+            segments: segments.map((segment) => ({ id: segment.id, deleted: [...segment.deleted].sort((a, b) => a - b) })),
+            failures: [...failures],
+        };
+        await fs.mkdir(this.directory, { recursive: true });
+        const temporary = `${this.manifestFile}.${process.pid}.${Date.now()}.tmp`;
+        await writeSynced(temporary, [new TextEncoder().encode(JSON.stringify(manifest))]);
+        await fs.rename(temporary, this.manifestFile);
+        await syncDirectory(this.directory);
+        await this.removeUnreferenced(new Set(segments.map((segment) => segment.id)));
     }
 
     async clear(): Promise<void> {
         await fs.rm(this.directory, { recursive: true, force: true });
     }
 
-    private async read(): Promise<IndexSnapshot> {
-        const lines = readline.createInterface({ input: createReadStream(this.file, "utf8"), crlfDelay: Infinity });
-        const snapshot: IndexSnapshot = { documents: [], failures: [] };
-        let header = false;
-        let end: { documents: number; failures: number } | undefined;
-        let documents = 0;
-        let failures = 0;
-        const invalid: string[] = [];
-        for await (const line of lines) {
-            if (!line) continue;
-            if (end) throw new Error("data after the end marker");
-            const record = JSON.parse(line) as { llamahomeIndex?: number; document?: unknown; failure?: unknown; end?: typeof end };
-            if (typeof record !== "object" || record === null) throw new Error("a record is not an object");
-            if (!header) {
-                if (record.llamahomeIndex !== formatVersion) throw new Error(`unsupported index format ${String(record.llamahomeIndex)}`);
-                header = true;
-            } else if (record.document !== undefined) {
-                documents++;
-                if (isDocumentRecord(record.document)) snapshot.documents.push(record.document);
-                else invalid.push(pathOf(record.document));
-            } else if (record.failure !== undefined) {
-                failures++;
-                if (isRememberedFailure(record.failure)) snapshot.failures.push(record.failure);
-                else invalid.push(pathOf(record.failure));
-            } else if (record.end) end = record.end;
-            else throw new Error("unrecognised record");
+    /**
+     * Removes segments the manifest no longer names and what format 1 left. A file younger than ten minutes may belong
+     * to another writer (the CLI and the editor on one folder) that has not committed yet, so it is left for later.
+     */
+    private async removeUnreferenced(referenced: Set<string>): Promise<void> {
+        for (const name of await fs.readdir(this.directory).catch(() => [] as string[])) {
+            const id = /^([\w-]+)\.(seg|docs\.json)$/.exec(name)?.[1];
+            const formatOne = name === formatOneFile || name.startsWith(`${formatOneFile}.`);
+            const temporary = name.endsWith(".tmp");
+            if (formatOne || (id && !referenced.has(id)) || temporary) {
+                const file = path.join(this.directory, name);
+                const stat = await fs.stat(file).catch(() => undefined);
+                if (stat && (formatOne || Date.now() - stat.mtimeMs > 600_000)) await fs.rm(file, { force: true }).catch(() => undefined);
+            }
         }
-        if (!end || end.documents !== documents || end.failures !== failures) {
-            throw new Error("index file is incomplete");
-        }
-        return invalid.length > 0 ? { ...snapshot, invalid } : snapshot;
     }
 }
 
-function pathOf(value: unknown): string {
-    return typeof value === "object" && value !== null && typeof (value as { path?: unknown }).path === "string" ? (value as { path: string }).path : "?";
+async function writeSynced(file: string, parts: readonly Uint8Array[]): Promise<void> {
+    const handle = await fs.open(file, "w");
+    let written = false;
+    try {
+        // Chunk texts are many small parts: copy them into large blocks rather than one write each.
+        const block = Buffer.allocUnsafe(4 << 20);
+        let used = 0;
+        const drain = async () => {
+            for (let done = 0; done < used; ) done += (await handle.write(block, done, used - done)).bytesWritten;
+            used = 0;
+        };
+        for (const part of parts) {
+            if (part.length >= block.length) {
+                await drain();
+                for (let done = 0; done < part.length; ) done += (await handle.write(part, done, part.length - done)).bytesWritten;
+                continue;
+            }
+            if (used + part.length > block.length) await drain();
+            block.set(part, used);
+            used += part.length;
+        }
+        await drain();
+        await handle.sync();
+        written = true;
+    } finally {
+        await handle.close();
+        // a full disk (or any failed write) leaves the last good index and no half-written file behind
+        if (!written) await fs.rm(file, { force: true });
+    }
 }
 
 async function syncDirectory(directory: string): Promise<void> {

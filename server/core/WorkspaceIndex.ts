@@ -1,13 +1,16 @@
 import * as path from "node:path";
-import { Bm25Index } from "./Bm25Index";
 import type { ChunkOptions } from "./chunk";
 import { DisposedError } from "./DisposedError";
 import { discoverFiles, type DiscoveredFile } from "./discover";
 import { ExtractionPool, type ExtractionPoolOptions } from "./ExtractionPool";
 import { formatForPath } from "./formats";
 import { IndexStore, type RememberedFailure } from "./IndexStore";
+import { Segment, type Postings, type SegmentDocument } from "./Segment";
+import { SegmentBuilder } from "./SegmentWriter";
+import { TermTable } from "./termCounts";
 import { makeSnippet } from "./snippet";
-import type { Chunk, DocumentRecord, SkippedFile } from "./types";
+import { tokenize } from "./tokenize";
+import type { Chunk, DocumentInfo, DocumentRecord, SkippedFile } from "./types";
 
 export interface WorkspaceIndexOptions {
     /** Root under which the index is persisted. Defaults to ~/.cache/llamahome/indexes (outside the workspace). */
@@ -48,30 +51,46 @@ export interface IndexHit {
     score: number;
     snippet: string;
     chunk: Chunk;
-    document: DocumentRecord;
+    document: Omit<DocumentRecord, "chunks">;
 }
 
-interface ChunkEntry {
-    document: DocumentRecord;
-    chunk: Chunk;
+interface Located {
+    segment: Segment;
+    doc: number;
+    document: SegmentDocument;
 }
+
+/** A new segment is written when this much chunk text is waiting, or when the oldest change has waited this long. */
+const flushTextBytes = 64 * 1024 * 1024;
+const flushAfterMs = 15_000;
+/** More segments than this are merged, smallest first; a segment with more than half its chunks deleted is rewritten. */
+const maxSegments = 12;
+/** Decoded postings kept for repeated query terms: 4M entries, 32 MB. */
+const cachedPostingEntries = 4_000_000;
+const k1 = 1.2;
+const b = 0.75;
 
 /**
- * The searchable index of one folder: discovers files, extracts them in a worker pool, ranks chunks
- * with BM25 and persists itself so the next run only re-reads files whose content changed.
+ * The searchable index of one folder: discovers files, extracts them in a worker pool, ranks chunks with BM25 over
+ * persisted segments (IndexStore) and re-reads only files whose content changed. Opening reads document metadata and
+ * chunk tables, never the text: postings are read for the terms a query names, chunk text for the hits shown.
  */
 export class WorkspaceIndex {
-    private readonly documents = new Map<string, DocumentRecord>();
+    private segments: Segment[] = [];
+    private readonly documents = new Map<string, Located>();
     private readonly failures = new Map<string, RememberedFailure>();
-    private readonly chunkIds = new Map<string, number[]>();
-    private readonly chunks = new Map<number, ChunkEntry>();
-    private readonly bm25 = new Bm25Index();
     private readonly store: IndexStore;
     private pool?: ExtractionPool;
-    private nextChunkId = 0;
     private running: Promise<unknown> = Promise.resolve();
     private disposed = false;
     private lastSkipped: SkippedFile[] = [];
+    /** Set when the cache directory could not be written: segments then live in memory for this session. */
+    private memoryOnly = false;
+    private memorySegments = 0;
+    /** Term ids shared by the extraction workers and the segment builders of this index. */
+    private readonly terms = new TermTable();
+    private readonly postingsCache = new Map<string, Postings | undefined>();
+    private cachedEntries = 0;
 
     private constructor(
         readonly root: string,
@@ -80,25 +99,28 @@ export class WorkspaceIndex {
         this.store = new IndexStore(root, options.cacheDir);
     }
 
-    /** Opens the index for `root`, loading what was persisted. A corrupt index file is discarded, not fatal. */
+    /** Opens the index for `root`, loading what was persisted. A corrupt index is rebuilt, not fatal. */
     static async open(root: string, options: WorkspaceIndexOptions = {}): Promise<WorkspaceIndex> {
         const index = new WorkspaceIndex(path.resolve(root), options);
         const loaded = await index.store.load();
         if (loaded.kind === "loaded") {
-            for (const document of loaded.snapshot.documents) index.addDocument(document);
-            for (const failure of loaded.snapshot.failures) index.failures.set(failure.path, failure);
-            const invalid = loaded.snapshot.invalid;
-            if (invalid?.length) {
-                options.log?.(`The saved index at ${index.store.file} had ${invalid.length} damaged record(s) (${invalid.slice(0, 3).join(", ")}${invalid.length > 3 ? ", …" : ""}); those files are read again.`);
+            for (const segment of loaded.segments) index.install(segment);
+            for (const failure of loaded.failures) index.failures.set(failure.path, failure);
+            const damaged = loaded.damaged;
+            if (damaged.length) {
+                options.log?.(`The saved index in ${index.store.directory} had ${damaged.length} damaged record(s) (${damaged.slice(0, 3).join(", ")}${damaged.length > 3 ? ", …" : ""}); those files are read again.`);
             }
+        } else if (loaded.kind === "outdated") {
+            options.log?.(`The saved index in ${index.store.directory} was written by an earlier LlamaHome; rebuilding it once in the new format.`);
         } else if (loaded.kind === "unreadable") {
-            options.log?.(`The saved index at ${index.store.file} could not be read (${loaded.reason}); rebuilding it.`);
+            options.log?.(`The saved index in ${index.store.directory} could not be read (${loaded.reason}); rebuilding it.`);
         }
         return index;
     }
 
-    get cacheFile(): string {
-        return this.store.file;
+    /** Where the index is saved. */
+    get cacheDirectory(): string {
+        return this.store.directory;
     }
 
     get documentCount(): number {
@@ -106,20 +128,36 @@ export class WorkspaceIndex {
     }
 
     get chunkCount(): number {
-        return this.chunks.size;
+        return this.segments.reduce((sum, segment) => sum + segment.liveChunks, 0);
     }
 
-    listDocuments(): DocumentRecord[] {
-        return [...this.documents.values()];
+    /** Segments search reads, for the benchmark and tests. */
+    get segmentCount(): number {
+        return this.segments.length;
     }
 
+    listDocuments(): DocumentInfo[] {
+        return [...this.documents.values()].map(({ document }) => infoOf(document));
+    }
+
+    /** A document's metadata, without reading its text. */
+    documentInfo(relativePath: string): DocumentInfo | undefined {
+        const located = this.documents.get(relativePath);
+        return located && infoOf(located.document);
+    }
+
+    /** A document with its chunks (read from disk). */
     getDocument(relativePath: string): DocumentRecord | undefined {
-        return this.documents.get(relativePath);
+        const located = this.documents.get(relativePath);
+        if (!located) return undefined;
+        const { chunkCount: _count, ...info } = infoOf(located.document);
+        return { ...info, chunks: located.segment.documentChunks(located.document) };
     }
 
     /** A document's extracted text as the index holds it (its chunks, in order), for summaries. */
     documentText(relativePath: string): string | undefined {
-        return this.documents.get(relativePath)?.chunks.map((chunk) => chunk.text).join("\n\n");
+        const located = this.documents.get(relativePath);
+        return located?.segment.documentChunks(located.document).map((chunk) => chunk.text).join("\n\n");
     }
 
     failureCount(): number {
@@ -137,17 +175,59 @@ export class WorkspaceIndex {
         return run;
     }
 
+    /** Okapi BM25 over every live chunk of every segment (k1 1.2, b 0.75), best first; ties in index order. */
     search(query: string, top = 10): IndexHit[] {
         if (this.disposed) throw new DisposedError("WorkspaceIndex");
-        return this.bm25.search(query, top).map(({ id, score }) => {
-            const entry = this.chunks.get(id)!;
-            return { path: entry.document.path, score, snippet: makeSnippet(entry.chunk.text, query), chunk: entry.chunk, document: entry.document };
+        const terms = [...new Set(tokenize(query))];
+        let n = 0;
+        let totalLength = 0;
+        for (const segment of this.segments) {
+            n += segment.liveChunks;
+            totalLength += segment.liveLength;
+        }
+        if (n === 0 || top <= 0 || terms.length === 0) return [];
+        const averageLength = totalLength / n || 1;
+        const lists = terms.map((term) => this.segments.map((segment) => this.postingsOf(segment, term)));
+        const idfs = lists.map((perSegment) => this.idfOf(perSegment, n));
+        const best = new TopHits(top);
+        this.segments.forEach((segment, s) => {
+            const scores = segment.scratch?.length === segment.chunkCount ? segment.scratch : (segment.scratch = new Float64Array(segment.chunkCount));
+            const norms = segment.lengthNorms(k1, b, averageLength);
+            const live = segment.live;
+            let any = false;
+            lists.forEach((perSegment, t) => {
+                const postings = perSegment[s];
+                if (!postings) return;
+                any = true;
+                const weight = idfs[t] * (k1 + 1);
+                const { ids, tfs } = postings;
+                for (let i = 0; i < ids.length; i++) {
+                    const id = ids[i];
+                    const tf = tfs[i];
+                    scores[id] += (weight * tf) / (tf + norms[id]);
+                }
+            });
+            if (!any) return;
+            // A scan of the dense score array is cheaper than remembering which chunks were touched.
+            for (let id = 0; id < scores.length; id++) {
+                const score = scores[id];
+                if (score === 0) continue;
+                scores[id] = 0;
+                if (live[id]) best.offer(score, s, id);
+            }
+        });
+        return best.sorted().map(({ score, segment: s, id }) => {
+            const segment = this.segments[s];
+            const document = segment.documents[segment.chunkDocument[id]]!;
+            const chunk = segment.chunk(id);
+            return { path: document.path, score, snippet: makeSnippet(chunk.text, query), chunk, document: withoutChunkRange(document) };
         });
     }
 
     /** How informative a search term is in this index (BM25 idf of the tokenized term). */
     termWeight(term: string): number {
-        return this.bm25.idf(term);
+        const n = this.segments.reduce((sum, segment) => sum + segment.liveChunks, 0);
+        return this.idfOf(this.segments.map((segment) => this.postingsOf(segment, term)), n);
     }
 
     async dispose(): Promise<void> {
@@ -155,10 +235,62 @@ export class WorkspaceIndex {
         this.disposed = true;
         await this.running;
         await this.pool?.dispose();
+        for (const segment of this.segments) segment.close();
+        this.segments = [];
     }
 
     async [Symbol.asyncDispose](): Promise<void> {
         await this.dispose();
+    }
+
+    /**
+     * A term's postings in a segment, through a small cache of decoded lists: the words people search for recur, and
+     * a common word's list is most of a query's cost. Bounded by entries (8 bytes each), least recently used first out.
+     */
+    private postingsOf(segment: Segment, term: string): Postings | undefined {
+        const key = `${segment.id}\u0000${term}`;
+        const cache = this.postingsCache;
+        if (cache.has(key)) {
+            const hit = cache.get(key);
+            cache.delete(key);
+            cache.set(key, hit);
+            return hit;
+        }
+        const postings = segment.postings(term);
+        cache.set(key, postings);
+        this.cachedEntries += postings?.ids.length ?? 0;
+        for (const [oldest, value] of cache) {
+            if (this.cachedEntries <= cachedPostingEntries) break;
+            cache.delete(oldest);
+            this.cachedEntries -= value?.ids.length ?? 0;
+        }
+        return postings;
+    }
+
+    /** BM25 idf from the live chunks holding the term in each segment; a term no chunk contains gets the highest weight. */
+    private idfOf(perSegment: (Postings | undefined)[], n: number): number {
+        let df = 0;
+        perSegment.forEach((postings, s) => {
+            if (!postings) return;
+            const segment = this.segments[s];
+            if (segment.deleted.size === 0 && segment.damaged.length === 0) {
+                df += postings.ids.length;
+                return;
+            }
+            const live = segment.live;
+            for (let i = 0; i < postings.ids.length; i++) df += live[postings.ids[i]];
+        });
+        return Math.log(1 + (n - df + 0.5) / (df + 0.5));
+    }
+
+    private install(segment: Segment): void {
+        this.segments.push(segment);
+        for (const [doc, document] of segment.liveDocuments()) {
+            const previous = this.documents.get(document.path);
+            // The same path live twice (a writer interrupted between segment and manifest): the later one wins.
+            if (previous) previous.segment.deleteDocument(previous.doc);
+            this.documents.set(document.path, { segment, doc, document });
+        }
     }
 
     private async runUpdate(options: UpdateOptions): Promise<IndexReport> {
@@ -173,54 +305,76 @@ export class WorkspaceIndex {
         });
         const present = new Set(discovered.files.map((file) => file.path));
         let removed = 0;
-        for (const known of [...this.documents.keys()]) {
+        let changed = false;
+        for (const [known, located] of [...this.documents]) {
             if (!present.has(known)) {
-                this.removeDocument(known);
+                located.segment.deleteDocument(located.doc);
+                this.documents.delete(known);
                 removed++;
+                changed = true;
             }
         }
-        for (const known of [...this.failures.keys()]) if (!present.has(known)) this.failures.delete(known);
+        for (const known of [...this.failures.keys()]) {
+            if (!present.has(known)) {
+                this.failures.delete(known);
+                changed = true;
+            }
+        }
 
         const toRead = discovered.files.filter((file) => {
-            const previous = this.documents.get(file.path) ?? this.failures.get(file.path);
+            const previous = this.documents.get(file.path)?.document ?? this.failures.get(file.path);
             // Failures are remembered like successes, by size + mtime: a file that timed out (60 s) or crashed its
             // worker is tried again when it changes, not on every run.
             return !previous || previous.size !== file.size || previous.mtimeMs !== file.mtimeMs;
         });
         let extracted = 0;
-        let changed = removed > 0;
         let done = 0;
+        // New documents go straight into a segment being built; it is written when big or old enough, and at the end.
+        let building = new SegmentBuilder(this.terms);
+        let since = performance.now();
+        let flushing: Promise<void> = Promise.resolve();
         if (toRead.length > 0) {
-            this.pool ??= new ExtractionPool(this.options.pool);
+            this.pool ??= new ExtractionPool({ ...this.options.pool, terms: this.terms });
             const pool = this.pool;
             await Promise.all(
                 toRead.map(async (file) => {
+                    const previous = this.documents.get(file.path)?.document ?? this.failures.get(file.path);
                     const outcome = await pool.extract({
                         absolutePath: file.absolutePath,
                         format: formatForPath(file.path),
                         root: this.root,
                         ...(this.options.maxFileSizeBytes === undefined ? {} : { maxBytes: this.options.maxFileSizeBytes }),
-                        knownHash: (this.documents.get(file.path) ?? this.failures.get(file.path))?.hash,
+                        knownHash: previous?.hash,
                         chunkOptions: this.options.chunk,
                     });
                     if (options.signal?.aborted || this.disposed) return;
                     changed = true;
                     if (outcome.kind !== "unchanged") extracted++;
-                    this.applyOutcome(file, outcome);
+                    if (building.documentCount === 0) since = performance.now();
+                    this.applyOutcome(file, outcome, building);
                     options.onProgress?.(++done, toRead.length, file.path);
+                    if (building.textBytes >= flushTextBytes || (building.documentCount > 0 && performance.now() - since >= flushAfterMs)) {
+                        const full = building;
+                        building = new SegmentBuilder(this.terms);
+                        flushing = flushing.then(() => this.flush(full));
+                    }
                 }),
             );
         }
-        if (changed && !this.disposed) await this.store.save({ documents: this.listDocuments(), failures: [...this.failures.values()] });
+        await flushing;
+        if (changed && !this.disposed) {
+            await this.flush(building);
+            await this.merge();
+        }
         options.signal?.throwIfAborted();
 
         this.lastSkipped = discovered.skipped;
         const formats: Record<string, number> = {};
-        for (const document of this.documents.values()) formats[document.format] = (formats[document.format] ?? 0) + 1;
+        for (const { document } of this.documents.values()) formats[document.format] = (formats[document.format] ?? 0) + 1;
         const failures = [...this.failures.values()];
         return {
             documents: this.documents.size,
-            chunks: this.chunks.size,
+            chunks: this.chunkCount,
             failed: failures.filter((f) => f.outcome === "failed").map((f) => ({ path: f.path, error: f.error })),
             skipped: [...discovered.skipped, ...failures.filter((f) => f.outcome === "skipped").map((f) => ({ path: f.path, reason: f.error }))],
             formats,
@@ -231,61 +385,179 @@ export class WorkspaceIndex {
         };
     }
 
-    private applyOutcome(file: DiscoveredFile, outcome: Awaited<ReturnType<ExtractionPool["extract"]>>): void {
+    private applyOutcome(file: DiscoveredFile, outcome: Awaited<ReturnType<ExtractionPool["extract"]>>, building: SegmentBuilder): void {
+        const located = this.documents.get(file.path);
         switch (outcome.kind) {
             case "unchanged": {
-                const previous = this.documents.get(file.path) ?? this.failures.get(file.path);
-                if (previous) {
-                    previous.size = file.size;
-                    previous.mtimeMs = file.mtimeMs;
+                const failure = this.failures.get(file.path);
+                if (failure) {
+                    failure.size = file.size;
+                    failure.mtimeMs = file.mtimeMs;
+                } else if (located) {
+                    // Same bytes, new size/mtime: the document moves to the next segment as it is (no extraction), so
+                    // the next run does not read the file again.
+                    const { chunkCount: _count, ...info } = infoOf(located.document);
+                    building.add({ ...info, size: file.size, mtimeMs: file.mtimeMs, chunks: located.segment.documentChunks(located.document) });
                 }
                 return;
             }
             case "extracted": {
-                this.removeDocument(file.path);
                 this.failures.delete(file.path);
                 const { document } = outcome;
-                this.addDocument({
-                    path: file.path, size: file.size, mtimeMs: file.mtimeMs, hash: outcome.hash, format: document.format,
-                    title: document.title, chunks: document.chunks, chars: document.chars, pages: document.pages,
-                });
+                building.add(
+                    {
+                        path: file.path, size: file.size, mtimeMs: file.mtimeMs, hash: outcome.hash, format: document.format,
+                        title: document.title, chunks: document.chunks, chars: document.chars, pages: document.pages,
+                    },
+                    document.terms,
+                );
                 return;
             }
             default:
-                this.removeDocument(file.path);
+                if (located) {
+                    located.segment.deleteDocument(located.doc);
+                    this.documents.delete(file.path);
+                }
                 this.failures.set(file.path, {
                     path: file.path, error: outcome.reason, size: file.size, mtimeMs: file.mtimeMs, hash: outcome.hash, outcome: outcome.kind,
                 });
         }
     }
 
-    private addDocument(document: DocumentRecord): void {
-        const ids: number[] = [];
-        for (const chunk of document.chunks) {
-            const id = this.nextChunkId++;
-            this.chunks.set(id, { document, chunk });
-            this.bm25.add(id, rankedText(document, chunk, ids.length));
-            ids.push(id);
-        }
-        this.documents.set(document.path, document);
-        this.chunkIds.set(document.path, ids);
+    /** Makes a built segment searchable, replacing the old versions of its documents, and saves. */
+    private async flush(building: SegmentBuilder): Promise<void> {
+        if (this.disposed) return;
+        // install() replaces each document's old version
+        if (building.documentCount > 0) this.install(await this.persist(building));
+        await this.retireEmptySegments();
+        await this.save();
     }
 
-    private removeDocument(relativePath: string): void {
-        const document = this.documents.get(relativePath);
-        if (!document) return;
-        const ids = this.chunkIds.get(relativePath) ?? [];
-        ids.forEach((id, i) => {
-            const entry = this.chunks.get(id)!;
-            this.bm25.remove(id, rankedText(document, entry.chunk, i));
-            this.chunks.delete(id);
-        });
-        this.documents.delete(relativePath);
-        this.chunkIds.delete(relativePath);
+    /** Rewrites small or mostly-deleted segments as one, so search reads few segments and disk holds little dead text. */
+    private async merge(): Promise<void> {
+        const bySize = [...this.segments].sort((x, y) => x.bytes - y.bytes);
+        const chosen = new Set(this.segments.filter((segment) => segment.liveChunks < segment.chunkCount / 2));
+        for (let i = 0; this.segments.length - chosen.size + 1 > maxSegments && i < bySize.length; i++) chosen.add(bySize[i]);
+        if (chosen.size < 2 && ![...chosen].some((segment) => segment.deleted.size > 0)) return;
+        const builder = new SegmentBuilder(this.terms);
+        const moved: string[] = [];
+        for (const segment of chosen) {
+            for (const [, document] of segment.liveDocuments()) {
+                const { chunkCount: _count, ...info } = infoOf(document);
+                builder.add({ ...info, chunks: segment.documentChunks(document) });
+                moved.push(document.path);
+                // Yield now and then: a merge in the language server must not hold up hovers and searches for long.
+                if (moved.length % 256 === 0) await new Promise((resolve) => setImmediate(resolve));
+                if (this.disposed) return;
+            }
+        }
+        const merged = await this.persist(builder);
+        const first = Math.min(...[...chosen].map((segment) => this.segments.indexOf(segment)));
+        this.segments = this.segments.filter((segment) => !chosen.has(segment));
+        for (const path of moved) this.documents.delete(path);
+        // The merged segment takes the place of the first one it replaces, so ties keep their order.
+        const after = this.segments.splice(first);
+        this.install(merged);
+        this.segments.push(...after);
+        await this.save();
+        for (const segment of chosen) segment.close();
+    }
+
+    private async retireEmptySegments(): Promise<void> {
+        const empty = this.segments.filter((segment) => segment.liveChunks === 0 && [...segment.liveDocuments()].length === 0);
+        if (empty.length === 0) return;
+        this.segments = this.segments.filter((segment) => !empty.includes(segment));
+        await this.save();
+        for (const segment of empty) segment.close();
+    }
+
+    private async persist(builder: SegmentBuilder): Promise<Segment> {
+        const data = builder.finish();
+        if (!this.memoryOnly) {
+            try {
+                return Segment.open(this.store.directory, await this.store.writeSegment(data));
+            } catch (error) {
+                this.fallBackToMemory(error);
+            }
+        }
+        return Segment.fromMemory(`memory-${++this.memorySegments}`, data);
+    }
+
+    private async save(): Promise<void> {
+        if (this.memoryOnly || this.disposed) return;
+        try {
+            await this.store.commit(this.segments, [...this.failures.values()]);
+        } catch (error) {
+            this.fallBackToMemory(error);
+        }
+    }
+
+    private fallBackToMemory(error: unknown): void {
+        this.memoryOnly = true;
+        this.options.log?.(`Could not save the index in ${this.store.directory} (${(error as Error).message}); searching from memory until LlamaHome restarts.`);
     }
 }
 
-/** The text BM25 sees for a chunk: the first chunk also carries the title and file name, for queries that name the document. */
-function rankedText(document: DocumentRecord, chunk: Chunk, position: number): string {
-    return position === 0 ? `${document.title ?? ""} ${path.basename(document.path)} ${chunk.text}` : chunk.text;
+/** The k best hits seen so far, in a binary heap whose root is the weakest of them. */
+class TopHits {
+    private readonly heap: { score: number; segment: number; id: number }[] = [];
+
+    constructor(private readonly k: number) {}
+
+    offer(score: number, segment: number, id: number): void {
+        const heap = this.heap;
+        // the common case, decided without making a hit
+        if (heap.length === this.k && score < heap[0]!.score) return;
+        if (heap.length < this.k) {
+            heap.push({ score, segment, id });
+            this.up(heap.length - 1);
+        } else if (weaker(heap[0], { score, segment, id })) {
+            heap[0] = { score, segment, id };
+            this.down(0);
+        }
+    }
+
+    sorted(): { score: number; segment: number; id: number }[] {
+        return [...this.heap].sort((x, y) => (weaker(x, y) ? 1 : weaker(y, x) ? -1 : 0));
+    }
+
+    private up(at: number): void {
+        const heap = this.heap;
+        while (at > 0) {
+            const parent = (at - 1) >> 1;
+            if (!weaker(heap[at], heap[parent])) return;
+            [heap[at], heap[parent]] = [heap[parent], heap[at]];
+            at = parent;
+        }
+    }
+
+    private down(at: number): void {
+        const heap = this.heap;
+        for (;;) {
+            const left = 2 * at + 1;
+            const right = left + 1;
+            let weakest = at;
+            if (left < heap.length && weaker(heap[left], heap[weakest])) weakest = left;
+            if (right < heap.length && weaker(heap[right], heap[weakest])) weakest = right;
+            if (weakest === at) return;
+            [heap[at], heap[weakest]] = [heap[weakest], heap[at]];
+            at = weakest;
+        }
+    }
+}
+
+/** Lower score first; on equal scores the later chunk (index order) is the weaker. */
+function weaker(x: { score: number; segment: number; id: number }, y: { score: number; segment: number; id: number }): boolean {
+    if (x.score !== y.score) return x.score < y.score;
+    return x.segment !== y.segment ? x.segment > y.segment : x.id > y.id;
+}
+
+function infoOf(document: SegmentDocument): DocumentInfo {
+    const { firstChunk: _first, ...info } = document;
+    return info;
+}
+
+function withoutChunkRange(document: SegmentDocument): Omit<DocumentRecord, "chunks"> {
+    const { firstChunk: _first, chunkCount: _count, ...info } = document;
+    return info;
 }

@@ -1,6 +1,8 @@
+import { statSync, type Dirent, type Stats } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import ignore, { type Ignore } from "ignore";
+import { readableFileName, utf8FileName } from "./fileNameText";
 import type { SkippedFile } from "./types";
 
 export interface DiscoverOptions {
@@ -60,24 +62,34 @@ export async function discoverFiles(root: string, options: DiscoverOptions = {})
 
     const walk = async (dirAbs: string, dirRel: string, scopes: IgnoreScope[]): Promise<void> => {
         options.signal?.throwIfAborted();
-        let entries;
+        let entries: NamedEntry[];
         try {
-            entries = await fs.readdir(dirAbs, { withFileTypes: true });
+            entries = namedEntries(await fs.readdir(dirAbs, { withFileTypes: true, encoding: "buffer" }));
         } catch (error) {
             skipped.push({ path: dirRel || ".", reason: `unreadable directory: ${(error as Error).message}` });
             return;
         }
-        const gitignore = entries.find((entry) => entry.name === ".gitignore" && entry.isFile());
+        const gitignore = entries.find((entry) => entry.name === ".gitignore" && entry.dirent.isFile());
         if (gitignore) {
             const text = await fs.readFile(path.join(dirAbs, ".gitignore"), "utf8").catch(() => "");
             scopes = [...scopes, { base: dirRel, rules: ignore().add(text) }];
         }
-        entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-        for (const entry of entries) {
-            const abs = path.join(dirAbs, entry.name);
-            const rel = dirRel ? `${dirRel}/${entry.name}` : entry.name;
-            if (alwaysSkipped.has(entry.name)) {
-                skipped.push({ path: rel, reason: `${entry.name} is never indexed` });
+        entries.sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+        const stats = await statFiles(dirAbs, entries.filter(({ name, dirent }) => (
+            name !== undefined && name !== ".gitignore" && dirent.isFile() && !isIgnored(dirRel ? `${dirRel}/${name}` : name, false, [userRules, ...scopes])
+        )).map(({ name }) => name!));
+        for (const { name, label, dirent: entry } of entries) {
+            if (name === undefined) {
+                // Decoded, its name would be a different one that opens nothing (it was reported as vanished).
+                const rel = dirRel ? `${dirRel}/${label}` : label;
+                const ignoredBy = isIgnored(rel, entry.isDirectory(), [userRules, ...scopes]);
+                skipped.push({ path: rel, reason: ignoredBy ?? `${entry.isDirectory() ? "folder" : "file"} name is not valid UTF-8 (rename it to index it)` });
+                continue;
+            }
+            const abs = path.join(dirAbs, name);
+            const rel = dirRel ? `${dirRel}/${name}` : name;
+            if (alwaysSkipped.has(name)) {
+                skipped.push({ path: rel, reason: `${name} is never indexed` });
                 continue;
             }
             let isDir = entry.isDirectory();
@@ -111,8 +123,8 @@ export async function discoverFiles(root: string, options: DiscoverOptions = {})
                 visitedDirs.add(real);
                 await walk(abs, rel, scopes);
             } else if (isFile) {
-                if (entry.name === ".gitignore") continue;
-                const stat = await fs.stat(target).catch(() => undefined);
+                if (name === ".gitignore") continue;
+                const stat = target === abs && stats.has(name) ? stats.get(name) : await fs.stat(target).catch(() => undefined);
                 if (!stat) {
                     skipped.push({ path: rel, reason: "vanished while indexing" });
                 } else if (stat.size === 0) {
@@ -130,6 +142,42 @@ export async function discoverFiles(root: string, options: DiscoverOptions = {})
 
     await walk(rootReal, "", []);
     return { files, skipped };
+}
+
+interface NamedEntry {
+    /** The name as text; undefined when its bytes are not valid UTF-8. */
+    name: string | undefined;
+    /** The name for sorting and messages: `name`, or the bytes that are not UTF-8 shown as \xNN. */
+    label: string;
+    dirent: Dirent<Buffer>;
+}
+
+/** Directory entries read as bytes, so a name that is not UTF-8 is seen as such rather than silently replaced. */
+function namedEntries(dirents: Dirent<Buffer>[]): NamedEntry[] {
+    return dirents.map((dirent) => {
+        const name = utf8FileName(dirent.name);
+        return { name, label: name ?? readableFileName(dirent.name), dirent };
+    });
+}
+
+/**
+ * Stats of a folder's files. Blocking calls, a thousand at a time between yields to the event loop: awaiting them one
+ * by one left a 20,000-file index run mostly waiting, and even batched promises cost twice the blocking calls.
+ * Undefined for a file that vanished.
+ */
+async function statFiles(directory: string, names: string[]): Promise<Map<string, Stats | undefined>> {
+    const stats = new Map<string, Stats | undefined>();
+    for (let i = 0; i < names.length; i++) {
+        if (i > 0 && i % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));
+        let stat: Stats | undefined;
+        try {
+            stat = statSync(path.join(directory, names[i]), { throwIfNoEntry: false });
+        } catch {
+            stat = undefined;
+        }
+        stats.set(names[i], stat);
+    }
+    return stats;
 }
 
 function formatMb(bytes: number): string {

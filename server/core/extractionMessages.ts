@@ -14,6 +14,21 @@ export interface ExtractJob {
     /** Hash from the last run: when the bytes still hash to it, the worker skips extraction. */
     knownHash?: string;
     chunkOptions?: ChunkOptions;
+    /** Count each chunk's search terms here, where the text is, with the worker's own term ids (see ChunkTerms). */
+    countTerms?: boolean;
+}
+
+/**
+ * Each chunk's search terms, counted in the worker so the index's thread only appends postings. Term ids are the
+ * worker's own until the pool maps them to the index's TermTable.
+ */
+export interface ChunkTerms {
+    /** Terms this worker had not sent before: they take its next ids, in order. Empty once mapped. */
+    newTerms: string[];
+    /** (term id, frequency) pairs, chunk after chunk. */
+    pairs: Uint32Array;
+    /** Per chunk, the pair index where its pairs end. */
+    ends: Uint32Array;
 }
 
 export interface ExtractedDocumentData {
@@ -22,6 +37,7 @@ export interface ExtractedDocumentData {
     chars: number;
     pages?: number;
     chunks: Chunk[];
+    terms?: ChunkTerms;
 }
 
 export type ExtractOutcome =

@@ -1,9 +1,26 @@
 const wordPattern = /[\p{L}\p{N}]+/gu;
+const wordCharacter = /^[\p{L}\p{N}]$/u;
 
 // Very common English words carry no ranking signal in BM25 but cost a posting per chunk.
 const stopWords = new Set(
     "a an and are as at be but by for from has have he her his i in is it its of on or our she that the their them they this to was we were what when where which who will with you your".split(" "),
 );
+
+// 1: lowercase ASCII letter or digit, 2: uppercase ASCII letter, 0: not a word character.
+const asciiClass = new Uint8Array(128);
+for (let c = 48; c <= 57; c++) asciiClass[c] = 1;
+for (let c = 97; c <= 122; c++) asciiClass[c] = 1;
+for (let c = 65; c <= 90; c++) asciiClass[c] = 2;
+
+// Whether a BMP code unit is a letter or digit, filled on first sight: 0 unknown, 1 yes, 2 no.
+const bmpWordCharacter = new Uint8Array(65536);
+
+function isWordCharacterAt(text: string, at: number, code: number): boolean {
+    if (code >= 0xd800 && code <= 0xdbff) return wordCharacter.test(text.slice(at, at + 2));
+    let known = bmpWordCharacter[code];
+    if (known === 0) bmpWordCharacter[code] = known = wordCharacter.test(String.fromCharCode(code)) ? 1 : 2;
+    return known === 1;
+}
 
 /**
  * Search terms of a text: lowercase letter/digit runs, stop words dropped, plurals folded
@@ -11,18 +28,59 @@ const stopWords = new Set(
  */
 export function tokenize(text: string): string[] {
     const terms: string[] = [];
-    for (const match of text.toLowerCase().matchAll(wordPattern)) {
-        const word = match[0];
-        if (stopWords.has(word) || word.length > 40) continue;
-        terms.push(foldPlural(word));
-    }
+    forEachTerm(text, (term) => terms.push(term));
     return terms;
 }
 
-function foldPlural(word: string): string {
-    if (word.length > 4 && word.endsWith("ies")) return word.slice(0, -3) + "y";
-    if (word.length > 3 && word.endsWith("s") && !word.endsWith("ss") && !word.endsWith("us") && !word.endsWith("is")) {
-        return word.slice(0, -1);
+/**
+ * Calls `visit` with each search term of `text`, in order. The same terms as lowercasing the whole text and matching
+ * /[\p{L}\p{N}]+/gu, but on char codes: indexing spends most of its time here, and the regex allocated a match per word.
+ */
+export function forEachTerm(text: string, visit: (term: string) => void): void {
+    const length = text.length;
+    let at = 0;
+    while (at < length) {
+        let code = text.charCodeAt(at);
+        // skip to the next word character
+        while (code < 128 ? asciiClass[code] === 0 : !isWordCharacterAt(text, at, code)) {
+            at += code >= 0xd800 && code <= 0xdbff ? 2 : 1;
+            if (at >= length) return;
+            code = text.charCodeAt(at);
+        }
+        const start = at;
+        let plain = true; // only lowercase ASCII letters and digits
+        let ascii = true;
+        while (at < length) {
+            code = text.charCodeAt(at);
+            if (code < 128) {
+                const kind = asciiClass[code];
+                if (kind === 0) break;
+                if (kind === 2) plain = false;
+                at++;
+            } else {
+                if (!isWordCharacterAt(text, at, code)) break;
+                plain = ascii = false;
+                at += code >= 0xd800 && code <= 0xdbff ? 2 : 1;
+            }
+        }
+        const word = text.slice(start, at);
+        if (plain) emit(word, visit);
+        else if (ascii) emit(word.toLowerCase(), visit);
+        // Lowercasing outside ASCII can change length or split a word ("İ" → "i" + a combining dot): split again.
+        else for (const match of word.toLowerCase().matchAll(wordPattern)) emit(match[0], visit);
     }
-    return word;
+}
+
+function emit(word: string, visit: (term: string) => void): void {
+    if (word.length > 40 || stopWords.has(word)) return;
+    visit(foldPlural(word));
+}
+
+function foldPlural(word: string): string {
+    const n = word.length;
+    if (n <= 3 || word.charCodeAt(n - 1) !== 115 /* s */) return word;
+    const before = word.charCodeAt(n - 2);
+    if (n > 4 && before === 101 /* e */ && word.charCodeAt(n - 3) === 105 /* i */) return word.slice(0, -3) + "y";
+    if (before === 115 /* s */ || before === 117 /* u */ || before === 105 /* i */) return word;
+    return word.slice(0, -1);
 }

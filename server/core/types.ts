@@ -44,6 +44,11 @@ export interface DocumentRecord {
     pages?: number;
 }
 
+/** What the index keeps in memory about a document: everything but its chunks, which stay on disk until asked for. */
+export interface DocumentInfo extends Omit<DocumentRecord, "chunks"> {
+    chunkCount: number;
+}
+
 export interface FailedFile {
     path: string;
     error: string;

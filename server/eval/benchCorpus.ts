@@ -44,7 +44,4 @@ export async function writeBenchCorpus(root: string, counts: CorpusCounts): Prom
     }
 }
 
-export function percentile(values: number[], p: number): number {
-    const sorted = [...values].sort((a, b) => a - b);
-    return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
+export { percentile } from "./percentile";

@@ -8,8 +8,8 @@ import { formatForPath } from "../core/formats";
 import { WorkspaceIndex } from "../core/WorkspaceIndex";
 import type { GenerateResult, InferenceProcess } from "../llm/InferenceProcess";
 import type { BenchResult, FormatFigures, InferenceFigures } from "../../shared/results";
-import { percentile, writeBenchCorpus, type CorpusCounts } from "./benchCorpus";
-import { startServer } from "./LspServerProbe";
+import type { CorpusCounts } from "./benchCorpus";
+import { percentile } from "./percentile";
 
 // The result types live in shared/results.ts (the dashboard draws them); re-exported for the CLI and tests.
 export type { BenchResult, FormatFigures, InferenceFigures };
@@ -29,6 +29,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
     try {
         const corpus = path.join(base, "corpus");
         options.log?.(`generating ${options.corpus.text} Markdown, ${options.corpus.docx} DOCX and ${options.corpus.pdf} PDF documents…`);
+        // Loaded here: the document writers pull in pdfkit, a quarter of a second at every CLI start.
+        const { writeBenchCorpus } = await import("./benchCorpus.js");
         await writeBenchCorpus(corpus, options.corpus);
         const documents: FormatFigures[] = [];
         for (const format of ["text", "docx", "pdf"]) {
@@ -87,6 +89,7 @@ async function lspFigures(root: string, cache: string, iterations: number): Prom
     const linkFile = path.join(root, "links.md");
     const names = (await fs.readdir(root)).filter((name) => name.endsWith(".md")).slice(0, 20);
     await fs.writeFile(linkFile, names.map((name) => `- [${name}](${name})`).join("\n") + "\n");
+    const { startServer } = await import("./LspServerProbe.js");
     const server = startServer();
     try {
         const uri = pathToFileURL(root).toString();

@@ -2,23 +2,21 @@ import { rm, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { CancelledError } from "./CancelledError";
 import { describeModelFileProblem } from "./describeModelFileProblem";
+import { downloadByteCap } from "./downloadLimits";
+import { downloadModel, type DownloadProgress } from "./downloadModel";
 import { firstLine } from "./firstLine";
 import { validateLlamaGguf } from "./gguf/ggufReader";
 import { ModelLoadError } from "./ModelLoadError";
 
-export interface DownloadProgress {
-    downloadedBytes: number;
-    totalBytes: number;
-}
+export type { DownloadProgress } from "./downloadModel";
 
 export interface ResolveModelSourceOptions {
     /** Where URI models are downloaded to and looked up in. Defaults to $XDG_CACHE_HOME/llamahome/models (~/.cache/llamahome/models). */
     modelsDir?: string;
     /** Called as a download progresses (not at all when the file is already there). Defaults to none. */
     onProgress?: (progress: DownloadProgress) => void;
-    /** Stops a download; what was fetched is kept and the next resolve resumes from it. */
+    /** Stops a download; what was fetched is kept and the next resolve resumes from it (deleted when the server sent no size: it cannot be resumed). */
     signal?: AbortSignal;
     /** Base URL for hf: URIs. Defaults to node-llama-cpp's: $HF_ENDPOINT, else https://huggingface.co/. */
     huggingFaceEndpoint?: string;
@@ -27,6 +25,11 @@ export interface ResolveModelSourceOptions {
      * would otherwise retry for many minutes) fails with one line. Defaults to $LLAMAHOME_DOWNLOAD_STALL_SECONDS, else 30 s.
      */
     stallTimeoutMs?: number;
+    /**
+     * A download that brings in more than this (whatever Content-Length says, or with none), or more than the server
+     * announced, fails with one line and its partial file is deleted. Defaults to $LLAMAHOME_DOWNLOAD_MAX_GB, else 256 GB.
+     */
+    maxDownloadBytes?: number;
 }
 
 const DEFAULT_STALL_SECONDS = 30;
@@ -80,72 +83,43 @@ export async function resolveModelSource(model: string, options: ResolveModelSou
     if (/^hf:/i.test(model) && model.slice(3).split(/[\\/]/).some((segment) => segment === ".." || segment === ".")) {
         throw new ModelLoadError(model, "an hf: URI may not contain '.' or '..' path segments");
     }
-    const { signal } = options;
-    const { resolveModelFile } = await import("node-llama-cpp");
-    let totalBytes: number | undefined;
-    let file: string;
-    // The downloader gets its own signal: the caller's, or the stall watchdog's when nothing arrives for a while.
-    const controller = new AbortController();
-    const abort = () => controller.abort();
-    signal?.addEventListener("abort", abort);
-    const limit = stallTimeout(options);
-    let stalled = false;
-    let watchdog: NodeJS.Timeout | undefined;
-    // node-llama-cpp's downloader keeps retrying a refused connection whatever its signal says: the wait ends here.
-    let giveUp: (error: unknown) => void = () => {};
-    const gaveUp = new Promise<never>((_, reject) => (giveUp = reject));
-    const arm = () => {
-        clearTimeout(watchdog);
-        watchdog = setTimeout(() => {
-            stalled = true;
-            controller.abort();
-            giveUp(stallError(model, limit));
-        }, limit);
-    };
-    const cancel = () => giveUp(new CancelledError(`downloading ${model}`));
-    signal?.addEventListener("abort", cancel);
-    arm();
-    try {
-        file = await Promise.race([gaveUp, resolveModelFile(model, {
-            directory: options.modelsDir ?? defaultModelsDir(),
-            // Naming the file up front is what lets an existing download be found without asking the server.
-            fileName: localFileName(model),
-            cli: false,
-            deleteTempFileOnCancel: false,
-            signal: controller.signal,
-            endpoints: options.huggingFaceEndpoint === undefined ? undefined : { huggingFace: options.huggingFaceEndpoint },
-            onProgress: ({ totalSize, downloadedSize }) => {
-                arm();
-                totalBytes = totalSize;
-                options.onProgress?.({ downloadedBytes: downloadedSize, totalBytes: totalSize });
-            },
-        })]);
-    } catch (error) {
-        if (signal?.aborted) {
-            throw new CancelledError(`downloading ${model}`);
+    const directory = options.modelsDir ?? defaultModelsDir();
+    const fileName = localFileName(model);
+    return oneAtATime(`${directory}\0${model}`, async () => {
+        const { resolveModelFile } = await import("node-llama-cpp");
+        const endpoints = options.huggingFaceEndpoint === undefined ? undefined : { huggingFace: options.huggingFaceEndpoint };
+        // Naming the file up front is what lets an existing download be found without asking the server.
+        const existing = await resolveModelFile(model, { directory, fileName, cli: false, download: false, endpoints }).catch(() => undefined);
+        if (existing !== undefined) {
+            await verify(model, existing, undefined);
+            return existing;
         }
-        if (stalled) throw stallError(model, limit);
-        throw new ModelLoadError(model, `download failed: ${firstLine(error)}`);
-    } finally {
-        clearTimeout(watchdog);
-        signal?.removeEventListener("abort", abort);
-        signal?.removeEventListener("abort", cancel);
-    }
-    // node-llama-cpp's download returns normally (with a path that does not exist yet) when it is aborted.
-    if (signal?.aborted) {
-        throw new CancelledError(`downloading ${model}`);
-    }
-    if (stalled) throw stallError(model, limit);
-    await verify(model, file, totalBytes);
-    return file;
+        const { file, totalBytes } = await downloadModel(model, {
+            directory,
+            fileName,
+            huggingFaceEndpoint: options.huggingFaceEndpoint,
+            signal: options.signal,
+            onProgress: options.onProgress,
+            stallTimeoutMs: stallTimeout(options),
+            maxBytes: downloadByteCap(options.maxDownloadBytes),
+        });
+        await verify(model, file, totalBytes);
+        return file;
+    });
 }
 
-function stallError(model: string, limitMs: number): ModelLoadError {
-    return new ModelLoadError(
-        model,
-        `download failed: nothing received for ${Math.round(limitMs / 1000)} s (the server refused, is unreachable or stopped sending; ` +
-            "LLAMAHOME_DOWNLOAD_STALL_SECONDS sets the limit); what was fetched is kept and the next load resumes it",
-    );
+const running = new Map<string, Promise<unknown>>();
+
+/** Two loads of one model into one folder (the server's and a benchmark's) must not write one file together. */
+function oneAtATime<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = running.get(key) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(task);
+    const settled = next.catch(() => undefined);
+    running.set(key, settled);
+    void settled.then(() => {
+        if (running.get(key) === settled) running.delete(key);
+    });
+    return next;
 }
 
 async function verify(model: string, file: string, expectedBytes: number | undefined): Promise<void> {

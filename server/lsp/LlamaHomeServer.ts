@@ -137,7 +137,7 @@ export class LlamaHomeServer {
                 const document = await this.textDocument(params.uri);
                 text = document?.getText(params.range);
             } else if (located) {
-                const record = located.folder.index.getDocument(located.path);
+                const record = located.folder.index.documentInfo(located.path);
                 text = located.folder.index.documentText(located.path);
                 title = record?.title ?? path.basename(located.path);
             }
@@ -149,7 +149,7 @@ export class LlamaHomeServer {
             const { kv, ...summarized } = await new Assistant(generator).summarize(text, { title, signal, onText });
             const result: SummarizeResult = { ...summarized, ...(kv ? { kv: kvFigures(kv) } : {}) };
             if (generator) void this.models.reportMetrics();
-            const record = located && !params.range ? located.folder.index.getDocument(located.path) : undefined;
+            const record = located && !params.range ? located.folder.index.documentInfo(located.path) : undefined;
             if (record && !signal.aborted) this.summaries.set(`${located!.folder.root}/${record.path}`, record.hash, result);
             return warning ? { ...result, warning } : result;
         } finally {
@@ -232,7 +232,7 @@ export class LlamaHomeServer {
         // The index holds only files discovery found inside the folder; anything else is read with the opened file's
         // real path checked against the folder's (readRegularFile).
         const record = located.folder.index.getDocument(located.path);
-        const text = record ? located.folder.index.documentText(located.path) : undefined;
+        const text = record?.chunks.map((chunk) => chunk.text).join("\n\n");
         if (record && text?.trim()) {
             return { folder: located.folder, document: { path: located.path, ...(record.title === undefined ? {} : { title: record.title }), text, record } };
         }
@@ -264,7 +264,7 @@ export class LlamaHomeServer {
         if (!link) return null;
         const target = link.target.startsWith("file:") ? fileURLToPath(link.target) : path.resolve(path.dirname(fileURLToPath(params.textDocument.uri)), link.target);
         const located = this.locate(pathToFileURL(target).toString());
-        const record = located?.folder.index.getDocument(located.path);
+        const record = located?.folder.index.documentInfo(located.path);
         if (!located || !record) return null;
         const key = `${located.folder.root}/${record.path}`;
         let cached = this.summaries.get(key, record.hash);

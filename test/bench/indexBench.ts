@@ -1,5 +1,7 @@
 // `npm run bench:index`: generates a corpus and prints indexing throughput and latency per format, peak
-// RSS, the language server's idle RSS and its RSS with a 10k-document index. Figures, not assertions.
+// RSS, the language server's idle RSS and its RSS with a 10k-document index, then the index at scale (20,000 and
+// 100,000 notes: from scratch, reopened, search against ripgrep, a 10-file edit, the language server). Figures, not
+// assertions. `npm run bench:index -- --scale 20000` runs only the scale part, at the sizes given.
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -9,6 +11,7 @@ import { formatForPath } from "../../server/core/formats";
 import { WorkspaceIndex } from "../../server/core/WorkspaceIndex";
 import { benchProse as prose, percentile, writeBenchCorpus as makeCorpus } from "../../server/eval/benchCorpus";
 import { startServer } from "../../server/eval/LspServerProbe";
+import { scaleRun } from "./indexScale";
 
 async function latencies(dir: string, workers: number): Promise<number[]> {
     const pool = new ExtractionPool({ size: workers });
@@ -47,42 +50,49 @@ async function serverRss(root: string, cache: string): Promise<{ rssMb: number; 
 async function main(): Promise<void> {
     const base = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-bench-"));
     const workers = Math.min(4, os.availableParallelism());
+    const scaleAt = process.argv.indexOf("--scale");
+    const scales = scaleAt >= 0 ? process.argv.slice(scaleAt + 1).map(Number).filter((n) => n > 0) : [20_000, 100_000];
     try {
-        const counts = { text: 5000, docx: 400, pdf: 200 };
-        process.stdout.write(`Generating corpus (${counts.text} Markdown, ${counts.docx} DOCX, ${counts.pdf} PDF of 1–20 pages)…\n`);
-        await makeCorpus(path.join(base, "corpus"), counts);
-        process.stdout.write(`\nformat   docs   docs/min (end-to-end, ${workers} workers)   p50 ms/doc   p95 ms/doc\n`);
-        for (const format of ["text", "docx", "pdf"] as const) {
-            const dir = path.join(base, "corpus", format);
-            const index = await WorkspaceIndex.open(dir, { cacheDir: path.join(base, `cache-${format}`), pool: { size: workers } });
-            const started = performance.now();
-            const report = await index.update();
-            const seconds = (performance.now() - started) / 1000;
-            await index.dispose();
-            if (report.failed.length) throw new Error(`${format}: ${report.failed.length} failed, e.g. ${JSON.stringify(report.failed[0])}`);
-            const times = await latencies(dir, workers);
-            process.stdout.write(
-                `${format.padEnd(8)} ${String(report.documents).padStart(5)}   ${Math.round(report.documents / (seconds / 60)).toLocaleString("en").padStart(10)}` +
-                    `${" ".repeat(30)}${percentile(times, 50).toFixed(1).padStart(8)}   ${percentile(times, 95).toFixed(1).padStart(10)}\n`,
-            );
-        }
-        process.stdout.write(`\nbench process peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB\n`);
-
-        const empty = path.join(base, "empty");
-        await fs.mkdir(empty);
-        const idle = await serverRss(empty, path.join(base, "cache-idle"));
-        process.stdout.write(`language server idle RSS (empty folder): ${idle.rssMb.toFixed(0)} MB\n`);
-
-        const tenK = path.join(base, "tenk");
-        await fs.mkdir(tenK);
-        for (let i = 0; i < 10_000; i++) await fs.writeFile(path.join(tenK, `doc-${i}.md`), `# Doc ${i}\n\n${prose(i + 77, 15)}\n`);
-        const loaded = await serverRss(tenK, path.join(base, "cache-10k"));
-        process.stdout.write(`language server with a ${loaded.documents}-document index: RSS ${loaded.rssMb.toFixed(0)} MB after indexing (peak ${loaded.peakMb.toFixed(0)} MB)\n`);
-        const reopened = await serverRss(tenK, path.join(base, "cache-10k"));
-        process.stdout.write(`  reopened from the saved index: RSS ${reopened.rssMb.toFixed(0)} MB (peak ${reopened.peakMb.toFixed(0)} MB)\n`);
+        if (scaleAt < 0) await formatRuns(base, workers);
+        for (const count of scales) await scaleRun(base, count, (line) => process.stdout.write(line));
     } finally {
         await fs.rm(base, { recursive: true, force: true });
     }
+}
+
+async function formatRuns(base: string, workers: number): Promise<void> {
+    const counts = { text: 5000, docx: 400, pdf: 200 };
+    process.stdout.write(`Generating corpus (${counts.text} Markdown, ${counts.docx} DOCX, ${counts.pdf} PDF of 1–20 pages)…\n`);
+    await makeCorpus(path.join(base, "corpus"), counts);
+    process.stdout.write(`\nformat   docs   docs/min (end-to-end, ${workers} workers)   p50 ms/doc   p95 ms/doc\n`);
+    for (const format of ["text", "docx", "pdf"] as const) {
+        const dir = path.join(base, "corpus", format);
+        const index = await WorkspaceIndex.open(dir, { cacheDir: path.join(base, `cache-${format}`), pool: { size: workers } });
+        const started = performance.now();
+        const report = await index.update();
+        const seconds = (performance.now() - started) / 1000;
+        await index.dispose();
+        if (report.failed.length) throw new Error(`${format}: ${report.failed.length} failed, e.g. ${JSON.stringify(report.failed[0])}`);
+        const times = await latencies(dir, workers);
+        process.stdout.write(
+            `${format.padEnd(8)} ${String(report.documents).padStart(5)}   ${Math.round(report.documents / (seconds / 60)).toLocaleString("en").padStart(10)}` +
+                `${" ".repeat(30)}${percentile(times, 50).toFixed(1).padStart(8)}   ${percentile(times, 95).toFixed(1).padStart(10)}\n`,
+        );
+    }
+    process.stdout.write(`\nbench process peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB\n`);
+
+    const empty = path.join(base, "empty");
+    await fs.mkdir(empty);
+    const idle = await serverRss(empty, path.join(base, "cache-idle"));
+    process.stdout.write(`language server idle RSS (empty folder): ${idle.rssMb.toFixed(0)} MB\n`);
+
+    const tenK = path.join(base, "tenk");
+    await fs.mkdir(tenK);
+    for (let i = 0; i < 10_000; i++) await fs.writeFile(path.join(tenK, `doc-${i}.md`), `# Doc ${i}\n\n${prose(i + 77, 15)}\n`);
+    const loaded = await serverRss(tenK, path.join(base, "cache-10k"));
+    process.stdout.write(`language server with a ${loaded.documents}-document index: RSS ${loaded.rssMb.toFixed(0)} MB after indexing (peak ${loaded.peakMb.toFixed(0)} MB)\n`);
+    const reopened = await serverRss(tenK, path.join(base, "cache-10k"));
+    process.stdout.write(`  reopened from the saved index: RSS ${reopened.rssMb.toFixed(0)} MB (peak ${reopened.peakMb.toFixed(0)} MB)\n`);
 }
 
 void main();

@@ -3,6 +3,18 @@ import * as path from "node:path";
 
 export const cliPath = path.join(__dirname, "..", "..", "dist", "cli.js");
 
+/** What `llamahome index --json` prints. */
+export interface IndexJson {
+    documents: number;
+    chunks: number;
+    failed: { path: string; error: string }[];
+    skipped: { path: string; reason: string }[];
+    formats: Record<string, number>;
+    ms: number;
+    extracted: number;
+    reused: number;
+}
+
 export interface CliRun {
     code: number | null;
     signal: NodeJS.Signals | null;

@@ -2,7 +2,8 @@ import * as path from "node:path";
 import { Assistant } from "../../assist/Assistant";
 import type { Command } from "../Command";
 import { cacheDirOption, openIndex } from "../openIndex";
-import { formatHit, formatIndexReport } from "../report";
+import { formatCitation, formatHit, formatIndexReport } from "../report";
+import { terminalLine } from "../terminalText";
 
 const sampleQueries = ["irrigation project cost", "annual general meeting date", "water usage policy"];
 const sampleQuestions = ["When and where is the 2025 annual general meeting?", "How much did the irrigation project cost in the end?", "What is the capital of Mongolia?"];
@@ -25,7 +26,7 @@ export const demoCommand: Command = {
             process.stdout.write(`LlamaHome — ${path.resolve(dir)}\n${formatIndexReport(report)}\n`);
             for (const document of index.listDocuments().sort((a, b) => a.path.localeCompare(b.path))) {
                 const extent = document.pages ? `${document.pages} pages` : `${document.chars} chars`;
-                process.stdout.write(`  ${document.format.padEnd(8)} ${document.path} — ${document.title ?? "(untitled)"}, ${extent}, ${document.chunks.length} chunks\n`);
+                process.stdout.write(`  ${document.format.padEnd(8)} ${terminalLine(document.path)} — ${terminalLine(document.title ?? "(untitled)")}, ${extent}, ${document.chunkCount} chunks\n`);
             }
             for (const query of sampleQueries) {
                 process.stdout.write(`\nSearch: "${query}"\n`);
@@ -41,7 +42,7 @@ export const demoCommand: Command = {
             }
             for (const question of sampleQuestions) {
                 const result = await assistant.ask(index, question, 5);
-                const sources = result.citations.map((c) => `${c.path}${c.page ? ` p.${c.page}` : c.line ? `:${c.line}` : ""}`).join(", ");
+                const sources = result.citations.map(formatCitation).join(", ");
                 process.stdout.write(`\nQ: ${question}\nA: ${wrap(result.answer).trimStart()}\n   [${result.engine} engine${sources ? `; sources: ${sources}` : ""}]\n`);
             }
             return 0;
@@ -51,10 +52,11 @@ export const demoCommand: Command = {
     },
 };
 
+/** Document-derived text re-flowed to `width` columns, indented, with its control characters made inert. */
 function wrap(text: string, width = 110): string {
     const lines: string[] = [];
     let line = "";
-    for (const word of text.split(/\s+/)) {
+    for (const word of terminalLine(text).split(/\s+/)) {
         if (line && line.length + word.length + 1 > width) {
             lines.push(line);
             line = "";

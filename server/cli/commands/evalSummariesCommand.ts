@@ -8,6 +8,7 @@ import { saveResult } from "../../eval/resultsStore";
 import { RougeScorer } from "../../eval/RougeScorer";
 import { stringOption, UsageError, type Command } from "../Command";
 import { modelOptions, modelOptionsHelp, withGenerator } from "../generatorFromArgs";
+import { terminalLine } from "../terminalText";
 
 interface DatasetEntry {
     line: number;
@@ -40,7 +41,7 @@ export const evalSummariesCommand: Command = {
                 signal.throwIfAborted();
                 const summary = await assistant.summarize(entry.document, { signal });
                 pairs.push({ path: entry.label, engine: summary.engine, candidate: summary.summary, ms: summary.ms, ...scorer.score(entry.reference, summary.summary) });
-                if (!args.values.json && process.stderr.isTTY) process.stderr.write(`summarized ${entry.label} (${summary.ms} ms)\n`);
+                if (!args.values.json && process.stderr.isTTY) process.stderr.write(`summarized ${terminalLine(entry.label)} (${summary.ms} ms)\n`);
             }
             const aggregate = bootstrapAggregate(pairs.map(({ rouge1, rouge2, rougeL, rougeLsum }) => ({ rouge1, rouge2, rougeL, rougeLsum })));
             const result = { dataset: path.resolve(datasetPath), engine: generator ? "llm" : "extractive", model: generator?.modelName, stem: args.values.stem === true, pairs, aggregate };
@@ -50,7 +51,7 @@ export const evalSummariesCommand: Command = {
             } else {
                 const f = (value: number) => value.toFixed(4);
                 process.stdout.write(`ROUGE F1 of ${result.engine} summaries${result.model ? ` (${result.model})` : ""}\n\n${"document".padEnd(48)} rouge1  rouge2  rougeL  rougeLsum\n`);
-                for (const pair of pairs) process.stdout.write(`${pair.path.slice(-48).padEnd(48)} ${f(pair.rouge1.fmeasure)}  ${f(pair.rouge2.fmeasure)}  ${f(pair.rougeL.fmeasure)}  ${f(pair.rougeLsum.fmeasure)}\n`);
+                for (const pair of pairs) process.stdout.write(`${terminalLine(pair.path.slice(-48)).padEnd(48)} ${f(pair.rouge1.fmeasure)}  ${f(pair.rouge2.fmeasure)}  ${f(pair.rougeL.fmeasure)}  ${f(pair.rougeLsum.fmeasure)}\n`);
                 process.stdout.write(`${"mean (bootstrap mid [low, high])".padEnd(48)}\n`);
                 for (const [type, score] of Object.entries(aggregate)) process.stdout.write(`  ${type.padEnd(10)} ${f(score.mid.fmeasure)} [${f(score.low.fmeasure)}, ${f(score.high.fmeasure)}]\n`);
             }

@@ -2,6 +2,7 @@ import * as fs from "node:fs/promises";
 import { intOption, stringOption, UsageError, type Command } from "../Command";
 import type { GenerateResult, KvCacheReport, ModelInfo } from "../../llm/InferenceProcess";
 import { h2oOptions, h2oOptionsHelp, inferenceFromArgs, kvModeFromArgs, modelFromArgs, modelOptions, modelOptionsHelp } from "../generatorFromArgs";
+import { terminalText } from "../terminalText";
 
 export const generateCommand: Command = {
     name: "generate",
@@ -49,7 +50,8 @@ export const generateCommand: Command = {
             const started = performance.now();
             const result = await inference.generate({
                 prompt: prompt!, maxTokens, temperature, signal: controller.signal,
-                onText: args.values.json ? undefined : (text) => process.stdout.write(text),
+                // a prompt file can steer the model into printing escape sequences: shown inert (--json has the exact text)
+                onText: args.values.json ? undefined : (text) => process.stdout.write(terminalText(text)),
             });
             const ms = Math.round(performance.now() - started);
             const kvReport = kvOf(result, info);

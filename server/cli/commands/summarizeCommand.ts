@@ -3,6 +3,7 @@ import { Assistant } from "../../assist/Assistant";
 import { DocumentReadError, readWholeDocument } from "../../core/readWholeDocument";
 import { UsageError, type Command } from "../Command";
 import { h2oOptions, h2oOptionsHelp, modelOptions, modelOptionsHelp, withGenerator } from "../generatorFromArgs";
+import { terminalText } from "../terminalText";
 
 export const summarizeCommand: Command = {
     name: "summarize",
@@ -31,7 +32,8 @@ export const summarizeCommand: Command = {
             const result = await new Assistant(generator).summarize(extracted.text, {
                 title: extracted.title ?? path.basename(file),
                 signal,
-                onText: streaming ? (text) => process.stdout.write(text) : undefined,
+                // the document's own sentences (or a model's reading of them): printed inert
+                onText: streaming ? (text) => process.stdout.write(terminalText(text)) : undefined,
             });
             if (streaming) process.stdout.write("\n");
             else {

@@ -15,7 +15,10 @@ const DEFAULT_MAX_ENTRIES = 20_000;
  * Office Open XML and ODF files are zip packages. Checking the container first turns a library's
  * "can't find end of central directory" into a cause the user can act on, and keeps zip bombs away from the XML
  * parsers: the declared sizes and the entry count are checked, then every entry is inflated with a byte budget (so a
- * size the package lies about is caught too) before mammoth or officeparser sees the package.
+ * size the package lies about is caught too) before mammoth or officeparser sees the package. The XML parts the parsers
+ * read are also refused when they declare entities ("billion laughs": nested definitions that expand to gigabytes):
+ * Office Open XML forbids DTDs, ODF and EPUB content never needs entities of its own, and neither parser's XML reader
+ * should be trusted to bound their expansion.
  */
 export function checkZipPackage(bytes: Buffer, label: string, limits: ZipLimits = {}): void {
     // Password-protected Office files are stored as an OLE compound file, not a zip.
@@ -62,6 +65,7 @@ function checkEntries(bytes: Buffer, eocd: number, label: string, limits: ZipLim
         const extraLength = bytes.readUInt16LE(at + 30);
         const commentLength = bytes.readUInt16LE(at + 32);
         const localOffset = bytes.readUInt32LE(at + 42);
+        const name = bytes.toString("utf8", at + 46, at + 46 + nameLength);
         at += 46 + nameLength + extraLength + commentLength;
         if (size === 0xffffffff || compressedSize === 0xffffffff || localOffset === 0xffffffff) {
             throw new ExtractionError(`${label} has a zip64 entry (4 GB or more): too large to read`);
@@ -73,23 +77,31 @@ function checkEntries(bytes: Buffer, eocd: number, label: string, limits: ZipLim
         const dataStart = localOffset + 30 + bytes.readUInt16LE(localOffset + 26) + bytes.readUInt16LE(localOffset + 28);
         if (dataStart + compressedSize > bytes.length) corrupt("a zip entry is truncated");
         const data = bytes.subarray(dataStart, dataStart + compressedSize);
-        if (method === 0) {
-            inflated += compressedSize;
-        } else if (method === 8) {
+        let content: Buffer = data;
+        if (method === 8) {
             // What the entry really inflates to, never more than the budget left (a lying header is caught here).
             const budget = maxBytes - inflated;
             try {
-                inflated += inflateRawSync(data, { maxOutputLength: Math.max(1, budget) }).length;
+                content = inflateRawSync(data, { maxOutputLength: Math.max(1, budget) });
             } catch (error) {
                 if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE" || error instanceof RangeError) tooLarge();
                 corrupt(`a zip entry does not inflate (${(error as Error).message})`);
             }
-        } else {
+        } else if (method !== 0) {
             corrupt(`a zip entry uses compression method ${method}, which Office and ODF files do not`);
         }
+        inflated += content.length;
         if (inflated > maxBytes) tooLarge(inflated);
+        if (parsedAsXml.test(name) && entityDeclarations.some((declaration) => content.includes(declaration))) {
+            throw new ExtractionError(`${label} declares XML entities in ${name.slice(0, 120)} (a DTD, which ${label} files never need): refused, as entity expansion can take all memory`);
+        }
     }
 }
+
+// The parts mammoth and officeparser read as XML. Images (an SVG may declare entities harmlessly) are not parsed.
+const parsedAsXml = /\.(xml|rels|xhtml|html?|opf|ncx)$/i;
+// XML may be UTF-8 or UTF-16.
+const entityDeclarations = [Buffer.from("<!ENTITY"), Buffer.from("<!ENTITY", "utf16le"), Buffer.from("<!ENTITY", "utf16le").swap16()];
 
 function megabytes(bytes: number): string {
     return (Math.round((bytes / 1048576) * 10) / 10).toLocaleString("en");

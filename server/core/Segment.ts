@@ -1,0 +1,299 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { isDocumentFormat } from "./indexRecords";
+import { chunkFields, segmentMagic, type DocumentRow, type SectionName, type SegmentData, type SegmentHeader } from "./SegmentWriter";
+import type { Chunk, DocumentFormat, DocumentInfo } from "./types";
+
+/** The chunks of one segment that contain a term, and how often. */
+export interface Postings {
+    ids: Uint32Array;
+    tfs: Uint32Array;
+}
+
+/** A segment's document, as the index holds it in memory. */
+export interface SegmentDocument extends DocumentInfo {
+    firstChunk: number;
+}
+
+export class SegmentFormatError extends Error {}
+
+const decoder = new TextDecoder();
+
+/**
+ * An open, immutable segment (see SegmentWriter for the layout). Opening reads the document rows and the chunk
+ * table; the term dictionary is read on the first search, postings and chunk texts on each use. Deleting a document
+ * only marks its chunks dead here; the store records it as a tombstone until a merge rewrites the segment.
+ */
+export class Segment {
+    readonly documents: (SegmentDocument | undefined)[] = [];
+    /** 1 for a chunk search may return, per local chunk id. */
+    readonly live: Uint8Array;
+    /** Document index of each chunk (-1: none, its row was damaged). */
+    readonly chunkDocument: Int32Array;
+    liveChunks = 0;
+    /** Sum of the BM25 lengths of the live chunks. */
+    liveLength = 0;
+    /** Document indexes deleted since the segment was written. */
+    readonly deleted = new Set<number>();
+    /** Paths of rows that were not what the writer writes: left out, so those files are read again. */
+    readonly damaged: string[] = [];
+    private dictionary?: { terms: string[]; offsets: Uint32Array; counts: Uint32Array };
+    private readonly header: SegmentHeader;
+    private readonly table: Uint32Array;
+    /** Reused between searches: BM25 scores by local chunk id. */
+    scratch?: Float64Array;
+    private norms?: { averageLength: number; values: Float64Array };
+
+    private constructor(
+        readonly id: string,
+        rows: unknown,
+        private readonly read: (offset: number, length: number) => Uint8Array,
+        private readonly onClose: () => void,
+        readonly bytes: number,
+    ) {
+        const magic = decoder.decode(read(0, segmentMagic.length + 4).subarray(0, segmentMagic.length));
+        if (magic !== segmentMagic) throw new SegmentFormatError(`segment ${id} is not a LlamaHome segment`);
+        const headerLength = new DataView(read(segmentMagic.length, 4).slice().buffer).getUint32(0, true);
+        this.header = parseHeader(decoder.decode(read(segmentMagic.length + 4, headerLength)), bytes, id);
+        this.table = new Uint32Array(this.section("chunks").slice().buffer);
+        if (this.table.length !== this.header.chunks * chunkFields) throw new SegmentFormatError(`segment ${id}: chunk table size`);
+        this.live = new Uint8Array(this.header.chunks);
+        this.chunkDocument = new Int32Array(this.header.chunks).fill(-1);
+        if (!Array.isArray(rows)) throw new SegmentFormatError(`segment ${id}: document rows are not a list`);
+        const textLength = this.header.sections.text[1];
+        rows.forEach((row: unknown, doc) => {
+            const document = documentOf(row, this.header.chunks);
+            if (!document || !this.chunksAreSound(document, textLength)) {
+                this.damaged.push(Array.isArray(row) && typeof row[0] === "string" ? row[0] : "?");
+                this.documents.push(undefined);
+                return;
+            }
+            this.documents.push(document);
+            for (let c = document.firstChunk; c < document.firstChunk + document.chunkCount; c++) {
+                this.chunkDocument[c] = doc;
+                this.live[c] = 1;
+                this.liveChunks++;
+                this.liveLength += this.table[c * chunkFields + 7];
+            }
+        });
+    }
+
+    /** Opens `<id>.seg` and `<id>.docs.json` in `directory`. The file stays open until close(). */
+    static open(directory: string, id: string): Segment {
+        const rows = (JSON.parse(fs.readFileSync(path.join(directory, `${id}.docs.json`), "utf8")) as { rows?: unknown }).rows;
+        const fd = fs.openSync(path.join(directory, `${id}.seg`), "r");
+        try {
+            const bytes = fs.fstatSync(fd).size;
+            const read = (offset: number, length: number) => {
+                if (offset + length > bytes) throw new SegmentFormatError(`segment ${id} is truncated`);
+                const buffer = new Uint8Array(length);
+                let done = 0;
+                while (done < length) {
+                    const n = fs.readSync(fd, buffer, done, length - done, offset + done);
+                    if (n === 0) throw new SegmentFormatError(`segment ${id} is truncated`);
+                    done += n;
+                }
+                return buffer;
+            };
+            return new Segment(id, rows, read, () => fs.closeSync(fd), bytes);
+        } catch (error) {
+            fs.closeSync(fd);
+            throw error;
+        }
+    }
+
+    /** A segment that lives only in memory (the cache directory could not be written). */
+    static fromMemory(id: string, data: SegmentData): Segment {
+        const bytes = new Uint8Array(data.bytes);
+        let at = 0;
+        for (const part of data.parts) {
+            bytes.set(part, at);
+            at += part.length;
+        }
+        return new Segment(id, data.rows, (offset, length) => bytes.subarray(offset, offset + length), () => undefined, data.bytes);
+    }
+
+    get chunkCount(): number {
+        return this.header.chunks;
+    }
+
+    /** Documents still live, with their indexes. */
+    *liveDocuments(): Generator<[number, SegmentDocument]> {
+        for (let doc = 0; doc < this.documents.length; doc++) {
+            const document = this.documents[doc];
+            if (document && !this.deleted.has(doc)) yield [doc, document];
+        }
+    }
+
+    deleteDocument(doc: number): void {
+        const document = this.documents[doc];
+        if (!document || this.deleted.has(doc)) return;
+        this.deleted.add(doc);
+        for (let c = document.firstChunk; c < document.firstChunk + document.chunkCount; c++) {
+            this.live[c] = 0;
+            this.liveChunks--;
+            this.liveLength -= this.table[c * chunkFields + 7];
+        }
+    }
+
+    /** BM25's length normalisation k1·(1 − b + b·length/average) per chunk, kept while the average stays the same. */
+    lengthNorms(k1: number, b: number, averageLength: number): Float64Array {
+        if (this.norms?.averageLength === averageLength) return this.norms.values;
+        const values = new Float64Array(this.header.chunks);
+        for (let c = 0; c < values.length; c++) values[c] = k1 * (1 - b + (b * this.table[c * chunkFields + 7]) / averageLength);
+        this.norms = { averageLength, values };
+        return values;
+    }
+
+    /** BM25 length (terms) of a chunk. */
+    chunkLength(local: number): number {
+        return this.table[local * chunkFields + 7];
+    }
+
+    postings(term: string): Postings | undefined {
+        const dictionary = (this.dictionary ??= this.readDictionary());
+        const t = findSorted(dictionary.terms, term);
+        if (t < 0) return undefined;
+        const start = dictionary.offsets[t];
+        const bytes = this.read(this.header.sections.postings[0] + start, dictionary.offsets[t + 1] - start);
+        const count = dictionary.counts[t];
+        const ids = new Uint32Array(count);
+        const tfs = new Uint32Array(count);
+        let at = 0;
+        let id = 0;
+        for (let i = 0; i < count; i++) {
+            let shift = 0;
+            let delta = 0;
+            let byte: number;
+            do {
+                byte = bytes[at++];
+                delta += (byte & 0x7f) * 2 ** shift;
+                shift += 7;
+            } while (byte & 0x80);
+            id += delta;
+            let tf = 0;
+            shift = 0;
+            do {
+                byte = bytes[at++];
+                tf += (byte & 0x7f) * 2 ** shift;
+                shift += 7;
+            } while (byte & 0x80);
+            ids[i] = id;
+            tfs[i] = tf;
+        }
+        if (at !== bytes.length || (count > 0 && id >= this.header.chunks)) throw new SegmentFormatError(`segment ${this.id}: postings of "${term}" are damaged`);
+        return { ids, tfs };
+    }
+
+    chunk(local: number): Chunk {
+        return this.chunkWithText(local, decoder.decode(this.textOf(local, local + 1)));
+    }
+
+    /** A document's chunks with their texts, read in one go. */
+    documentChunks(document: SegmentDocument): Chunk[] {
+        const first = document.firstChunk;
+        const end = first + document.chunkCount;
+        if (document.chunkCount === 0) return [];
+        const bytes = this.textOf(first, end);
+        const base = this.table[first * chunkFields + 5];
+        const chunks: Chunk[] = [];
+        for (let c = first; c < end; c++) {
+            const offset = this.table[c * chunkFields + 5] - base;
+            chunks.push(this.chunkWithText(c, decoder.decode(bytes.subarray(offset, offset + this.table[c * chunkFields + 6]))));
+        }
+        return chunks;
+    }
+
+    close(): void {
+        this.onClose();
+    }
+
+    private chunkWithText(local: number, text: string): Chunk {
+        const at = local * chunkFields;
+        const t = this.table;
+        return {
+            start: t[at], end: t[at + 1], text,
+            ...(t[at + 2] ? { page: t[at + 2] } : {}),
+            ...(t[at + 3] ? { line: t[at + 3] } : {}),
+            ...(t[at + 4] ? { endLine: t[at + 4] } : {}),
+        };
+    }
+
+    /** The text bytes of chunks [first, end), which the writer stored one after another. */
+    private textOf(first: number, end: number): Uint8Array {
+        const from = this.table[first * chunkFields + 5];
+        const last = (end - 1) * chunkFields;
+        return this.read(this.header.sections.text[0] + from, this.table[last + 5] + this.table[last + 6] - from);
+    }
+
+    private chunksAreSound(document: SegmentDocument, textLength: number): boolean {
+        let expected = -1;
+        for (let c = document.firstChunk; c < document.firstChunk + document.chunkCount; c++) {
+            const at = c * chunkFields;
+            const t = this.table;
+            if (this.chunkDocument[c] !== -1 || t[at] > t[at + 1] || t[at + 5] + t[at + 6] > textLength) return false;
+            if (expected >= 0 && t[at + 5] !== expected) return false;
+            expected = t[at + 5] + t[at + 6];
+        }
+        return true;
+    }
+
+    private section(name: SectionName): Uint8Array {
+        const [offset, length] = this.header.sections[name];
+        return this.read(offset, length);
+    }
+
+    private readDictionary(): { terms: string[]; offsets: Uint32Array; counts: Uint32Array } {
+        const text = decoder.decode(this.section("terms"));
+        const terms = this.header.terms === 0 ? [] : text.split("\n");
+        const offsets = new Uint32Array(this.section("termOffsets").slice().buffer);
+        const counts = new Uint32Array(this.section("termCounts").slice().buffer);
+        if (terms.length !== this.header.terms || offsets.length !== terms.length + 1 || counts.length !== terms.length) {
+            throw new SegmentFormatError(`segment ${this.id}: term dictionary is damaged`);
+        }
+        return { terms, offsets, counts };
+    }
+}
+
+function findSorted(terms: string[], term: string): number {
+    let low = 0;
+    let high = terms.length - 1;
+    while (low <= high) {
+        const mid = (low + high) >> 1;
+        const probe = terms[mid];
+        if (probe === term) return mid;
+        if (probe < term) low = mid + 1;
+        else high = mid - 1;
+    }
+    return -1;
+}
+
+function parseHeader(json: string, bytes: number, id: string): SegmentHeader {
+    const header = JSON.parse(json) as SegmentHeader;
+    const names: SectionName[] = ["chunks", "termOffsets", "termCounts", "terms", "postings", "text"];
+    const sound =
+        typeof header === "object" && header !== null && isCount(header.chunks) && isCount(header.terms) &&
+        names.every((name) => {
+            const section = header.sections?.[name];
+            return Array.isArray(section) && isCount(section[0]) && isCount(section[1]) && section[0] % 8 === 0 && section[0] + section[1] <= bytes;
+        });
+    if (!sound) throw new SegmentFormatError(`segment ${id}: header is damaged`);
+    return header;
+}
+
+const isCount = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value >= 0;
+
+function documentOf(row: unknown, chunks: number): SegmentDocument | undefined {
+    if (!Array.isArray(row) || row.length !== 10) return undefined;
+    const [file, size, mtimeMs, hash, format, title, chars, pages, firstChunk, chunkCount] = row as DocumentRow;
+    const sound =
+        typeof file === "string" && file.length > 0 && isCount(size) && typeof mtimeMs === "number" && Number.isFinite(mtimeMs) &&
+        typeof hash === "string" && isDocumentFormat(format) && (title === null || typeof title === "string") && isCount(chars) &&
+        (pages === null || isCount(pages)) && isCount(firstChunk) && isCount(chunkCount) && firstChunk + chunkCount <= chunks;
+    if (!sound) return undefined;
+    return {
+        path: file, size, mtimeMs, hash, format: format as DocumentFormat, chars, chunkCount, firstChunk,
+        ...(title === null ? {} : { title }),
+        ...(pages === null ? {} : { pages }),
+    };
+}
