@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { test } from "node:test";
 import { terminalLine, terminalText } from "../server/cli/terminalText";
 import { downloadOverrun } from "../server/llm/downloadLimits";
-import { cliPath, parseJson, runCli, type IndexJson } from "./helpers/cli";
+import { cliPath, parseJson, runCli, type CliRun, type IndexJson } from "./helpers/cli";
 import { tempWorkspace } from "./helpers/workspace";
 
 test("--help works on every command; usage errors exit 2 with one line and no stack", async () => {
@@ -88,6 +88,30 @@ test("an unwritable cache is not fatal: the run indexes and searches from memory
     const search = await runCli(["search", root, "parsnips", "--cache-dir", cache, "--json"]);
     assert.equal(search.code, 0, search.stderr);
     assert.equal(parseJson<{ results: { path: string }[] }>(search).results[0]?.path, "a.txt");
+});
+
+test("a full disk while saving keeps the last good index and leaves no partial file; the run still answers from memory", async (t) => {
+    const { root, cache } = await tempWorkspace(t, { "a.txt": "Alpha note about leeks.\n" });
+    assert.equal((await runCli(["index", root, "--cache-dir", cache, "--json"])).code, 0);
+    const [dir] = await fs.readdir(cache);
+    const before = (await fs.readdir(path.join(cache, dir!))).sort();
+    // A file-size limit makes the new segment's write fail with EFBIG, as a full disk fails it with ENOSPC.
+    for (let i = 0; i < 40; i++) await fs.writeFile(path.join(root, `big-${i}.txt`), `Big note ${i} about parsnips. ${"Soil and compost and mulch. ".repeat(800)}\n`);
+    const limited = await new Promise<CliRun>((resolve) => {
+        const child = spawn("bash", ["-c", `trap '' XFSZ; ulimit -f 64; exec "${process.execPath}" "${cliPath}" index "${root}" --cache-dir "${cache}" --json`]);
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (data: Buffer) => (stdout += data.toString()));
+        child.stderr.on("data", (data: Buffer) => (stderr += data.toString()));
+        child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+    });
+    assert.equal(limited.code, 0, limited.stderr);
+    assert.match(limited.stderr, /^Could not save the index in .*(EFBIG|too large).*searching from memory/m);
+    assert.equal(parseJson<IndexJson>(limited).documents, 41);
+    assert.deepEqual((await fs.readdir(path.join(cache, dir!))).sort(), before, "the last good index, and nothing half-written beside it");
+    const after = parseJson<IndexJson>(await runCli(["index", root, "--cache-dir", cache, "--json"]));
+    assert.equal(after.documents, 41);
+    assert.equal(after.reused, 1, "the last good index was still there to reuse");
 });
 
 test("kill -9 while the index is being written leaves an index that opens (last good or rebuilt)", async (t) => {

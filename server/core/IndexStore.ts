@@ -90,8 +90,14 @@ export class IndexStore {
     async writeSegment(data: SegmentData): Promise<string> {
         await fs.mkdir(this.directory, { recursive: true });
         const id = `${Date.now().toString(36)}-${process.pid}-${randomBytes(4).toString("hex")}`;
-        await writeSynced(path.join(this.directory, `${id}.docs.json`), [new TextEncoder().encode(JSON.stringify({ rows: data.rows }))]);
-        await writeSynced(path.join(this.directory, `${id}.seg`), data.parts);
+        const rows = path.join(this.directory, `${id}.docs.json`);
+        await writeSynced(rows, [new TextEncoder().encode(JSON.stringify({ rows: data.rows }))]);
+        try {
+            await writeSynced(path.join(this.directory, `${id}.seg`), data.parts);
+        } catch (error) {
+            await fs.rm(rows, { force: true });
+            throw error;
+        }
         return id;
     }
 

@@ -161,23 +161,21 @@ export class Segment {
         const tfs = new Uint32Array(count);
         let at = 0;
         let id = 0;
+        // Most deltas and nearly all frequencies fit one byte: that case is decided first.
         for (let i = 0; i < count; i++) {
-            let shift = 0;
-            let delta = 0;
-            let byte: number;
-            do {
+            let byte = bytes[at++];
+            let delta = byte & 0x7f;
+            for (let shift = 7; byte & 0x80; shift += 7) {
                 byte = bytes[at++];
                 delta += (byte & 0x7f) * 2 ** shift;
-                shift += 7;
-            } while (byte & 0x80);
+            }
             id += delta;
-            let tf = 0;
-            shift = 0;
-            do {
+            byte = bytes[at++];
+            let tf = byte & 0x7f;
+            for (let shift = 7; byte & 0x80; shift += 7) {
                 byte = bytes[at++];
                 tf += (byte & 0x7f) * 2 ** shift;
-                shift += 7;
-            } while (byte & 0x80);
+            }
             ids[i] = id;
             tfs[i] = tf;
         }
@@ -291,9 +289,8 @@ function documentOf(row: unknown, chunks: number): SegmentDocument | undefined {
         typeof hash === "string" && isDocumentFormat(format) && (title === null || typeof title === "string") && isCount(chars) &&
         (pages === null || isCount(pages)) && isCount(firstChunk) && isCount(chunkCount) && firstChunk + chunkCount <= chunks;
     if (!sound) return undefined;
-    return {
-        path: file, size, mtimeMs, hash, format: format as DocumentFormat, chars, chunkCount, firstChunk,
-        ...(title === null ? {} : { title }),
-        ...(pages === null ? {} : { pages }),
-    };
+    const document: SegmentDocument = { path: file, size, mtimeMs, hash, format: format as DocumentFormat, chars, chunkCount, firstChunk };
+    if (title !== null) document.title = title;
+    if (pages !== null) document.pages = pages;
+    return document;
 }

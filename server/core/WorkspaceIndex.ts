@@ -285,7 +285,10 @@ export class WorkspaceIndex {
 
     private install(segment: Segment): void {
         this.segments.push(segment);
-        for (const [doc, document] of segment.liveDocuments()) {
+        const documents = segment.documents;
+        for (let doc = 0; doc < documents.length; doc++) {
+            const document = documents[doc];
+            if (!document || segment.deleted.has(doc)) continue;
             const previous = this.documents.get(document.path);
             // The same path live twice (a writer interrupted between segment and manifest): the later one wins.
             if (previous) previous.segment.deleteDocument(previous.doc);

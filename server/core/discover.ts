@@ -35,6 +35,8 @@ interface IgnoreScope {
     /** Directory (relative to root, "" for the root) whose .gitignore this is. */
     base: string;
     rules: Ignore;
+    /** No patterns at all (only blank lines and comments). */
+    empty: boolean;
 }
 
 /**
@@ -47,11 +49,13 @@ export async function discoverFiles(root: string, options: DiscoverOptions = {})
     const excludeDirs = new Set((options.excludeDirs ?? []).map((dir) => path.resolve(dir)));
     const files: DiscoveredFile[] = [];
     const skipped: SkippedFile[] = [];
-    const userRules: IgnoreScope = { base: "", rules: ignore().add([...(options.exclude ?? [])]) };
+    const userRules: IgnoreScope = { base: "", rules: ignore().add([...(options.exclude ?? [])]), empty: !hasPatterns((options.exclude ?? []).join("\n")) };
     const visitedDirs = new Set<string>([rootReal]);
 
     const isIgnored = (rel: string, isDir: boolean, scopes: IgnoreScope[]): string | undefined => {
         for (const scope of scopes) {
+            // an empty rule set still costs a path normalisation per file in `ignore`: a third of opening a big index
+            if (scope.empty) continue;
             const local = scope.base === "" ? rel : rel.slice(scope.base.length + 1);
             if (scope.rules.ignores(isDir ? `${local}/` : local)) {
                 return scope === userRules ? "excluded by settings" : `ignored by ${scope.base ? scope.base + "/" : ""}.gitignore`;
@@ -72,17 +76,18 @@ export async function discoverFiles(root: string, options: DiscoverOptions = {})
         const gitignore = entries.find((entry) => entry.name === ".gitignore" && entry.dirent.isFile());
         if (gitignore) {
             const text = await fs.readFile(path.join(dirAbs, ".gitignore"), "utf8").catch(() => "");
-            scopes = [...scopes, { base: dirRel, rules: ignore().add(text) }];
+            scopes = [...scopes, { base: dirRel, rules: ignore().add(text), empty: !hasPatterns(text) }];
         }
         entries.sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+        const active = [userRules, ...scopes].filter((scope) => !scope.empty);
         const stats = await statFiles(dirAbs, entries.filter(({ name, dirent }) => (
-            name !== undefined && name !== ".gitignore" && dirent.isFile() && !isIgnored(dirRel ? `${dirRel}/${name}` : name, false, [userRules, ...scopes])
+            name !== undefined && name !== ".gitignore" && dirent.isFile() && !isIgnored(dirRel ? `${dirRel}/${name}` : name, false, active)
         )).map(({ name }) => name!));
         for (const { name, label, dirent: entry } of entries) {
             if (name === undefined) {
                 // Decoded, its name would be a different one that opens nothing (it was reported as vanished).
                 const rel = dirRel ? `${dirRel}/${label}` : label;
-                const ignoredBy = isIgnored(rel, entry.isDirectory(), [userRules, ...scopes]);
+                const ignoredBy = isIgnored(rel, entry.isDirectory(), active);
                 skipped.push({ path: rel, reason: ignoredBy ?? `${entry.isDirectory() ? "folder" : "file"} name is not valid UTF-8 (rename it to index it)` });
                 continue;
             }
@@ -110,7 +115,7 @@ export async function discoverFiles(root: string, options: DiscoverOptions = {})
                 isFile = stat.isFile();
                 target = resolved;
             }
-            const ignoredBy = isIgnored(rel, isDir, [userRules, ...scopes]);
+            const ignoredBy = isIgnored(rel, isDir, active);
             if (ignoredBy) {
                 skipped.push({ path: rel, reason: ignoredBy });
                 continue;
@@ -178,6 +183,10 @@ async function statFiles(directory: string, names: string[]): Promise<Map<string
         stats.set(names[i], stat);
     }
     return stats;
+}
+
+function hasPatterns(text: string): boolean {
+    return text.split(/\r?\n/).some((line) => line.trim() !== "" && !line.startsWith("#"));
 }
 
 function formatMb(bytes: number): string {
