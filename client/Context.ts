@@ -43,7 +43,6 @@ import type {
 } from "../shared/webviewMessages";
 import type { LatestResults, NeedleReference } from "../shared/results";
 import type { LlamaHomeApi } from "./api";
-import { commandTable } from "./commands";
 import { Config, modelSettings } from "./config";
 import { residentSetBytes } from "./processMemory";
 import { ServerCrashHandler } from "./ServerCrashHandler";
@@ -68,6 +67,9 @@ const dashboardCommands: readonly DashboardCommand[] = [
  * Owns everything the extension creates: the language client and its server process, the output channel, the
  * status bar item, the dashboard and result webviews, the commands and every listener. Disposing it releases all.
  */
+/** Command id → handler; handed in by extension.ts, which composes the parts, so this file needs no command module. */
+export type CommandTable = Record<string, (ctx: Context, ...args: unknown[]) => unknown>;
+
 export class Context implements vscode.Disposable, LlamaHomeApi {
     readonly config = new Config();
     readonly output = vscode.window.createOutputChannel("LlamaHome");
@@ -97,7 +99,10 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
     serverCrashNotices = 0;
     readonly onDidChangeIndexStatus = this.indexStatusEmitter.event;
 
-    constructor(private readonly extensionContext: vscode.ExtensionContext) {
+    constructor(
+        private readonly extensionContext: vscode.ExtensionContext,
+        commands: CommandTable,
+    ) {
         const extensionUri = extensionContext.extensionUri;
         this.crashHandler = new ServerCrashHandler({
             onCrash: (restarting) => this.log(`The server stopped unexpectedly; ${restarting ? "restarting it" : "not restarting it again"}.`),
@@ -146,7 +151,7 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
             this.indexStatusEmitter,
             vscode.workspace.onDidChangeConfiguration((event) => this.configurationChanged(event)),
         );
-        for (const [id, run] of Object.entries(commandTable)) {
+        for (const [id, run] of Object.entries(commands)) {
             this.disposables.push(vscode.commands.registerCommand(id, (...args: unknown[]) => run(this, ...args)));
         }
         this.refresh();

@@ -15,14 +15,12 @@ import {
     type SummarizeParams,
     type SummarizeResult,
 } from "../shared/protocol";
-import type { Context } from "./Context";
+import type { CommandTable, Context } from "./Context";
 import { runBenchmark, runNeedleTest } from "./evaluationCommands";
 import { selectModel } from "./selectModel";
 import { withServerProgressToken } from "./serverProgress";
 
-export type CommandHandler = (ctx: Context, ...args: unknown[]) => unknown;
-
-export const commandTable: Record<string, CommandHandler> = {
+export const commandTable: CommandTable = {
     "llamahome.indexWorkspace": indexWorkspace,
     "llamahome.search": search,
     "llamahome.summarizeDocument": (ctx, uri) => summarizeDocument(ctx, uri),

@@ -304,6 +304,5 @@ async function main() {
     log(`installed ${path.relative(root, installDir)} in ${stamp.buildSeconds} s (patch id ${patchId})`);
 }
 
-let args;
-args = parseArgs(process.argv.slice(2));
+const args = parseArgs(process.argv.slice(2));
 main().catch((err) => fail(err instanceof Error ? err.message : String(err)));

@@ -5,17 +5,12 @@ import * as path from "node:path";
 import { isRememberedFailure } from "./indexRecords";
 import { Segment } from "./Segment";
 import type { SegmentData } from "./SegmentWriter";
-import type { FailedFile } from "./types";
+import type { RememberedFailure } from "./types";
 
 const formatVersion = 2;
 const manifestName = "manifest.json";
 /** What format 1 wrote: one JSON-lines file, re-tokenized at every open. */
 const formatOneFile = "index.jsonl";
-
-/** A file the index tried and could not use; remembered so unchanged bad files are not retried every run. */
-export interface RememberedFailure extends FailedFile {
-    outcome: "failed" | "skipped";
-}
 
 export type LoadResult =
     | { kind: "loaded"; segments: Segment[]; failures: RememberedFailure[]; damaged: string[] }

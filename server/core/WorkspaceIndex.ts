@@ -4,13 +4,13 @@ import { DisposedError } from "./DisposedError";
 import { discoverFiles, type DiscoveredFile } from "./discover";
 import { ExtractionPool, type ExtractionPoolOptions } from "./ExtractionPool";
 import { formatForPath } from "./formats";
-import { IndexStore, type RememberedFailure } from "./IndexStore";
+import { IndexStore } from "./IndexStore";
 import { Segment, type Postings, type SegmentDocument } from "./Segment";
 import { SegmentBuilder } from "./SegmentWriter";
 import { TermTable } from "./termCounts";
 import { makeSnippet } from "./snippet";
 import { tokenize } from "./tokenize";
-import type { Chunk, DocumentInfo, DocumentRecord, SkippedFile } from "./types";
+import type { Chunk, DocumentInfo, DocumentRecord, RememberedFailure, SkippedFile } from "./types";
 
 export interface WorkspaceIndexOptions {
     /** Root under which the index is persisted. Defaults to ~/.cache/llamahome/indexes (outside the workspace). */

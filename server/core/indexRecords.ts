@@ -1,5 +1,4 @@
-import type { RememberedFailure } from "./IndexStore";
-import type { DocumentFormat } from "./types";
+import type { DocumentFormat, RememberedFailure } from "./types";
 
 // A saved index is read back from disk, where anything may have happened to it: every record is checked for the
 // types the index relies on before it is used (JSON.parse alone would let a `null` crash every later run).

@@ -57,6 +57,11 @@ export interface FailedFile {
     hash?: string;
 }
 
+/** A file the index tried and could not use; remembered so unchanged bad files are not retried every run. */
+export interface RememberedFailure extends FailedFile {
+    outcome: "failed" | "skipped";
+}
+
 export interface SkippedFile {
     path: string;
     reason: string;

@@ -1,6 +1,6 @@
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import { buildDocx, buildPdf, type DocxBlock, type PdfBlock } from "../../tools/make-samples";
+import { benchDocx, benchPdf } from "./benchDocuments";
 
 export interface CorpusCounts {
     /** Markdown notes of ~12 sentences. */
@@ -26,21 +26,17 @@ export function benchProse(seed: number, sentences: number): string {
     return out.join(" ");
 }
 
-/** Writes a benchmark corpus under root/{text,docx,pdf}/. DOCX and PDF are built with the project's sample writers. */
+/** Writes a benchmark corpus under root/{text,docx,pdf}/ (DOCX and PDF by benchDocuments). */
 export async function writeBenchCorpus(root: string, counts: CorpusCounts): Promise<void> {
     for (const dir of ["text", "docx", "pdf"]) await fs.mkdir(path.join(root, dir), { recursive: true });
     for (let i = 0; i < counts.text; i++) await fs.writeFile(path.join(root, "text", `note-${i}.md`), `# Note ${i}\n\n${benchProse(i, 12)}\n`);
     for (let i = 0; i < counts.docx; i++) {
-        const blocks: DocxBlock[] = [{ kind: "heading1", text: `Report ${i}` }];
-        for (let p = 0; p < 12; p++) blocks.push({ kind: "paragraph", text: benchProse(i * 100 + p, 4) });
-        await fs.writeFile(path.join(root, "docx", `report-${i}.docx`), await buildDocx(blocks, { title: `Report ${i}`, author: "bench" }));
+        const paragraphs = Array.from({ length: 12 }, (_, p) => benchProse(i * 100 + p, 4));
+        await fs.writeFile(path.join(root, "docx", `report-${i}.docx`), await benchDocx(`Report ${i}`, paragraphs));
     }
     for (let i = 0; i < counts.pdf; i++) {
-        const pages: PdfBlock[][] = Array.from({ length: 1 + (i % 20) }, (_, p) => [
-            { kind: "heading", text: `Section ${p + 1}` },
-            { kind: "paragraph", text: benchProse(i * 1000 + p, 10) },
-        ]);
-        await fs.writeFile(path.join(root, "pdf", `paper-${i}.pdf`), await buildPdf(pages, { title: `Paper ${i}`, author: "bench" }));
+        const sections = Array.from({ length: 1 + (i % 20) }, (_, p) => ({ heading: `Section ${p + 1}`, paragraphs: [benchProse(i * 1000 + p, 10)] }));
+        await fs.writeFile(path.join(root, "pdf", `paper-${i}.pdf`), benchPdf(`Paper ${i}`, sections));
     }
 }
 

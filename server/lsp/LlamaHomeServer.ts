@@ -14,18 +14,17 @@ import {
     TextDocumentSyncKind,
 } from "vscode-languageserver/node";
 import { TextDocument } from "vscode-languageserver-textdocument";
-import type {
-    AskDocumentParams, AskDocumentResult, AskParams, AskResult, IndexState, IndexStatus, SearchHit, SearchParams, SearchResult, SummarizeParams, SummarizeResult,
+import {
+    IndexStatusNotification, StreamNotification, type AskDocumentParams, type AskDocumentResult, type AskParams, type AskResult, type IndexState,
+    type IndexStatus, type SearchHit, type SearchParams, type SearchResult, type SummarizeParams, type SummarizeResult,
 } from "../../shared/protocol";
-import { IndexStatusNotification, StreamNotification } from "../../shared/protocol";
 import { Assistant, type Retriever } from "../assist/Assistant";
 import { answerFromDocument, DocumentTooLongError, kvFigures, QuestionTooLongError, type WholeDocument } from "../assist/documentAnswer";
 import { extractiveSummary } from "../assist/extractiveSummary";
 import { defaultMaxFileSizeBytes } from "../core/discover";
 import { readRegularFile } from "../core/readRegularFile";
 import { DocumentReadError, readWholeDocument } from "../core/readWholeDocument";
-import type { IndexHit } from "../core/WorkspaceIndex";
-import { WorkspaceIndex } from "../core/WorkspaceIndex";
+import { WorkspaceIndex, type IndexHit } from "../core/WorkspaceIndex";
 import { validateSettings, type LlamaHomeSettings } from "../settings";
 import { signalFor } from "./cancellation";
 import { headingSectionAt, linkAt } from "./hoverTargets";
