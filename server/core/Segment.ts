@@ -4,10 +4,10 @@ import { isDocumentFormat } from "./indexRecords";
 import { chunkFields, segmentMagic, type DocumentRow, type SectionName, type SegmentData, type SegmentHeader } from "./SegmentWriter";
 import type { Chunk, DocumentFormat, DocumentInfo } from "./types";
 
-/** The chunks of one segment that contain a term, and how often. */
-export interface Postings {
-    ids: Uint32Array;
-    tfs: Uint32Array;
+/** The chunks of one segment that contain a term, and how often: `count` varint pairs (chunk id delta, frequency). */
+export interface EncodedPostings {
+    bytes: Uint8Array;
+    count: number;
 }
 
 /** A segment's document, as the index holds it in memory. */
@@ -150,37 +150,13 @@ export class Segment {
         return this.table[local * chunkFields + 7];
     }
 
-    postings(term: string): Postings | undefined {
+    /** A term's postings as stored: varint pairs (chunk id delta, frequency), `count` of them; decoded by the caller. */
+    encodedPostings(term: string): EncodedPostings | undefined {
         const dictionary = (this.dictionary ??= this.readDictionary());
         const t = findSorted(dictionary.terms, term);
         if (t < 0) return undefined;
         const start = dictionary.offsets[t];
-        const bytes = this.read(this.header.sections.postings[0] + start, dictionary.offsets[t + 1] - start);
-        const count = dictionary.counts[t];
-        const ids = new Uint32Array(count);
-        const tfs = new Uint32Array(count);
-        let at = 0;
-        let id = 0;
-        // Most deltas and nearly all frequencies fit one byte: that case is decided first.
-        for (let i = 0; i < count; i++) {
-            let byte = bytes[at++];
-            let delta = byte & 0x7f;
-            for (let shift = 7; byte & 0x80; shift += 7) {
-                byte = bytes[at++];
-                delta += (byte & 0x7f) * 2 ** shift;
-            }
-            id += delta;
-            byte = bytes[at++];
-            let tf = byte & 0x7f;
-            for (let shift = 7; byte & 0x80; shift += 7) {
-                byte = bytes[at++];
-                tf += (byte & 0x7f) * 2 ** shift;
-            }
-            ids[i] = id;
-            tfs[i] = tf;
-        }
-        if (at !== bytes.length || (count > 0 && id >= this.header.chunks)) throw new SegmentFormatError(`segment ${this.id}: postings of "${term}" are damaged`);
-        return { ids, tfs };
+        return { bytes: this.read(this.header.sections.postings[0] + start, dictionary.offsets[t + 1] - start), count: dictionary.counts[t] };
     }
 
     chunk(local: number): Chunk {

@@ -5,7 +5,7 @@ import { discoverFiles, type DiscoveredFile } from "./discover";
 import { ExtractionPool, type ExtractionPoolOptions } from "./ExtractionPool";
 import { formatForPath } from "./formats";
 import { IndexStore } from "./IndexStore";
-import { Segment, type Postings, type SegmentDocument } from "./Segment";
+import { Segment, SegmentFormatError, type EncodedPostings, type SegmentDocument } from "./Segment";
 import { SegmentBuilder } from "./SegmentWriter";
 import { TermTable } from "./termCounts";
 import { makeSnippet } from "./snippet";
@@ -65,8 +65,8 @@ const flushTextBytes = 64 * 1024 * 1024;
 const flushAfterMs = 15_000;
 /** More segments than this are merged, smallest first; a segment with more than half its chunks deleted is rewritten. */
 const maxSegments = 12;
-/** Decoded postings kept for repeated query terms: 4M entries, 32 MB. */
-const cachedPostingEntries = 4_000_000;
+/** Stored postings kept for repeated query terms (about 16M postings). */
+const cachedPostingBytes = 32 * 1024 * 1024;
 const k1 = 1.2;
 const b = 0.75;
 
@@ -89,8 +89,8 @@ export class WorkspaceIndex {
     private memorySegments = 0;
     /** Term ids shared by the extraction workers and the segment builders of this index. */
     private readonly terms = new TermTable();
-    private readonly postingsCache = new Map<string, Postings | undefined>();
-    private cachedEntries = 0;
+    private readonly postingsCache = new Map<string, EncodedPostings | undefined>();
+    private cachedBytes = 0;
 
     private constructor(
         readonly root: string,
@@ -200,11 +200,30 @@ export class WorkspaceIndex {
                 if (!postings) return;
                 any = true;
                 const weight = idfs[t] * (k1 + 1);
-                const { ids, tfs } = postings;
-                for (let i = 0; i < ids.length; i++) {
-                    const id = ids[i];
-                    const tf = tfs[i];
+                const { bytes, count } = postings;
+                // Decoded as it is scored: no arrays made per query, so a common word costs no garbage.
+                // Most deltas and nearly all frequencies fit one byte: that case is decided first.
+                let at = 0;
+                let id = 0;
+                for (let i = 0; i < count; i++) {
+                    let byte = bytes[at++];
+                    let delta = byte & 0x7f;
+                    for (let shift = 7; byte & 0x80; shift += 7) {
+                        byte = bytes[at++];
+                        delta += (byte & 0x7f) * 2 ** shift;
+                    }
+                    id += delta;
+                    byte = bytes[at++];
+                    let tf = byte & 0x7f;
+                    for (let shift = 7; byte & 0x80; shift += 7) {
+                        byte = bytes[at++];
+                        tf += (byte & 0x7f) * 2 ** shift;
+                    }
                     scores[id] += (weight * tf) / (tf + norms[id]);
+                }
+                if (at !== bytes.length || id >= scores.length) {
+                    segment.scratch = undefined;
+                    throw new SegmentFormatError(`segment ${segment.id}: postings are damaged; run Index Workspace to rebuild`);
                 }
             });
             if (!any) return;
@@ -244,10 +263,10 @@ export class WorkspaceIndex {
     }
 
     /**
-     * A term's postings in a segment, through a small cache of decoded lists: the words people search for recur, and
-     * a common word's list is most of a query's cost. Bounded by entries (8 bytes each), least recently used first out.
+     * A term's postings in a segment, through a cache of their stored bytes (~2 bytes a posting): the words people
+     * search for recur, and reading a common word's list is much of a query's cost. Least recently used out first.
      */
-    private postingsOf(segment: Segment, term: string): Postings | undefined {
+    private postingsOf(segment: Segment, term: string): EncodedPostings | undefined {
         const key = `${segment.id}\u0000${term}`;
         const cache = this.postingsCache;
         if (cache.has(key)) {
@@ -256,29 +275,24 @@ export class WorkspaceIndex {
             cache.set(key, hit);
             return hit;
         }
-        const postings = segment.postings(term);
+        const postings = segment.encodedPostings(term);
         cache.set(key, postings);
-        this.cachedEntries += postings?.ids.length ?? 0;
+        this.cachedBytes += postings?.bytes.length ?? 0;
         for (const [oldest, value] of cache) {
-            if (this.cachedEntries <= cachedPostingEntries) break;
+            if (this.cachedBytes <= cachedPostingBytes) break;
             cache.delete(oldest);
-            this.cachedEntries -= value?.ids.length ?? 0;
+            this.cachedBytes -= value?.bytes.length ?? 0;
         }
         return postings;
     }
 
     /** BM25 idf from the live chunks holding the term in each segment; a term no chunk contains gets the highest weight. */
-    private idfOf(perSegment: (Postings | undefined)[], n: number): number {
+    private idfOf(perSegment: (EncodedPostings | undefined)[], n: number): number {
         let df = 0;
         perSegment.forEach((postings, s) => {
             if (!postings) return;
             const segment = this.segments[s];
-            if (segment.deleted.size === 0 && segment.damaged.length === 0) {
-                df += postings.ids.length;
-                return;
-            }
-            const live = segment.live;
-            for (let i = 0; i < postings.ids.length; i++) df += live[postings.ids[i]];
+            df += segment.deleted.size === 0 && segment.damaged.length === 0 ? postings.count : countLive(postings, segment.live);
         });
         return Math.log(1 + (n - df + 0.5) / (df + 0.5));
     }
@@ -553,6 +567,26 @@ class TopHits {
 function weaker(x: { score: number; segment: number; id: number }, y: { score: number; segment: number; id: number }): boolean {
     if (x.score !== y.score) return x.score < y.score;
     return x.segment !== y.segment ? x.segment > y.segment : x.id > y.id;
+}
+
+/** How many of the postings point at live chunks (a segment with deletions). */
+function countLive({ bytes, count }: EncodedPostings, live: Uint8Array): number {
+    let at = 0;
+    let id = 0;
+    let alive = 0;
+    for (let i = 0; i < count; i++) {
+        let byte = bytes[at++];
+        let delta = byte & 0x7f;
+        for (let shift = 7; byte & 0x80; shift += 7) {
+            byte = bytes[at++];
+            delta += (byte & 0x7f) * 2 ** shift;
+        }
+        id += delta;
+        do byte = bytes[at++];
+        while (byte & 0x80);
+        alive += live[id];
+    }
+    return alive;
 }
 
 function infoOf(document: SegmentDocument): DocumentInfo {

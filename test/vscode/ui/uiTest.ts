@@ -2,7 +2,7 @@
 // something visible (a status bar text, a widget, a webview element), never a fixed sleep.
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
-import type { Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { palette, quickOpen, webviewFrame } from "../workbench";
 
 export interface UiTestOptions {
@@ -16,6 +16,19 @@ export interface UiTestOptions {
 export async function runUiTest(page: Page, options: UiTestOptions): Promise<void> {
     const shot = async (name: string) => {
         await page.screenshot({ path: path.join(options.resultsDir, name) });
+        options.log(`screenshot ${name}`);
+    };
+    // The dashboard re-renders a section when a live update arrives (metrics every few seconds): an element shot that
+    // catches the swap is taken again of the new element, not failed.
+    const elementShot = async (element: Locator, name: string) => {
+        for (let attempt = 1; ; attempt++) {
+            try {
+                await element.screenshot({ path: path.join(options.resultsDir, name) });
+                break;
+            } catch (error) {
+                if (attempt === 3 || !/not attached/.test((error as Error).message)) throw error;
+            }
+        }
         options.log(`screenshot ${name}`);
     };
 
@@ -144,8 +157,7 @@ export async function runUiTest(page: Page, options: UiTestOptions): Promise<voi
     await reference.waitFor();
     assert.match(await reference.locator("tbody td").first().innerText(), /^\d+\/\d+/);
     assert.equal(await dashboard.locator("#needle-reference table.heatmap").count(), 4, "full, h2o, query-aware and sink-window");
-    await dashboard.locator("#evaluation").screenshot({ path: path.join(options.resultsDir, "06b-dashboard-evaluation.png") });
-    options.log("screenshot 06b-dashboard-evaluation.png");
+    await elementShot(dashboard.locator("#evaluation"), "06b-dashboard-evaluation.png");
 
     // Theme colours: the same dashboard in the other (dark or light) theme.
     const dark = (await page.locator(".monaco-workbench.vs-dark").count()) > 0;
@@ -154,7 +166,7 @@ export async function runUiTest(page: Page, options: UiTestOptions): Promise<voi
     await webviewFrame(page, dark ? "body.vscode-light #index-documents" : "body.vscode-dark #index-documents");
     await shot(dark ? "07-dashboard-light.png" : "07-dashboard-dark.png");
     const themed = await webviewFrame(page, "#heatmap-full");
-    await themed.locator("#evaluation").screenshot({ path: path.join(options.resultsDir, dark ? "07b-dashboard-evaluation-light.png" : "07b-dashboard-evaluation-dark.png") });
+    await elementShot(themed.locator("#evaluation"), dark ? "07b-dashboard-evaluation-light.png" : "07b-dashboard-evaluation-dark.png");
 
     // The status bar item opens the dashboard too.
     await palette(page, "View: Close All Editors");
