@@ -124,6 +124,17 @@ export async function scaleRun(base: string, count: number, write: (line: string
     const documents = (JSON.parse(scratch.stdout) as { documents: number }).documents;
     write(`  index from scratch: ${fmt(scratch.ms)} = ${Math.round(documents / (scratch.ms / 60_000)).toLocaleString("en")} docs/min (peak RSS ${scratch.peakMb.toFixed(0)} MB)\n`);
 
+    // Crash safety at this size: kill -9 a second run (its own cache) half-way, then let a third finish from what is left.
+    const crashCache = `${cache}-crash`;
+    const victim = spawn(process.execPath, [cli, "index", root, "--cache-dir", crashCache, "--json"], { stdio: "ignore" });
+    await new Promise((resolve) => setTimeout(resolve, scratch.ms / 2));
+    victim.kill("SIGKILL");
+    await new Promise((resolve) => victim.once("close", resolve));
+    const resumed = await runCli(["index", root, "--cache-dir", crashCache, "--json"]);
+    const after = JSON.parse(resumed.stdout) as { documents: number; reused: number };
+    write(`  kill -9 half-way through a run, then index again: exit ${resumed.code}, ${after.documents} documents (${after.reused} kept from before the kill), ${fmt(resumed.ms)}\n`);
+    await fs.rm(crashCache, { recursive: true, force: true });
+
     const unchanged = await runCli(["index", root, "--cache-dir", cache, "--json"]);
     write(`  open the index (index, nothing changed): ${fmt(unchanged.ms)} (peak RSS ${unchanged.peakMb.toFixed(0)} MB)\n`);
 
