@@ -68,7 +68,7 @@ export async function discoverFiles(root: string, options: DiscoverOptions = {})
         options.signal?.throwIfAborted();
         let entries: NamedEntry[];
         try {
-            entries = namedEntries(await fs.readdir(dirAbs, { withFileTypes: true, encoding: "buffer" }));
+            entries = await readEntries(dirAbs);
         } catch (error) {
             skipped.push({ path: dirRel || ".", reason: `unreadable directory: ${(error as Error).message}` });
             return;
@@ -91,7 +91,8 @@ export async function discoverFiles(root: string, options: DiscoverOptions = {})
                 skipped.push({ path: rel, reason: ignoredBy ?? `${entry.isDirectory() ? "folder" : "file"} name is not valid UTF-8 (rename it to index it)` });
                 continue;
             }
-            const abs = path.join(dirAbs, name);
+            // dirAbs is already normal and a name holds no separator: path.join would only normalise again, per file
+            const abs = dirAbs.endsWith(path.sep) ? dirAbs + name : `${dirAbs}${path.sep}${name}`;
             const rel = dirRel ? `${dirRel}/${name}` : name;
             if (alwaysSkipped.has(name)) {
                 skipped.push({ path: rel, reason: `${name} is never indexed` });
@@ -154,7 +155,17 @@ interface NamedEntry {
     name: string | undefined;
     /** The name for sorting and messages: `name`, or the bytes that are not UTF-8 shown as \xNN. */
     label: string;
-    dirent: Dirent<Buffer>;
+    dirent: Pick<Dirent, "isFile" | "isDirectory" | "isSymbolicLink">;
+}
+
+/**
+ * A folder's entries. Read as text first; only a folder where some name decoded to U+FFFD is read again as bytes, so a
+ * name that is not UTF-8 is seen as such (the common case costs no Buffer per name).
+ */
+async function readEntries(directory: string): Promise<NamedEntry[]> {
+    const dirents = await fs.readdir(directory, { withFileTypes: true });
+    if (!dirents.some((dirent) => dirent.name.includes("\uFFFD"))) return dirents.map((dirent) => ({ name: dirent.name, label: dirent.name, dirent }));
+    return namedEntries(await fs.readdir(directory, { withFileTypes: true, encoding: "buffer" }));
 }
 
 /** Directory entries read as bytes, so a name that is not UTF-8 is seen as such rather than silently replaced. */
@@ -176,7 +187,7 @@ async function statFiles(directory: string, names: string[]): Promise<Map<string
         if (i > 0 && i % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));
         let stat: Stats | undefined;
         try {
-            stat = statSync(path.join(directory, names[i]), { throwIfNoEntry: false });
+            stat = statSync(directory.endsWith(path.sep) ? directory + names[i] : `${directory}${path.sep}${names[i]}`, { throwIfNoEntry: false });
         } catch {
             stat = undefined;
         }

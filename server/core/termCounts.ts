@@ -10,6 +10,8 @@ export function rankedChunkText(title: string | undefined, file: string, text: s
 export class TermTable {
     private readonly ids = new Map<string, number>();
     readonly terms: string[] = [];
+    /** Scratch for countTerms, by term id; all zero between calls. */
+    frequencies = new Uint32Array(1024);
 
     idOf(term: string): number {
         let id = this.ids.get(term);
@@ -24,26 +26,36 @@ export class TermTable {
 
 /** Each text's terms as (term id, frequency) pairs, text after text; ends[i] is where text i's pairs end. */
 export function countTerms(table: TermTable, texts: readonly string[]): { pairs: Uint32Array; ends: Uint32Array } {
-    const counts = new Map<number, number>();
+    // Frequencies by term id in a typed array, cleared after each text through the list of ids it touched: a Map per
+    // text cost as much as the tokenizing.
+    let frequencies = table.frequencies;
+    const touched: number[] = [];
     let pairs = new Uint32Array(1024);
     let used = 0;
     const ends = new Uint32Array(texts.length);
     texts.forEach((text, i) => {
-        counts.clear();
         forEachTerm(text, (term) => {
             const id = table.idOf(term);
-            counts.set(id, (counts.get(id) ?? 0) + 1);
+            if (id >= frequencies.length) {
+                const grown = new Uint32Array(id * 2);
+                grown.set(frequencies);
+                frequencies = grown;
+            }
+            if (frequencies[id]++ === 0) touched.push(id);
         });
-        if (used + counts.size * 2 > pairs.length) {
-            const grown = new Uint32Array(Math.max(pairs.length * 2, used + counts.size * 2));
+        if (used + touched.length * 2 > pairs.length) {
+            const grown = new Uint32Array(Math.max(pairs.length * 2, used + touched.length * 2));
             grown.set(pairs);
             pairs = grown;
         }
-        for (const [id, tf] of counts) {
+        for (const id of touched) {
             pairs[used++] = id;
-            pairs[used++] = tf;
+            pairs[used++] = frequencies[id];
+            frequencies[id] = 0;
         }
+        touched.length = 0;
         ends[i] = used / 2;
     });
+    table.frequencies = frequencies;
     return { pairs: pairs.slice(0, used), ends };
 }
