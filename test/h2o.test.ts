@@ -13,7 +13,8 @@ import { KvBudget } from "../server/llm/h2o/KvBudget";
 import { eraseRangesFrom, rangesFromPositions, type KvEvictionPolicy } from "../server/llm/h2o/KvEvictionPolicy";
 import { evaluateWithPolicy, KvPolicyRunner, type PolicySequence } from "../server/llm/h2o/KvPolicyRunner";
 import { openKvPolicySession } from "../server/llm/h2o/openKvPolicySession";
-import { mergeRanges, ReferenceModel, type PositionRange, type ReferenceAttentionMass, type ReferenceSession } from "../server/llm/h2o/referenceForward";
+import { mergeRanges, type PositionRange } from "../server/llm/h2o/positionRanges";
+import { ReferenceModel, type ReferenceAttentionMass, type ReferenceSession } from "../server/llm/h2o/referenceForward";
 import { maxPool, QueryAwarePolicy } from "../server/llm/h2o/QueryAwarePolicy";
 import { SinkWindowPolicy } from "../server/llm/h2o/SinkWindowPolicy";
 

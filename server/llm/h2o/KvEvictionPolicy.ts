@@ -1,5 +1,5 @@
 import type { KvBudget } from "./KvBudget";
-import { mergeRanges, type PositionRange } from "./referenceForward";
+import { mergeRanges, type PositionRange } from "./positionRanges";
 
 export type { PositionRange };
 

@@ -14,6 +14,7 @@
 
 import type { GgufFile } from "../gguf/ggufReader";
 import type { LlamaShape, TinyModelWeights } from "../gguf/tinyModel";
+import { mergeRanges, type PositionRange } from "./positionRanges";
 
 interface LayerWeights {
     attnNorm: Float64Array;
@@ -27,11 +28,6 @@ interface LayerWeights {
     wDown: Float64Array;
 }
 
-/** One erase range in token positions, end exclusive (node-llama-cpp's ContextTokensDeleteRange). */
-export interface PositionRange {
-    readonly start: number;
-    readonly end: number;
-}
 
 export interface ReferenceAttentionMass {
     /** Positions held in the cache, ascending. */
@@ -347,21 +343,6 @@ export class ReferenceKvCache {
         });
         return { positions: order.map((e) => this.positions[e]), total, perLayer };
     }
-}
-
-/** Sorts and merges overlapping or touching ranges (end exclusive); drops empty ones. */
-export function mergeRanges(ranges: readonly PositionRange[]): PositionRange[] {
-    const sorted = ranges
-        .map((r) => (r.start <= r.end ? { start: r.start, end: r.end } : { start: r.end, end: r.start }))
-        .filter((r) => r.end > r.start)
-        .sort((a, b) => a.start - b.start);
-    const out: { start: number; end: number }[] = [];
-    for (const r of sorted) {
-        const last = out[out.length - 1];
-        if (last !== undefined && r.start <= last.end) last.end = Math.max(last.end, r.end);
-        else out.push({ ...r });
-    }
-    return out;
 }
 
 function rmsNorm(x: Float64Array, gain: Float64Array, eps: number): Float64Array {
