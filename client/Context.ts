@@ -48,6 +48,7 @@ import { residentSetBytes } from "./processMemory";
 import { ServerCrashHandler } from "./ServerCrashHandler";
 import { SingletonWebview } from "./SingletonWebview";
 import { StatusBar } from "./StatusBar";
+import { isObject } from "../shared/isObject";
 
 const maxMetricSamples = 300;
 const maxRequestRecords = 50;
@@ -521,10 +522,6 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
     private async offerLogs(choice: Thenable<string | undefined>): Promise<void> {
         if ((await choice) === "Show Logs") this.output.show();
     }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function isDashboardMessage(value: unknown): value is DashboardToExtensionMessage {

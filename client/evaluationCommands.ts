@@ -6,6 +6,7 @@ import { RunBenchmarkRequest, RunNeedleRequest } from "../shared/protocol";
 import type { BenchResult, NeedleResult } from "../shared/results";
 import type { Context } from "./Context";
 import { withServerProgressToken } from "./serverProgress";
+import { isObject } from "../shared/isObject";
 
 type Kind = "bench" | "needle";
 
@@ -132,10 +133,6 @@ function offerDashboard(ctx: Context, message: string): void {
 
 function numbers(value: unknown): number[] | undefined {
     return Array.isArray(value) && value.every((item) => typeof item === "number") ? (value as number[]) : undefined;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function seconds(ms: number): string {

@@ -1,4 +1,5 @@
 // The server's view of the `llamahome.*` settings: read per workspace folder, validated, never global.
+import { isObject } from "../shared/isObject";
 
 export interface IndexSettings {
     exclude: string[];
@@ -71,6 +72,3 @@ export function validateSettings(raw: unknown, warn: (message: string) => void):
     return settings;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}

@@ -4,6 +4,7 @@ import * as path from "node:path";
 import ignore, { type Ignore } from "ignore";
 import { readableFileName, utf8FileName } from "./fileNameText";
 import type { SkippedFile } from "./types";
+import { overSizeCap } from "./sizeCap";
 
 export interface DiscoverOptions {
     /** Extra gitignore-style patterns, relative to the root. Defaults to none. */
@@ -136,7 +137,7 @@ export async function discoverFiles(root: string, options: DiscoverOptions = {})
                 } else if (stat.size === 0) {
                     skipped.push({ path: rel, reason: "empty file (0 bytes)" });
                 } else if (stat.size > maxSize) {
-                    skipped.push({ path: rel, reason: `larger than the ${formatMb(maxSize)} size cap (${formatMb(stat.size)})` });
+                    skipped.push({ path: rel, reason: overSizeCap(stat.size, maxSize) });
                 } else {
                     files.push({ path: rel, absolutePath: abs, size: stat.size, mtimeMs: stat.mtimeMs });
                 }
@@ -200,6 +201,3 @@ function hasPatterns(text: string): boolean {
     return text.split(/\r?\n/).some((line) => line.trim() !== "" && !line.startsWith("#"));
 }
 
-function formatMb(bytes: number): string {
-    return `${(bytes / (1024 * 1024)).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MB`;
-}

@@ -1,13 +1,10 @@
 import type { DocumentFormat, RememberedFailure } from "./types";
+import { isObject } from "../../shared/isObject";
 
 // A saved index is read back from disk, where anything may have happened to it: every record is checked for the
 // types the index relies on before it is used (JSON.parse alone would let a `null` crash every later run).
 
 const formats = new Set(["text", "markdown", "code", "json", "csv", "html", "pdf", "docx", "pptx", "xlsx", "odt", "odp", "ods", "rtf", "epub"]);
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 const isCount = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value >= 0;
 
@@ -17,7 +14,7 @@ export function isDocumentFormat(value: unknown): value is DocumentFormat {
 
 export function isRememberedFailure(value: unknown): value is RememberedFailure {
     return (
-        isRecord(value) && typeof value.path === "string" && value.path.length > 0 && typeof value.error === "string" &&
+        isObject(value) && typeof value.path === "string" && value.path.length > 0 && typeof value.error === "string" &&
         isCount(value.size) && typeof value.mtimeMs === "number" && (value.hash === undefined || typeof value.hash === "string") &&
         (value.outcome === "failed" || value.outcome === "skipped")
     );

@@ -1,6 +1,7 @@
 import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync, realpathSync, type Stats } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
+import { overSizeCap } from "./sizeCap";
 
 /** Why a file was not read: not there, not a regular file, too large, or outside the folder it must stay in. */
 export class FileReadError extends Error {
@@ -101,7 +102,7 @@ export function readRegularFileSync(file: string, options: ReadRegularFileOption
 
 function checkOpened(stat: Stats, options: ReadRegularFileOptions): void {
     if (!stat.isFile()) throw new FileReadError("not a regular file (a FIFO, device, socket or folder is never read)");
-    if (stat.size > options.maxBytes) throw new FileReadError(`larger than the ${formatMegabytes(options.maxBytes)} size cap (${formatMegabytes(stat.size)})`);
+    if (stat.size > options.maxBytes) throw new FileReadError(overSizeCap(stat.size, options.maxBytes));
 }
 
 function checkWithin(opened: string, root: string): void {
@@ -113,8 +114,4 @@ function checkWithin(opened: string, root: string): void {
 async function openedPath(fd: number, file: string): Promise<string> {
     const viaProc = await fs.readlink(`/proc/self/fd/${fd}`).catch(() => undefined);
     return viaProc ?? (await fs.realpath(file));
-}
-
-function formatMegabytes(bytes: number): string {
-    return `${Math.round((bytes / 1048576) * 10) / 10} MB`;
 }

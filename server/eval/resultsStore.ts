@@ -2,6 +2,7 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { LatestResults, ResultKind, ResultTypes, SavedResult } from "../../shared/results";
+import { isObject } from "../../shared/isObject";
 
 export type { ResultKind };
 
@@ -58,6 +59,3 @@ const shapes: Record<ResultKind, (result: Record<string, unknown>) => boolean> =
     rouge: (r) => Array.isArray(r.pairs) && r.pairs.every(isObject) && isObject(r.aggregate),
 };
 
-function isObject(value: unknown): value is Record<string, unknown> {
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-}
