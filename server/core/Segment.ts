@@ -145,11 +145,6 @@ export class Segment {
         return values;
     }
 
-    /** BM25 length (terms) of a chunk. */
-    chunkLength(local: number): number {
-        return this.table[local * chunkFields + 7];
-    }
-
     /** A term's postings as stored: varint pairs (chunk id delta, frequency), `count` of them; decoded by the caller. */
     encodedPostings(term: string): EncodedPostings | undefined {
         const dictionary = (this.dictionary ??= this.readDictionary());

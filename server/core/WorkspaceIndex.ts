@@ -439,8 +439,9 @@ export class WorkspaceIndex {
         if (this.disposed) return;
         // install() replaces each document's old version
         if (building.documentCount > 0) this.install(await this.persist(building));
-        await this.retireEmptySegments();
+        const retired = this.retireEmptySegments();
         await this.save();
+        for (const segment of retired) segment.close();
     }
 
     /** Rewrites small or mostly-deleted segments as one, so search reads few segments and disk holds little dead text. */
@@ -473,12 +474,11 @@ export class WorkspaceIndex {
         for (const segment of chosen) segment.close();
     }
 
-    private async retireEmptySegments(): Promise<void> {
-        const empty = this.segments.filter((segment) => segment.liveChunks === 0 && [...segment.liveDocuments()].length === 0);
-        if (empty.length === 0) return;
+    /** Drops segments with no live document from the list (the caller saves, then closes them). */
+    private retireEmptySegments(): Segment[] {
+        const empty = this.segments.filter((segment) => segment.liveDocuments().next().done);
         this.segments = this.segments.filter((segment) => !empty.includes(segment));
-        await this.save();
-        for (const segment of empty) segment.close();
+        return empty;
     }
 
     private async persist(builder: SegmentBuilder): Promise<Segment> {
