@@ -33,8 +33,7 @@ export async function readRegularFile(file: string, options: ReadRegularFileOpti
     try {
         handle = await fs.open(file, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        throw new FileReadError(code === "ENOENT" ? "no such file" : `cannot open it: ${(error as Error).message}`, code === "ENOENT");
+        throw openFailed(error);
     }
     try {
         const stat = await handle.stat();
@@ -66,8 +65,7 @@ export function readRegularFileSync(file: string, options: ReadRegularFileOption
     try {
         fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        throw new FileReadError(code === "ENOENT" ? "no such file" : `cannot open it: ${(error as Error).message}`, code === "ENOENT");
+        throw openFailed(error);
     }
     try {
         const stat = fstatSync(fd);
@@ -98,6 +96,11 @@ export function readRegularFileSync(file: string, options: ReadRegularFileOption
     } finally {
         closeSync(fd);
     }
+}
+
+function openFailed(error: unknown): FileReadError {
+    const code = (error as NodeJS.ErrnoException).code;
+    return new FileReadError(code === "ENOENT" ? "no such file" : `cannot open it: ${(error as Error).message}`, code === "ENOENT");
 }
 
 function checkOpened(stat: Stats, options: ReadRegularFileOptions): void {
