@@ -2,7 +2,6 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
-import { SearchRequest } from "../../shared/protocol";
 import { ExtractionPool } from "../core/ExtractionPool";
 import { formatForPath } from "../core/formats";
 import { WorkspaceIndex } from "../core/WorkspaceIndex";
@@ -89,7 +88,8 @@ async function lspFigures(root: string, cache: string, iterations: number): Prom
     const linkFile = path.join(root, "links.md");
     const names = (await fs.readdir(root)).filter((name) => name.endsWith(".md")).slice(0, 20);
     await fs.writeFile(linkFile, names.map((name) => `- [${name}](${name})`).join("\n") + "\n");
-    const { startServer } = await import("./LspServerProbe.js");
+    // loaded here: the protocol library is the largest part of the CLI's start-up, and only this run needs it
+    const [{ startServer }, { SearchRequest }] = await Promise.all([import("./LspServerProbe.js"), import("../../shared/protocol.js")]);
     const server = startServer();
     try {
         const uri = pathToFileURL(root).toString();
