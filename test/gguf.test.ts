@@ -6,13 +6,10 @@ import { after, before, describe, test } from "node:test";
 import type { LlamaModel } from "node-llama-cpp" with { "resolution-mode": "import" };
 import { GgufWriter } from "../server/llm/gguf/GgufWriter";
 import { GgufValueType } from "../server/llm/gguf/ggufFormat";
-import {
-    GgufFormatError,
-    readGguf,
-    readGgufFileHeader,
-    validateLlamaGguf,
-    validateLlamaMetadata,
-} from "../server/llm/gguf/ggufReader";
+import { GgufFormatError } from "../server/llm/gguf/ggufErrors";
+import { readGguf } from "../server/llm/gguf/ggufParser";
+import { validateLlamaGguf, validateLlamaMetadata } from "../server/llm/gguf/llamaValidation";
+import { readGgufFileHeader } from "../server/llm/gguf/readGgufFileHeader";
 import { makeTinyModel, makeTinyModelWeights, writeTinyModel } from "../server/llm/gguf/tinyModel";
 
 let dir: string;
@@ -93,7 +90,7 @@ function rewrite(source: Buffer, overrides: Readonly<Record<string, number | und
     return writer.toBuffer();
 }
 
-describe("GgufWriter + ggufReader", () => {
+describe("GgufWriter + ggufParser", () => {
     test("round-trips every metadata type and f32 tensors bit for bit", () => {
         const special = new Float32Array([0, -0, 1.5, -2.25, Infinity, -Infinity, Number.MIN_VALUE, 3.4e38]);
         // A NaN with a payload: only a byte-level copy preserves it.
@@ -253,7 +250,7 @@ describe("tiny llama model", () => {
     });
 });
 
-describe("ggufReader errors", () => {
+describe("GGUF reading errors", () => {
     const model = makeTinyModel();
 
     test("a non-GGUF file", async () => {
@@ -262,6 +259,19 @@ describe("ggufReader errors", () => {
         const path = join(dir, "notes.gguf");
         await writeFile(path, "just some text\n");
         await assertGgufError(() => validateLlamaGguf(path), "bad-magic", new RegExp(`bad magic.*${path}`));
+    });
+
+    test("arrays nested deeper than any model's metadata", async () => {
+        // 200,000 levels of one-item arrays used to overflow the stack (a RangeError, not a format error).
+        const parts: Buffer[] = [Buffer.from("GGUF")];
+        const u32 = (value: number) => { const b = Buffer.alloc(4); b.writeUInt32LE(value); parts.push(b); };
+        const u64 = (value: number) => { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(value)); parts.push(b); };
+        u32(3); u64(0); u64(1);
+        u64(4); parts.push(Buffer.from("deep"));
+        u32(GgufValueType.Array);
+        for (let level = 0; level < 200_000; level++) { u32(GgufValueType.Array); u64(1); }
+        u32(GgufValueType.Uint32); u64(0);
+        await assertGgufError(() => readGguf(Buffer.concat(parts)), "malformed", /deep.* nests arrays more than 32 deep/);
     });
 
     test("an unsupported version", async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test, type TestContext } from "node:test";
 import type { Llama, LlamaContext, LlamaContextSequence, Token } from "node-llama-cpp" with { "resolution-mode": "import" };
-import { readGguf } from "../server/llm/gguf/ggufReader";
+import { readGguf } from "../server/llm/gguf/ggufParser";
 import { makeTinyModelWeights, tinyModelGguf, writeTinyModel, type TinyModelOptions, type TinyModelTensor, type TinyModelWeights } from "../server/llm/gguf/tinyModel";
 import { AttentionAccumulator, h2oContextOptions } from "../server/llm/h2o/AttentionAccumulator";
 import { H2oBuildMissingError, loadH2oLlama } from "../server/llm/h2o/h2oBuild";

@@ -14,7 +14,7 @@ import { CancelledError } from "../server/llm/CancelledError";
 import { CompletionTextStream } from "../server/llm/CompletionTextStream";
 import { GgufWriter } from "../server/llm/gguf/GgufWriter";
 import { GgufValueType } from "../server/llm/gguf/ggufFormat";
-import { readGguf } from "../server/llm/gguf/ggufReader";
+import { readGguf } from "../server/llm/gguf/ggufParser";
 import { makeTinyModel, writeTinyModel } from "../server/llm/gguf/tinyModel";
 import { InferenceError } from "../server/llm/InferenceError";
 import { InferenceProcess, type GenerateResult } from "../server/llm/InferenceProcess";

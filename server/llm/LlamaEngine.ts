@@ -13,7 +13,7 @@ import type {
 } from "../../shared/inferenceMessages";
 import { CompletionTextStream } from "./CompletionTextStream";
 import { describeModelFileProblem } from "./describeModelFileProblem";
-import { validateLlamaGguf } from "./gguf/ggufReader";
+import { validateLlamaGguf } from "./gguf/llamaValidation";
 import { firstLine } from "./firstLine";
 import { H2oBuildMissingError, loadH2oLlama, type H2oGpu } from "./h2o/h2oBuild";
 import { KvBudget } from "./h2o/KvBudget";

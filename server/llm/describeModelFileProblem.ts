@@ -1,5 +1,5 @@
 import { firstLine } from "./firstLine";
-import { GgufFormatError } from "./gguf/ggufReader";
+import { GgufFormatError } from "./gguf/ggufErrors";
 
 /**
  * Why validateLlamaGguf rejected `file`, worded as the cause part of a ModelLoadError ("missing file", "truncated GGUF:

@@ -6,7 +6,7 @@ import { describeModelFileProblem } from "./describeModelFileProblem";
 import { downloadByteCap } from "./downloadLimits";
 import { downloadModel, type DownloadProgress } from "./downloadModel";
 import { firstLine } from "./firstLine";
-import { validateLlamaGguf } from "./gguf/ggufReader";
+import { validateLlamaGguf } from "./gguf/llamaValidation";
 import { ModelLoadError } from "./ModelLoadError";
 
 export type { DownloadProgress } from "./downloadModel";

@@ -16,7 +16,7 @@ import { WorkspaceIndex } from "../core/WorkspaceIndex";
 import { loadLatestResults, saveResult } from "../eval/resultsStore";
 import { runBench } from "../eval/runBench";
 import { needleContextSize, runNeedleGrid, summarizeNeedleCells, type NeedleEngineFactory } from "../eval/runNeedleGrid";
-import { readGgufFileHeader } from "../llm/gguf/ggufReader";
+import { readGgufFileHeader } from "../llm/gguf/readGgufFileHeader";
 import { InferenceProcess, type KvCacheMode } from "../llm/InferenceProcess";
 import { absoluteModelSetting, resolveModelSource } from "../llm/resolveModelSource";
 import { validateSettings, type LlamaHomeSettings } from "../settings";

@@ -7,7 +7,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { GgufWriter } from "../../server/llm/gguf/GgufWriter";
-import { validateLlamaGguf } from "../../server/llm/gguf/ggufReader";
+import { validateLlamaGguf } from "../../server/llm/gguf/llamaValidation";
 import { makeTinyModelWeights } from "../../server/llm/gguf/tinyModel";
 
 interface ExportedTensor {

@@ -1,5 +1,5 @@
 /**
- * Constants of the GGUF v3 container format, shared by GgufWriter and ggufReader.
+ * Constants of the GGUF v3 container format, shared by GgufWriter and ggufParser.
  * Values mirror llama.cpp's ggml/include/gguf.h and gguf-py/gguf/constants.py (llama.cpp 80fb11a, the commit
  * bundled with node-llama-cpp 3.21.1).
  */

@@ -12,7 +12,7 @@
 //   x += Wo concat_h(a·v); n = rmsnorm(x)·ffn_norm; x += Wdown(silu(Wgate n) ⊙ Wup n)
 //   logits = Woutput (rmsnorm(x)·output_norm)  (token_embd when there is no output tensor)
 
-import type { GgufFile } from "../gguf/ggufReader";
+import type { GgufFile } from "../gguf/ggufTypes";
 import type { LlamaShape, TinyModelWeights } from "../gguf/tinyModel";
 import { mergeRanges, type PositionRange } from "./positionRanges";
 
