@@ -26,6 +26,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { computeH2oPatchId, H2O_CMAKE_OPTION, listH2oPatches } from "../shared/h2oBuildIdentity.cjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const patchDir = path.join(root, "native", "h2o");
@@ -36,8 +37,6 @@ const cmakeJs = path.join(root, "node_modules", "cmake-js", "bin", "cmake-js");
 const buildConfigType = "Release";
 const metadataFileName = "_nlcBuildMetadata.json";
 const stampFileName = "llamahome-h2o.json";
-/** The custom CMake option that names this build; keep in sync with server/llm/h2o/h2oBuild.ts. */
-const markerOption = "LLAMAHOME_H2O";
 
 function parseArgs(argv) {
     const args = { gpu: false, force: false, clean: false, optional: false, check: false, jobs: Math.max(1, os.availableParallelism?.() ?? os.cpus().length), quiet: false };
@@ -84,22 +83,6 @@ function run(command, argv, options = {}) {
         child.on("error", reject);
         child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} ${argv.join(" ")} exited with ${code}${options.capture ? "\n" + out : ""}`))));
     });
-}
-
-function listPatches() {
-    return fs.readdirSync(patchDir).filter((f) => f.endsWith(".patch")).sort();
-}
-
-/** Same computation as h2oBuild.ts `computeH2oPatchId`: node-llama-cpp version + every patch's name and bytes. */
-function computePatchId(nlcVersion) {
-    const hash = createHash("sha256");
-    hash.update(`node-llama-cpp@${nlcVersion}\n`);
-    for (const name of listPatches()) {
-        hash.update(`${name}\n`);
-        hash.update(fs.readFileSync(path.join(patchDir, name)));
-        hash.update("\n");
-    }
-    return hash.digest("hex").slice(0, 16);
 }
 
 async function nlcImport(rel) {
@@ -162,7 +145,7 @@ async function prepareSources(srcDir) {
         const from = path.join(nlcLlamaDir, entry);
         if (fs.existsSync(from)) fs.cpSync(from, path.join(staging, entry), { recursive: true });
     }
-    for (const name of listPatches()) {
+    for (const name of listH2oPatches(patchDir)) {
         log(`applying ${name}`);
         await run("patch", ["-p1", "--forward", "--batch", "--no-backup-if-mismatch", "-d", staging, "-i", path.join(patchDir, name)], { capture: true })
             .catch((err) => fail(`patch ${name} does not apply to node-llama-cpp's addon sources:\n${err.message}`));
@@ -193,7 +176,7 @@ function removeStaleInstalls(localBuildsDir, keepDir) {
 async function main() {
     if (!fs.existsSync(nlcDir)) fail("node-llama-cpp is not installed (run npm ci)");
     const nlcVersion = JSON.parse(fs.readFileSync(path.join(nlcDir, "package.json"), "utf8")).version;
-    const patchId = computePatchId(nlcVersion);
+    const patchId = computeH2oPatchId(patchDir, nlcVersion);
 
     const { getBuildFolderNameForBuildOptions } = await nlcImport("bindings/utils/getBuildFolderNameForBuildOptions.js");
     const { getPlatformInfo } = await nlcImport("bindings/utils/getPlatformInfo.js");
@@ -203,7 +186,7 @@ async function main() {
     const { resolveCustomCmakeOptions } = await nlcImport("bindings/utils/resolveCustomCmakeOptions.js");
 
     const platform = getPlatform();
-    const customCmakeOptions = resolveCustomCmakeOptions({ [markerOption]: patchId });
+    const customCmakeOptions = resolveCustomCmakeOptions({ [H2O_CMAKE_OPTION]: patchId });
     const buildOptions = {
         customCmakeOptions,
         progressLogs: !args.quiet,
@@ -297,7 +280,7 @@ async function main() {
     }
     const { convertBuildOptionsToBuildOptionsJSON } = await nlcImport("bindings/types.js");
     fs.writeFileSync(path.join(installRelease, metadataFileName), JSON.stringify({ buildOptions: convertBuildOptionsToBuildOptionsJSON(buildOptions) }));
-    const stamp = { patchId, nodeLlamaCpp: nlcVersion, gpu: args.gpu, patches: listPatches(), builtAt: new Date().toISOString(), buildSeconds: Math.round((Date.now() - started) / 1000) };
+    const stamp = { patchId, nodeLlamaCpp: nlcVersion, gpu: args.gpu, patches: listH2oPatches(patchDir), builtAt: new Date().toISOString(), buildSeconds: Math.round((Date.now() - started) / 1000) };
     fs.writeFileSync(path.join(installRelease, stampFileName), JSON.stringify(stamp, null, 2));
     fs.writeFileSync(path.join(installDir, "buildDone.status"), "");
     removeStaleInstalls(llamaLocalBuildBinsDirectory, installDir);

@@ -1,6 +1,6 @@
-import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { computeH2oPatchId, H2O_CMAKE_OPTION } from "../../../shared/h2oBuildIdentity.cjs";
 import type { Llama, LlamaLogLevel } from "node-llama-cpp" with { "resolution-mode": "import" };
 
 /**
@@ -14,8 +14,6 @@ import type { Llama, LlamaLogLevel } from "node-llama-cpp" with { "resolution-mo
  * accumulator.
  */
 
-/** The custom CMake option naming the build; keep in sync with tools/build-h2o.mjs. */
-export const H2O_CMAKE_OPTION = "LLAMAHOME_H2O";
 
 /**
  * Set to "1" (or "true") to make loadH2oLlama refuse the accumulator build as if it were missing, so everything that
@@ -62,18 +60,6 @@ export function findH2oPatchDir(from: string = __dirname): string | undefined {
         if (parent === dir) return undefined;
         dir = parent;
     }
-}
-
-/** Same computation as tools/build-h2o.mjs: node-llama-cpp version + every patch's name and bytes, sorted by name. */
-export function computeH2oPatchId(patchDir: string, nodeLlamaCppVersion: string): string {
-    const hash = createHash("sha256");
-    hash.update(`node-llama-cpp@${nodeLlamaCppVersion}\n`);
-    for (const name of readdirSync(patchDir).filter((n) => n.endsWith(".patch")).sort()) {
-        hash.update(`${name}\n`);
-        hash.update(readFileSync(join(patchDir, name)));
-        hash.update("\n");
-    }
-    return hash.digest("hex").slice(0, 16);
 }
 
 export interface LoadH2oLlamaOptions {
