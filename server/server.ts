@@ -11,7 +11,7 @@ const connection = createConnection(ProposedFeatures.all);
 // A stray rejected promise is a bug to log, not a reason to take every open editor's server down.
 process.on("unhandledRejection", (reason) => connection.console.error(`unhandled rejection: ${(reason as Error)?.stack ?? String(reason)}`));
 const server = new LlamaHomeServer(connection);
-const evaluation = new EvaluationService(connection);
+const evaluation = new EvaluationService(connection, server);
 
 // The LSP lifecycle: requests before `initialize` get ServerNotInitialized, after `shutdown` InvalidRequest.
 let phase: "uninitialized" | "running" | "shut down" = "uninitialized";
@@ -25,7 +25,6 @@ function inLifecycle<A extends unknown[], R>(handler: (...args: A) => R): (...ar
 
 connection.onInitialize((params) => {
     if (phase !== "uninitialized") throw new ResponseError(ErrorCodes.InvalidRequest, "initialize was already sent");
-    evaluation.initialize(params);
     const result = server.initialize(params);
     phase = "running";
     return result;

@@ -14,6 +14,7 @@ import { needleCommand } from "./commands/needleCommand";
 import { summarizeCommand } from "./commands/summarizeCommand";
 import { indexCommand } from "./commands/indexCommand";
 import { searchCommand } from "./commands/searchCommand";
+import { errorMessage } from "../../shared/errorMessage";
 
 const commands: Command[] = [
     indexCommand, searchCommand, summarizeCommand, askCommand, generateCommand, needleCommand, benchCommand, evalRougeCommand, evalSummariesCommand, makeTinyModelCommand, demoCommand,
@@ -80,7 +81,7 @@ main(process.argv.slice(2)).finally(exitSoon).then(
             process.exitCode = 130;
         } else {
             // a fatal error can quote a document (a parser's message, a file name): printed inert
-            process.stderr.write(`llamahome: ${terminalText((error as Error)?.message ?? String(error))}\n`);
+            process.stderr.write(`llamahome: ${terminalText(errorMessage(error))}\n`);
             if (process.env.LLAMAHOME_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`);
             process.exitCode = 1;
         }

@@ -1,5 +1,6 @@
 import type { TextGenerator } from "../assist/TextGenerator";
-import { InferenceProcess, type InferenceGpu, type KvCacheMode } from "../llm/InferenceProcess";
+import { createEngine, type EngineSettings } from "../llm/engineSettings";
+import type { InferenceProcess, KvCacheMode } from "../llm/InferenceProcess";
 import { absoluteModelSetting } from "../llm/resolveModelSource";
 import { ProcessTextGenerator } from "../llm/ProcessTextGenerator";
 import { intOption, stringOption, UsageError, type ParsedArgs } from "./Command";
@@ -12,6 +13,9 @@ export const modelOptions = {
     "batch-size": { type: "string" },
     "models-dir": { type: "string" },
 } as const;
+
+/** --gpu values; "false" is an old spelling of cpu. */
+const gpus = ["auto", "cpu", "false", "cuda", "vulkan", "metal"] as const;
 
 export const modelOptionsHelp = `Model options: --model <path.gguf | hf:user/repo/file.gguf | https://…> (or LLAMAHOME_MODEL),
   --gpu auto|cpu|cuda|vulkan|metal (default auto), --context-size N, --threads N, --batch-size N, --models-dir D`;
@@ -67,23 +71,29 @@ export function modelFromArgs(args: ParsedArgs): string | undefined {
 }
 
 /**
- * Starts the inference process for the model the arguments name, with the shared model options and the bounded KV
- * cache of the H2O flags (kvModeFromArgs) unless `overrides.kv` says otherwise (undefined there: a full context).
+ * The engine for the model the arguments name, with the shared model options and the bounded KV cache of the H2O
+ * flags (kvModeFromArgs) unless `overrides.kv` says otherwise (undefined there: a full context).
  */
-export function inferenceFromArgs(args: ParsedArgs, model: string, overrides: { contextSize?: number; kv?: KvCacheMode } = {}): InferenceProcess {
+export function engineFromArgs(args: ParsedArgs, model: string, overrides: { contextSize?: number; kv?: KvCacheMode } = {}): EngineSettings {
     const kv = "kv" in overrides ? overrides.kv : kvModeFromArgs(args);
-    const gpuArg = stringOption(args, "gpu") ?? "auto";
-    const gpus: Record<string, InferenceGpu> = { auto: "auto", cpu: false, false: false, cuda: "cuda", vulkan: "vulkan", metal: "metal" };
-    if (!(gpuArg in gpus)) throw new UsageError(`--gpu must be auto, cpu, cuda, vulkan or metal (got ${gpuArg})`);
-    const showProgress = process.stderr.isTTY;
-    return new InferenceProcess({
+    const gpu = stringOption(args, "gpu") ?? "auto";
+    if (!(gpus as readonly string[]).includes(gpu)) throw new UsageError(`--gpu must be auto, cpu, cuda, vulkan or metal (got ${gpu})`);
+    const contextSize = overrides.contextSize ?? (args.values["context-size"] !== undefined ? intOption(args, "context-size", 4096, 16) : undefined);
+    return {
         model: absoluteModelSetting(model, process.cwd()),
-        gpu: gpus[gpuArg],
-        contextSize: overrides.contextSize ?? (args.values["context-size"] !== undefined ? intOption(args, "context-size", 4096, 16) : undefined),
-        threads: args.values.threads !== undefined ? intOption(args, "threads", 1) : undefined,
-        batchSize: args.values["batch-size"] !== undefined ? intOption(args, "batch-size", 512) : undefined,
-        modelsDir: stringOption(args, "models-dir"),
+        gpu: gpu === "false" ? "cpu" : (gpu as EngineSettings["gpu"]),
+        ...(contextSize === undefined ? {} : { contextSize }),
+        ...(args.values.threads !== undefined ? { threads: intOption(args, "threads", 1) } : {}),
+        ...(args.values["batch-size"] !== undefined ? { batchSize: intOption(args, "batch-size", 512) } : {}),
+        ...(stringOption(args, "models-dir") === undefined ? {} : { modelsDir: stringOption(args, "models-dir") }),
         ...(kv === undefined ? {} : { kv }),
+    };
+}
+
+/** Starts the engine of engineFromArgs, showing a download's progress on a terminal. */
+export function inferenceFromArgs(args: ParsedArgs, model: string, overrides: { contextSize?: number; kv?: KvCacheMode } = {}): InferenceProcess {
+    const showProgress = process.stderr.isTTY;
+    return createEngine(engineFromArgs(args, model, overrides), {
         onDownloadProgress: showProgress
             ? (progress) => process.stderr.write(`\rdownloading ${(progress.downloadedBytes / 1e6).toFixed(1)}${progress.totalBytes ? ` / ${(progress.totalBytes / 1e6).toFixed(1)}` : ""} MB`)
             : undefined,

@@ -8,6 +8,7 @@ import { ExtractionError } from "./extract/ExtractionError";
 import type { ExtractedDocumentData, ExtractJob, ExtractOutcome, ExtractReply } from "./extractionMessages";
 import { FileReadError, readRegularFileSync } from "./readRegularFile";
 import { countTerms, rankedChunkText, TermTable } from "./termCounts";
+import { errorMessage } from "../../shared/errorMessage";
 
 // This worker's own term ids; the pool maps them to the index's as new terms arrive (ChunkTerms.newTerms).
 const termTable = new TermTable();
@@ -35,7 +36,7 @@ async function run(job: ExtractJob): Promise<ExtractOutcome> {
         return { kind: "extracted", hash, document };
     } catch (error) {
         if (error instanceof ExtractionError) return { kind: error.outcome, hash, reason: error.reason };
-        return { kind: "failed", hash, reason: `extraction failed: ${(error as Error)?.message ?? String(error)}` };
+        return { kind: "failed", hash, reason: `extraction failed: ${errorMessage(error)}` };
     }
 }
 

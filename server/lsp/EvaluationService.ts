@@ -1,26 +1,28 @@
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 import {
     ErrorCodes,
     LSPErrorCodes,
     ResponseError,
     type CancellationToken,
     type Connection,
-    type InitializeParams,
     type ProgressToken,
     type WorkDoneProgressReporter,
 } from "vscode-languageserver/node";
 import { ResultsChangedNotification, type RunBenchmarkParams, type RunNeedleParams } from "../../shared/protocol";
 import type { BenchResult, LatestResults, NeedleCell, NeedleResult, ResultKind } from "../../shared/results";
-import { WorkspaceIndex } from "../core/WorkspaceIndex";
+import type { WorkspaceIndex } from "../core/WorkspaceIndex";
+import { haystackTexts, runNeedlePolicies } from "../eval/needleRun";
 import { loadLatestResults, saveResult } from "../eval/resultsStore";
 import { runBench } from "../eval/runBench";
-import { needleContextSize, runNeedleGrid, summarizeNeedleCells, type NeedleEngineFactory } from "../eval/runNeedleGrid";
+import { summarizeNeedleCells } from "../eval/runNeedleGrid";
+import { boundedKv, createEngine, workspaceEngine, type EngineSettings } from "../llm/engineSettings";
 import { readGgufFileHeader } from "../llm/gguf/readGgufFileHeader";
-import { InferenceProcess, type KvCacheMode } from "../llm/InferenceProcess";
-import { absoluteModelSetting, resolveModelSource } from "../llm/resolveModelSource";
-import { validateSettings, type LlamaHomeSettings } from "../settings";
+import type { InferenceProcess } from "../llm/InferenceProcess";
+import { resolveModelSource } from "../llm/resolveModelSource";
+import type { LlamaHomeSettings } from "../settings";
 import { signalFor } from "./cancellation";
+import { formatBytes } from "../../shared/formatBytes";
+import { errorMessage } from "../../shared/errorMessage";
 
 /** `llamahome bench --corpus small`: 500 Markdown notes, 60 DOCX and 30 PDFs, about 15 s on two cores. */
 const smallCorpus = { text: 500, docx: 60, pdf: 30 };
@@ -32,6 +34,18 @@ type RunKind = Exclude<ResultKind, "rouge">;
 
 const runNames: Record<RunKind, string> = { bench: "the benchmark", needle: "the needle test" };
 
+/** What the evaluation runs take from the language server, which owns the folders, their indexes and the settings. */
+export interface EvaluationWorkspace {
+    /** Whether the client shows work-done progress that the server creates. */
+    readonly supportsProgress: boolean;
+    /** The first workspace folder's path; relative model paths are relative to it. */
+    readonly firstRoot: string | undefined;
+    /** The first folder's settings (model settings are per window; the server reports bad values when it applies them). */
+    firstFolderSettings(): Promise<LlamaHomeSettings>;
+    /** The first folder's index, brought up to date; undefined when no folder is open. */
+    firstFolderIndex(signal: AbortSignal): Promise<WorkspaceIndex | undefined>;
+}
+
 /**
  * The editor's benchmark and needle-in-a-haystack runs, and the latest saved results for the dashboard. The same core
  * as `llamahome bench` and `llamahome needle` (runBench, runNeedleGrid, the results store), fed from the editor's
@@ -39,23 +53,13 @@ const runNames: Record<RunKind, string> = { bench: "the benchmark", needle: "the
  * request is cancelled, and saves its result (then tells the client, so an open dashboard updates).
  */
 export class EvaluationService {
-    private folders: { uri: string; root: string }[] = [];
-    private cacheDir: string | undefined;
-    private supportsProgress = false;
-    private supportsConfiguration = false;
     private running: { kind: RunKind; controller: AbortController; settled: Promise<unknown> } | undefined;
     private disposed = false;
 
-    constructor(private readonly connection: Connection) {}
-
-    /** Takes the workspace folders (the haystack is the first one's documents) and what the client supports. */
-    initialize(params: InitializeParams): void {
-        this.supportsProgress = params.capabilities.window?.workDoneProgress === true;
-        this.supportsConfiguration = params.capabilities.workspace?.configuration === true;
-        this.cacheDir = (params.initializationOptions as { cacheDir?: string } | undefined)?.cacheDir;
-        const uris = params.workspaceFolders?.map((folder) => folder.uri) ?? (params.rootUri ? [params.rootUri] : []);
-        this.folders = uris.filter((uri) => uri.startsWith("file:")).map((uri) => ({ uri, root: fileURLToPath(uri) }));
-    }
+    constructor(
+        private readonly connection: Connection,
+        private readonly workspace: EvaluationWorkspace,
+    ) {}
 
     /** The latest saved results; a missing or unreadable file leaves its kind out (and logs why). */
     results(): Promise<LatestResults> {
@@ -69,17 +73,17 @@ export class EvaluationService {
             return Promise.reject(new ResponseError(ErrorCodes.InvalidParams, `iterations must be a whole number from 1 to 10000 (got ${JSON.stringify(params.iterations)})`));
         }
         return this.exclusive("bench", "LlamaHome: benchmark", params.workDoneToken, token, async (signal, report) => {
-            const settings = await this.settings();
+            const settings = await this.workspace.firstFolderSettings();
+            const engine = this.engine(settings);
             const engines: { policy: string; process: InferenceProcess }[] = [];
             // runBench takes no signal: a cancelled run stops at its next phase (its log line), or at once while a
             // model generates, because the processes are killed.
             const killEngines = () => void Promise.all(engines.map((engine) => engine.process.dispose()));
             signal.addEventListener("abort", killEngines);
             try {
-                if (settings.model) {
-                    const model = this.modelSource(settings.model);
-                    engines.push({ policy: "full", process: this.inference(model, settings) });
-                    if (settings.h2o.enabled) engines.push({ policy: "h2o", process: this.inference(model, settings, { kv: h2oMode(settings, "h2o") }) });
+                if (engine) {
+                    engines.push({ policy: "full", process: this.inference(engine) });
+                    if (settings.h2o.enabled) engines.push({ policy: "h2o", process: this.inference({ ...engine, kv: boundedKv(settings.h2o, "h2o") }) });
                     for (const engine of engines) {
                         report(0, `loading ${path.basename(settings.model)} (${engine.policy})`);
                         const info = await engine.process.load(signal);
@@ -123,67 +127,38 @@ export class EvaluationService {
         }
         return this.exclusive("needle", "LlamaHome: needle in a haystack", params.workDoneToken, token, async (signal, report) => {
             const started = performance.now();
-            const settings = await this.settings();
-            if (!settings.model) {
+            const settings = await this.workspace.firstFolderSettings();
+            const engine = this.engine(settings);
+            if (!engine) {
                 throw new ResponseError(ErrorCodes.InvalidRequest, "The needle test needs a model: choose one with “LlamaHome: Select Model” (the llamahome.model setting).");
             }
-            const folder = this.folders[0];
-            if (!folder) throw new ResponseError(ErrorCodes.InvalidRequest, "The needle test builds its haystack from the first workspace folder's documents: open a folder first.");
-
             report(0, "reading the haystack documents");
-            const sources = await this.haystackSources(folder.root, settings, Math.max(...lengths), signal);
+            const index = await this.workspace.firstFolderIndex(signal);
+            if (!index) throw new ResponseError(ErrorCodes.InvalidRequest, "The needle test builds its haystack from the first workspace folder's documents: open a folder first.");
+            // about 32 characters per token of the longest haystack
+            const sources = haystackTexts(index, Math.max(...lengths) * 32);
+            if (!sources) throw new ResponseError(ErrorCodes.InvalidRequest, `The needle test found no indexable text in ${index.root} to build its haystack from.`);
+
             report(0, `preparing ${path.basename(settings.model)}`);
-            const model = await resolveModelSource(this.modelSource(settings.model), {
+            const model = await resolveModelSource(engine.model, {
                 signal,
-                onProgress: ({ downloadedBytes, totalBytes }) => report(0, `downloading the model: ${megabytes(downloadedBytes)}${totalBytes ? ` of ${megabytes(totalBytes)}` : ""}`),
+                onProgress: ({ downloadedBytes, totalBytes }) => report(0, `downloading the model: ${formatBytes(downloadedBytes)}${totalBytes ? ` of ${formatBytes(totalBytes)}` : ""}`),
             });
-            const trainContextSize = await readGgufFileHeader(model).then(trainContext, () => undefined);
-
-            const full: NeedleEngineFactory = async (length) => {
-                const needed = needleContextSize(length);
-                const tooLong = (train: number) => ({ policy: "full" as const, skipped: `the full cache (${needed} tokens) exceeds the model's training context (${train})` });
+            const total = lengths.length * depths.length * (settings.h2o.enabled ? 3 : 1);
+            let done = 0;
+            const cells = await runNeedlePolicies({
+                // H2O, then question-aware H2O (the needle's question as observation window), in the same budget
+                policies: settings.h2o.enabled ? ["full", "h2o", "query-aware"] : ["full"],
+                lengths, depths, sources, trials, signal,
+                engine: (shape) => this.inference({ ...engine, model, ...shape }),
+                budget: { windowLength: settings.h2o.windowLength, heavyHitters: settings.h2o.heavyHitters },
                 // Known from the file's header: a context the model was not trained for is never allocated.
-                if (trainContextSize !== undefined && needed > trainContextSize) return tooLong(trainContextSize);
-                const inference = this.inference(model, settings, { contextSize: needed });
-                const info = await inference.load(signal).catch(async (error: unknown) => {
-                    await inference.dispose();
-                    throw error;
-                });
-                if (needed > info.trainContextSize) {
-                    await inference.dispose();
-                    return tooLong(info.trainContextSize);
-                }
-                return { process: inference, policy: "full", release: () => inference.dispose() };
-            };
-            // H2O, then question-aware H2O (the needle's question as observation window), in the same budget; each
-            // names the policy that really ran (sink-window without the accumulator build).
-            const bounded = (mode: "h2o" | "query-aware"): NeedleEngineFactory => async () => {
-                const inference = this.inference(model, settings, { kv: h2oMode(settings, mode) });
-                const info = await inference.load(signal).catch(async (error: unknown) => {
-                    await inference.dispose();
-                    throw error;
-                });
-                return { process: inference, policy: info.kv?.policy ?? mode, release: () => inference.dispose() };
-            };
-
-            const engines = settings.h2o.enabled ? [full, bounded("h2o"), bounded("query-aware")] : [full];
-            const total = lengths.length * depths.length * engines.length;
-            const cells: NeedleCell[] = [];
-            for (const engine of engines) {
-                cells.push(
-                    ...(await runNeedleGrid(engine, {
-                        lengths,
-                        depths,
-                        sources,
-                        trials,
-                        signal,
-                        onCell: (cell) => report(Math.round((100 * (cells.length + 1)) / total), describeCell(cell)),
-                    })),
-                );
-                // runNeedleGrid finishes a length's cells with the partial answers of cancelled generations.
-                signal.throwIfAborted();
-            }
-            const result: NeedleResult = { model: settings.model, haystack: folder.root, lengths, depths, ...(trials > 1 ? { trials } : {}), cells, summary: summarizeNeedleCells(cells), ms: Math.round(performance.now() - started) };
+                trainContextSize: await readGgufFileHeader(model).then(trainContext, () => undefined),
+                onCell: (cell) => report(Math.round((100 * (done += 1)) / total), describeCell(cell)),
+            });
+            // runNeedleGrid finishes a length's cells with the partial answers of cancelled generations.
+            signal.throwIfAborted();
+            const result: NeedleResult = { model: settings.model, haystack: index.root, lengths, depths, ...(trials > 1 ? { trials } : {}), cells, summary: summarizeNeedleCells(cells), ms: Math.round(performance.now() - started) };
             await this.save("needle", result);
             return result;
         });
@@ -223,7 +198,7 @@ export class EvaluationService {
         try {
             if (workDoneToken !== undefined) {
                 progress = this.connection.window.attachWorkDoneProgress(workDoneToken);
-            } else if (this.supportsProgress) {
+            } else if (this.workspace.supportsProgress) {
                 const created = await this.connection.window.createWorkDoneProgress();
                 created.token.onCancellationRequested(abort);
                 progress = created;
@@ -239,7 +214,7 @@ export class EvaluationService {
             if (controller.signal.aborted) throw new ResponseError(LSPErrorCodes.RequestCancelled, `${runNames[kind]} was cancelled`);
             if (error instanceof ResponseError) throw error;
             this.connection.console.error(`${title} failed: ${(error as Error)?.stack ?? String(error)}`);
-            throw new ResponseError(ErrorCodes.InternalError, `${capitalized(runNames[kind])} failed: ${(error as Error)?.message ?? String(error)}`);
+            throw new ResponseError(ErrorCodes.InternalError, `${capitalized(runNames[kind])} failed: ${errorMessage(error)}`);
         } finally {
             progress?.done();
             request.signal.removeEventListener("abort", abort);
@@ -255,60 +230,14 @@ export class EvaluationService {
         void this.connection.sendNotification(ResultsChangedNotification, { kind });
     }
 
-    /** The settings of the first workspace folder (model settings are per window; LlamaHomeServer reports bad values). */
-    private async settings(): Promise<LlamaHomeSettings> {
-        const raw = this.supportsConfiguration ? await this.connection.workspace.getConfiguration({ scopeUri: this.folders[0]?.uri, section: "llamahome" }) : undefined;
-        return validateSettings(raw, () => undefined);
+    /** The configured engine; a relative model path is relative to the first workspace folder. */
+    private engine(settings: LlamaHomeSettings): EngineSettings | undefined {
+        return workspaceEngine(settings, this.workspace.firstRoot ?? process.cwd());
     }
 
-    /** A model URI as it is; a path resolved against the first workspace folder, as the setting documents. */
-    private modelSource(model: string): string {
-        return absoluteModelSetting(model, this.folders[0]?.root ?? process.cwd());
+    private inference(engine: EngineSettings): InferenceProcess {
+        return createEngine(engine, { onLog: (line) => this.connection.console.log(`[evaluation inference] ${line}`) });
     }
-
-    private inference(model: string, settings: LlamaHomeSettings, overrides: { contextSize?: number; kv?: KvCacheMode } = {}): InferenceProcess {
-        return new InferenceProcess({
-            model,
-            gpu: settings.gpu === "cpu" ? false : settings.gpu,
-            contextSize: overrides.contextSize ?? (settings.contextSize || undefined),
-            ...(overrides.kv ? { kv: overrides.kv } : {}),
-            onLog: (line) => this.connection.console.log(`[evaluation inference] ${line}`),
-        });
-    }
-
-    /**
-     * The folder's document texts in path order, as `llamahome needle --haystack` reads them (the index is the language
-     * server's, so unchanged files are not read again), up to about 32 characters per token of the longest haystack.
-     */
-    private async haystackSources(root: string, settings: LlamaHomeSettings, longest: number, signal: AbortSignal): Promise<string[]> {
-        const index = await WorkspaceIndex.open(root, {
-            cacheDir: this.cacheDir,
-            exclude: settings.index.exclude,
-            maxFileSizeBytes: settings.index.maxFileSizeMB * 1024 * 1024,
-            log: (message) => this.connection.console.warn(message),
-        });
-        try {
-            await index.update({ signal });
-            const texts: string[] = [];
-            let chars = 0;
-            for (const document of index.listDocuments().sort((a, b) => a.path.localeCompare(b.path))) {
-                const text = index.documentText(document.path) ?? "";
-                texts.push(text);
-                chars += text.length;
-                if (chars > longest * 32) break;
-            }
-            if (texts.every((text) => !text.trim())) {
-                throw new ResponseError(ErrorCodes.InvalidRequest, `The needle test found no indexable text in ${root} to build its haystack from.`);
-            }
-            return texts;
-        } finally {
-            await index.dispose();
-        }
-    }
-}
-
-function h2oMode(settings: LlamaHomeSettings, mode: KvCacheMode["mode"]): KvCacheMode {
-    return { mode, windowLength: settings.h2o.windowLength, heavyHitters: settings.h2o.heavyHitters };
 }
 
 /** `<architecture>.context_length` from a GGUF header, if it has one. */
@@ -333,9 +262,6 @@ function describeCell(cell: NeedleCell): string {
     return `${where}: ${cell.score ? "found" : `missed (overlap ${cell.overlap.toFixed(2)})`}`;
 }
 
-function megabytes(bytes: number): string {
-    return `${(bytes / 1048576).toFixed(0)} MB`;
-}
 
 function capitalized(text: string): string {
     return text[0].toUpperCase() + text.slice(1);

@@ -25,12 +25,15 @@ import { defaultMaxFileSizeBytes } from "../core/discover";
 import { readRegularFile } from "../core/readRegularFile";
 import { DocumentReadError, readWholeDocument } from "../core/readWholeDocument";
 import { WorkspaceIndex, type IndexHit } from "../core/WorkspaceIndex";
+import { boundedKv, workspaceEngine, type EngineSettings } from "../llm/engineSettings";
 import { validateSettings, type LlamaHomeSettings } from "../settings";
 import { signalFor } from "./cancellation";
+import type { EvaluationWorkspace } from "./EvaluationService";
 import { headingSectionAt, linkAt } from "./hoverTargets";
 import { codeSpan, escapeMarkdown } from "./markdown";
 import { ModelHost } from "./ModelHost";
 import { SummaryCache } from "./SummaryCache";
+import { formatBytes } from "../../shared/formatBytes";
 
 interface InitializationOptions {
     /** Where indexes are persisted. Defaults to ~/.cache/llamahome/indexes. */
@@ -47,11 +50,11 @@ interface Folder {
  * The language server's behaviour, behind the thin wiring in server.ts. Everything here delegates to
  * the core (WorkspaceIndex) that the CLI uses too.
  */
-export class LlamaHomeServer {
+export class LlamaHomeServer implements EvaluationWorkspace {
     private folders: Folder[] = [];
     private folderUris: { uri: string; name: string }[] = [];
     private options: InitializationOptions = {};
-    private supportsProgress = false;
+    private progressSupported = false;
     private supportsConfiguration = false;
     private supportsWatchRegistration = false;
     private state: IndexState = "idle";
@@ -74,7 +77,7 @@ export class LlamaHomeServer {
 
     initialize(params: InitializeParams): InitializeResult {
         this.options = (params.initializationOptions as InitializationOptions | undefined) ?? {};
-        this.supportsProgress = params.capabilities.window?.workDoneProgress === true;
+        this.progressSupported = params.capabilities.window?.workDoneProgress === true;
         this.supportsConfiguration = params.capabilities.workspace?.configuration === true;
         this.supportsWatchRegistration = params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
         this.folderUris =
@@ -311,7 +314,7 @@ export class LlamaHomeServer {
         // The engine follows at once (an Ask right after Select Model must use the model); the indexes follow with
         // the debounced re-index.
         this.modelSettings = this.modelSettings
-            .then(async () => this.models.configure(await this.settingsFor(this.folderUris[0]?.uri)))
+            .then(async () => this.models.configure(await this.editorEngine()))
             .catch((error: Error) => this.connection.console.error(`LlamaHome: applying the model settings failed: ${error.message}`));
         this.filesChanged();
     }
@@ -336,7 +339,7 @@ export class LlamaHomeServer {
         const abort = () => controller.abort();
         this.shutdownController.signal.addEventListener("abort", abort);
         const cancellation = token?.onCancellationRequested(abort);
-        const progress = this.supportsProgress ? await this.connection.window.createWorkDoneProgress() : undefined;
+        const progress = this.progressSupported ? await this.connection.window.createWorkDoneProgress() : undefined;
         progress?.begin("LlamaHome: indexing", 0, "discovering files", true);
         const progressCancellation = progress?.token.onCancellationRequested(abort);
         this.setState("indexing");
@@ -371,8 +374,7 @@ export class LlamaHomeServer {
         const unchanged = this.folders.length === wanted.size && this.folders.every((folder) => wanted.has(folder.uri));
         if (unchanged && !this.settingsStale) return;
         this.settingsStale = false;
-        // Model settings are per window, not per folder: the first folder's scope decides.
-        await this.models.configure(await this.settingsFor(this.folderUris[0]?.uri));
+        await this.models.configure(await this.editorEngine());
         await Promise.all(this.folders.map((folder) => folder.index.dispose()));
         this.folders = [];
         for (const { uri } of this.folderUris) {
@@ -420,10 +422,45 @@ export class LlamaHomeServer {
         return bytes === undefined ? undefined : TextDocument.create(uri, "plaintext", 0, bytes.toString("utf8"));
     }
 
-    private async settingsFor(scopeUri: string | undefined): Promise<LlamaHomeSettings> {
-        const raw = this.supportsConfiguration ? await this.connection.workspace.getConfiguration({ scopeUri, section: "llamahome" }) : undefined;
+    /**
+     * The engine the settings configure: per window, so the first folder's scope decides (and a relative model path
+     * is relative to it). With H2O on, long documents are summarized in one pass within windowLength KV cells, and
+     * questions about a whole document keep what the question attends to (query-aware; requests without a question
+     * run H2O).
+     */
+    private async editorEngine(): Promise<EngineSettings | undefined> {
+        const settings = await this.settingsFor(this.folderUris[0]?.uri);
+        const engine = workspaceEngine(settings, this.firstRoot ?? process.cwd());
+        return engine && settings.h2o.enabled ? { ...engine, kv: boundedKv(settings.h2o, "query-aware") } : engine;
+    }
+
+    get supportsProgress(): boolean {
+        return this.progressSupported;
+    }
+
+    get firstRoot(): string | undefined {
+        const first = this.folderUris[0]?.uri;
+        return first?.startsWith("file:") ? fileURLToPath(first) : undefined;
+    }
+
+    firstFolderSettings(): Promise<LlamaHomeSettings> {
+        return this.settingsFor(this.folderUris[0]?.uri, () => undefined);
+    }
+
+    async firstFolderIndex(signal: AbortSignal): Promise<WorkspaceIndex | undefined> {
+        await this.reindex();
+        signal.throwIfAborted();
+        return this.folders.find((folder) => folder.uri === this.folderUris[0]?.uri)?.index;
+    }
+
+    /** Settings as the client has them for a scope; each value it had to ignore is shown as a warning (by default). */
+    private async settingsFor(
+        scopeUri: string | undefined,
         // showWarningMessage is a request; a client that does not answer it must not take the server down.
-        return validateSettings(raw, (message) => void Promise.resolve(this.connection.window.showWarningMessage(`LlamaHome: ${message}`)).catch(() => undefined));
+        warn = (message: string) => void Promise.resolve(this.connection.window.showWarningMessage(`LlamaHome: ${message}`)).catch(() => undefined),
+    ): Promise<LlamaHomeSettings> {
+        const raw = this.supportsConfiguration ? await this.connection.workspace.getConfiguration({ scopeUri, section: "llamahome" }) : undefined;
+        return validateSettings(raw, warn);
     }
 
     private setState(state: IndexState, message?: string): void {
@@ -433,8 +470,3 @@ export class LlamaHomeServer {
     }
 }
 
-function formatBytes(bytes: number): string {
-    if (bytes < 1024) return `${bytes} B`;
-    if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
-    return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-}

@@ -1,9 +1,10 @@
 import type { Connection, WorkDoneProgressServerReporter } from "vscode-languageserver/node";
 import { MetricsNotification, type MetricsParams } from "../../shared/protocol";
 import type { TextGenerator } from "../assist/TextGenerator";
-import { InferenceProcess } from "../llm/InferenceProcess";
+import { createEngine, type EngineSettings } from "../llm/engineSettings";
+import type { InferenceProcess } from "../llm/InferenceProcess";
 import { ProcessTextGenerator } from "../llm/ProcessTextGenerator";
-import type { H2oSettings, ModelSettings } from "../settings";
+import { formatBytes } from "../../shared/formatBytes";
 
 export interface GeneratorChoice {
     generator?: TextGenerator;
@@ -20,7 +21,7 @@ export class ModelHost {
     private inference: InferenceProcess | undefined;
     private loaded: Promise<ProcessTextGenerator> | undefined;
     private settingsKey = "";
-    private settings: ModelSettings & { h2o?: H2oSettings } = { model: "", gpu: "auto", contextSize: 0 };
+    private engine: EngineSettings | undefined;
     private failure: { key: string; message: string } | undefined;
     private metricsTimer: NodeJS.Timeout | undefined;
 
@@ -28,25 +29,28 @@ export class ModelHost {
 
     /** Whether a model is configured (it may not be loaded yet, or have failed). */
     get configured(): boolean {
-        return this.settings.model !== "" && this.failure?.key !== this.settingsKey;
+        return this.engine !== undefined && this.failure?.key !== this.settingsKey;
     }
 
-    /** Applies model settings; a different model, GPU, context size or H2O budget replaces the process on next use. */
-    async configure(settings: ModelSettings & { h2o: H2oSettings }): Promise<void> {
-        const key = JSON.stringify([settings.model, settings.gpu, settings.contextSize, settings.h2o.enabled && settings.h2o]);
+    /**
+     * Applies the engine the settings configure (undefined: none); a different model, GPU, context size or KV budget
+     * replaces the process on next use.
+     */
+    async configure(engine: EngineSettings | undefined): Promise<void> {
+        const key = JSON.stringify(engine ?? null);
         if (key === this.settingsKey) return;
         this.settingsKey = key;
-        this.settings = settings;
+        this.engine = engine;
         this.failure = undefined;
         await this.stop();
     }
 
     /** The generator for a request. `priority` puts editor requests ahead of background summaries. */
     async choose(priority: "interactive" | "background" = "interactive"): Promise<GeneratorChoice> {
-        if (!this.settings.model) return {};
+        if (!this.engine) return {};
         if (this.failure?.key === this.settingsKey) return { warning: this.failure.message };
         try {
-            const generator = await this.start();
+            const generator = await this.start(this.engine);
             return { generator: priority === "background" ? generator.background() : generator };
         } catch (error) {
             const message = `The model could not be loaded, so the extractive engine answered: ${(error as Error).message}`;
@@ -84,15 +88,9 @@ export class ModelHost {
         await this.stop();
     }
 
-    private start(): Promise<ProcessTextGenerator> {
+    private start(engine: EngineSettings): Promise<ProcessTextGenerator> {
         if (!this.loaded) {
-            const inference = new InferenceProcess({
-                model: this.settings.model,
-                gpu: this.settings.gpu === "cpu" ? false : this.settings.gpu,
-                contextSize: this.settings.contextSize || undefined,
-                // With H2O on, long documents are summarized in one pass within windowLength KV cells; questions about a
-                // whole document keep what the question attends to (query-aware; requests without a question run H2O).
-                ...(this.settings.h2o?.enabled ? { kv: { mode: "query-aware" as const, windowLength: this.settings.h2o.windowLength, heavyHitters: this.settings.h2o.heavyHitters } } : {}),
+            const inference = createEngine(engine, {
                 onLog: (line) => this.connection.console.log(`[inference] ${line}`),
                 onDownloadProgress: (progress) => void this.reportDownload(progress.downloadedBytes, progress.totalBytes),
             });
@@ -118,7 +116,7 @@ export class ModelHost {
         if (percent === this.downloadPercent && !(total && done >= total)) return;
         this.downloadPercent = percent;
         this.download ??= this.connection.window.createWorkDoneProgress().then((progress) => {
-            progress.begin("LlamaHome: downloading the model", 0, this.settings.model, false);
+            progress.begin("LlamaHome: downloading the model", 0, this.engine?.model, false);
             return progress;
         });
         if (total && done >= total) {
@@ -126,8 +124,7 @@ export class ModelHost {
             return;
         }
         const progress = await this.download;
-        const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
-        progress.report(percent, `${mb(done)}${total ? ` / ${mb(total)}` : ""} MB`);
+        progress.report(percent, `${formatBytes(done)}${total ? ` / ${formatBytes(total)}` : ""}`);
     }
 
     /** Ends a download's progress however the load ended (a failed download must not leave a spinner). */

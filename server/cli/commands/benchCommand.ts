@@ -3,6 +3,7 @@ import { runBench, type BenchResult } from "../../eval/runBench";
 import type { InferenceProcess } from "../../llm/InferenceProcess";
 import { intOption, stringOption, UsageError, type Command } from "../Command";
 import { inferenceFromArgs, modelFromArgs, modelOptions, modelOptionsHelp } from "../generatorFromArgs";
+import { formatBytes } from "../../../shared/formatBytes";
 
 const sizes = { small: { text: 500, docx: 60, pdf: 30 }, default: { text: 3000, docx: 300, pdf: 150 } } as const;
 
@@ -43,7 +44,7 @@ export const benchCommand: Command = {
 };
 
 function table(result: BenchResult): string {
-    const mb = (bytes?: number) => (bytes === undefined ? "—" : `${(bytes / 1048576).toFixed(0)} MB`);
+    const mb = (bytes?: number) => (bytes === undefined ? "—" : formatBytes(bytes));
     const lines = [
         `Environment: ${result.environment.cpu}, ${result.environment.cores} cores, ${mb(result.environment.memoryBytes)} RAM, ${result.environment.platform}, Node ${result.environment.node}`,
         "",

@@ -1,7 +1,8 @@
 import * as path from "node:path";
 import { WorkspaceIndex } from "../../core/WorkspaceIndex";
 import { saveResult } from "../../eval/resultsStore";
-import { needleContextSize, runNeedleGrid, summarizeNeedleCells, type NeedleCell, type NeedleEngineFactory } from "../../eval/runNeedleGrid";
+import { haystackTexts, runNeedlePolicies } from "../../eval/needleRun";
+import { summarizeNeedleCells, type NeedleCell } from "../../eval/runNeedleGrid";
 import type { NeedlePolicy } from "../../../shared/results";
 import { intOption, stringOption, UsageError, type Command, type ParsedArgs } from "../Command";
 import { boundedKvFromArgs, h2oOptions, h2oOptionsHelp, inferenceFromArgs, kvModeFromArgs, modelFromArgs, modelOptions, modelOptionsHelp } from "../generatorFromArgs";
@@ -48,37 +49,15 @@ export const needleCommand: Command = {
         process.once("SIGINT", interrupt);
         const started = performance.now();
         try {
-            const full: NeedleEngineFactory = async (length) => {
-                const needed = needleContextSize(length);
-                const inference = inferenceFromArgs(args, model, { contextSize: needed, kv: undefined });
-                const info = await inference.load(controller.signal).catch(async (error: Error) => {
-                    await inference.dispose();
-                    throw error;
-                });
-                if (needed > info.trainContextSize) {
-                    await inference.dispose();
-                    return { policy: "full", skipped: `the full cache (${needed} tokens) exceeds the model's training context (${info.trainContextSize})` };
-                }
-                return { process: inference, policy: "full", release: () => inference.dispose() };
-            };
-            // The bounded cache holds any length: one process serves every cell (the policy is read from each result).
             const observationShare = shareFromArgs(args, policies);
-            const bounded = (mode: Exclude<NeedlePolicy, "full">): NeedleEngineFactory => async () => {
-                const kv = boundedKvFromArgs(args, mode);
-                const inference = inferenceFromArgs(args, model, { kv: mode === "query-aware" && observationShare !== undefined ? { ...kv, observationShare } : kv });
-                const info = await inference.load(controller.signal).catch(async (error: Error) => {
-                    await inference.dispose();
-                    throw error;
-                });
-                return { process: inference, policy: info.kv?.policy ?? mode, release: () => inference.dispose() };
-            };
-            const gridOptions = {
-                lengths, depths, sources, seed, trials, signal: controller.signal,
-                onCell: args.values.json || !process.stderr.isTTY ? undefined : (cell: NeedleCell) => process.stderr.write(`${describe(cell)}\n`),
-            };
-            const cells: NeedleCell[] = [];
-            for (const policy of policies) cells.push(...(await runNeedleGrid(policy === "full" ? full : bounded(policy), gridOptions)));
+            // the budget flags are checked only when a bounded policy runs (the full cache ignores them)
             const kv = policies.some((policy) => policy !== "full") ? boundedKvFromArgs(args, "h2o") : undefined;
+            const cells = await runNeedlePolicies({
+                policies, lengths, depths, sources, seed, trials, signal: controller.signal,
+                engine: (shape) => inferenceFromArgs(args, model, "kv" in shape ? { kv: shape.kv } : { contextSize: shape.contextSize, kv: undefined }),
+                budget: kv && { windowLength: kv.windowLength, heavyHitters: kv.heavyHitters, chunkSize: kv.chunkSize, observationShare },
+                onCell: args.values.json || !process.stderr.isTTY ? undefined : (cell: NeedleCell) => process.stderr.write(`${describe(cell)}\n`),
+            });
             const result = {
                 model, haystack: haystackDir, lengths, depths, ...(trials > 1 ? { trials } : {}), seed: seed ?? null,
                 ...(kv ? { windowLength: kv.windowLength, heavyHitters: kv.heavyHitters } : {}),
@@ -119,8 +98,8 @@ async function haystackSources(dir: string): Promise<string[]> {
     const index = await WorkspaceIndex.open(dir);
     try {
         await index.update();
-        const texts = index.listDocuments().sort((a, b) => a.path.localeCompare(b.path)).map((doc) => index.documentText(doc.path) ?? "");
-        if (texts.every((text) => !text.trim())) throw new UsageError(`no indexable text in the haystack folder ${dir}`);
+        const texts = haystackTexts(index);
+        if (!texts) throw new UsageError(`no indexable text in the haystack folder ${dir}`);
         return texts;
     } finally {
         await index.dispose();

@@ -1,5 +1,6 @@
 import type { ExtractedText } from "../types";
 import { ExtractionError } from "./ExtractionError";
+import { errorMessage } from "../../../shared/errorMessage";
 
 /** PDF text per page with pdf-parse, so every chunk can cite the page it came from. */
 export async function extractPdf(bytes: Buffer): Promise<ExtractedText> {
@@ -30,7 +31,7 @@ export async function extractPdf(bytes: Buffer): Promise<ExtractedText> {
 function pdfError(error: unknown): Error {
     if (error instanceof ExtractionError) return error;
     const name = (error as { name?: string })?.name ?? "";
-    const message = (error as Error)?.message ?? String(error);
+    const message = errorMessage(error);
     if (name === "PasswordException" || /password/i.test(message)) return new ExtractionError("encrypted PDF: password required");
     if (name === "InvalidPDFException" || /invalid pdf|invalid xref|bad xref/i.test(message)) {
         return new ExtractionError(`corrupt or truncated PDF: ${message}`);

@@ -1,5 +1,6 @@
 import { inflateRawSync } from "node:zlib";
 import { ExtractionError } from "./ExtractionError";
+import { formatBytes } from "../../../shared/formatBytes";
 
 export interface ZipLimits {
     /** All entries together, uncompressed. Defaults to 100 MB: far past any real document's XML. */
@@ -44,7 +45,7 @@ function checkEntries(bytes: Buffer, eocd: number, label: string, limits: ZipLim
         throw new ExtractionError(`corrupt ${label}: ${what}`);
     };
     const tooLarge = (bytesOut?: number): never => {
-        throw new ExtractionError(`${label} too large when uncompressed (${bytesOut === undefined ? "more than" : `${megabytes(bytesOut)} MB >`} ${megabytes(maxBytes)} MB cap)`);
+        throw new ExtractionError(`${label} too large when uncompressed (${bytesOut === undefined ? "more than" : `${formatBytes(bytesOut)} >`} ${formatBytes(maxBytes)} cap)`);
     };
     const entries = bytes.readUInt16LE(eocd + 10);
     const directoryOffset = bytes.readUInt32LE(eocd + 16);
@@ -103,6 +104,3 @@ const parsedAsXml = /\.(xml|rels|xhtml|html?|opf|ncx)$/i;
 // XML may be UTF-8 or UTF-16.
 const entityDeclarations = [Buffer.from("<!ENTITY"), Buffer.from("<!ENTITY", "utf16le"), Buffer.from("<!ENTITY", "utf16le").swap16()];
 
-function megabytes(bytes: number): string {
-    return (Math.round((bytes / 1048576) * 10) / 10).toLocaleString("en");
-}

@@ -1,4 +1,5 @@
 import type { LlamaContext, LlamaContextSequence } from "node-llama-cpp" with { "resolution-mode": "import" };
+import { errorMessage } from "../../../shared/errorMessage";
 
 /** The accumulator's state as the native addon reports it (AddonContext.h2oGetInfo). */
 export interface AttentionAccumulatorInfo {
@@ -65,7 +66,7 @@ export class AttentionAccumulator {
         try {
             addon.h2oSetEnabled(true);
         } catch (err) {
-            throw new AttentionAccumulatorUnavailableError(err instanceof Error ? err.message : String(err));
+            throw new AttentionAccumulatorUnavailableError(errorMessage(err));
         }
         addon.h2oReset();
         return new AttentionAccumulator(context, addon);
