@@ -1,21 +1,9 @@
 // The one place the client reads `llamahome.*` settings. Every setting is declared in package.json
 // `contributes.configuration` and typed here; call sites never spell a setting name.
 import * as vscode from "vscode";
+import { gpuValues, type H2oSettings, type IndexSettings, type ModelSettings } from "../shared/settings";
 
-export type GpuSetting = "auto" | "cpu" | "cuda" | "vulkan" | "metal";
-
-export interface H2oConfig {
-    enabled: boolean;
-    /** KV cache budget in tokens: attention sinks + heavy hitters + the most recent tokens. */
-    windowLength: number;
-    /** How many of windowLength are heavy hitters (chosen by accumulated attention); less than windowLength. */
-    heavyHitters: number;
-}
-
-export interface IndexConfig {
-    exclude: string[];
-    maxFileSizeMB: number;
-}
+type GpuSetting = ModelSettings["gpu"];
 
 /**
  * Settings whose change only takes effect once the server restarts: the client restarts it for them. The server
@@ -31,7 +19,6 @@ export const restartRequiredSettings = [
 /** Settings that change which model answers (the client forgets what it knew about the loaded one). */
 export const modelSettings = ["llamahome.model", "llamahome.gpu", "llamahome.contextSize"] as const;
 
-const gpuValues: readonly GpuSetting[] = ["auto", "cpu", "cuda", "vulkan", "metal"];
 
 /**
  * A typed view of the `llamahome` settings, read fresh on every access (no caching, so a change is seen at
@@ -57,13 +44,13 @@ export class Config {
         return nonNegativeInteger(this.section.get<number>("contextSize", 0), 0);
     }
 
-    get h2o(): H2oConfig {
+    get h2o(): H2oSettings {
         const windowLength = Math.max(2, nonNegativeInteger(this.section.get<number>("h2o.windowLength", 512), 512));
         const heavyHitters = Math.min(windowLength - 1, nonNegativeInteger(this.section.get<number>("h2o.heavyHitters", 128), 128));
         return { enabled: this.section.get<boolean>("h2o.enabled", false) === true, windowLength, heavyHitters };
     }
 
-    get index(): IndexConfig {
+    get index(): IndexSettings {
         const exclude = this.section.get<unknown>("index.exclude", []);
         return {
             exclude: Array.isArray(exclude) ? exclude.filter((item): item is string => typeof item === "string") : [],

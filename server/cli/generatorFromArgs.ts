@@ -1,4 +1,5 @@
 import type { TextGenerator } from "../assist/TextGenerator";
+import { gpuValues } from "../../shared/settings";
 import { createEngine, type EngineSettings } from "../llm/engineSettings";
 import type { InferenceProcess, KvCacheMode } from "../llm/InferenceProcess";
 import { absoluteModelSetting } from "../llm/resolveModelSource";
@@ -14,8 +15,8 @@ export const modelOptions = {
     "models-dir": { type: "string" },
 } as const;
 
-/** --gpu values; "false" is an old spelling of cpu. */
-const gpus = ["auto", "cpu", "false", "cuda", "vulkan", "metal"] as const;
+/** --gpu values: the setting's, and "false", an old spelling of cpu. */
+const gpus: readonly string[] = [...gpuValues, "false"];
 
 export const modelOptionsHelp = `Model options: --model <path.gguf | hf:user/repo/file.gguf | https://…> (or LLAMAHOME_MODEL),
   --gpu auto|cpu|cuda|vulkan|metal (default auto), --context-size N, --threads N, --batch-size N, --models-dir D`;
@@ -77,7 +78,7 @@ export function modelFromArgs(args: ParsedArgs): string | undefined {
 export function engineFromArgs(args: ParsedArgs, model: string, overrides: { contextSize?: number; kv?: KvCacheMode } = {}): EngineSettings {
     const kv = "kv" in overrides ? overrides.kv : kvModeFromArgs(args);
     const gpu = stringOption(args, "gpu") ?? "auto";
-    if (!(gpus as readonly string[]).includes(gpu)) throw new UsageError(`--gpu must be auto, cpu, cuda, vulkan or metal (got ${gpu})`);
+    if (!gpus.includes(gpu)) throw new UsageError(`--gpu must be auto, cpu, cuda, vulkan or metal (got ${gpu})`);
     const contextSize = overrides.contextSize ?? (args.values["context-size"] !== undefined ? intOption(args, "context-size", 4096, 16) : undefined);
     return {
         model: absoluteModelSetting(model, process.cwd()),

@@ -1,7 +1,7 @@
 // The one way from settings to an inference engine. The CLI fills EngineSettings from its flags, the language server
 // from the workspace's settings; both then start the engine here, so "cpu", relative model paths and the bounded
 // cache mean the same thing everywhere.
-import type { H2oSettings, LlamaHomeSettings, ModelSettings } from "../settings";
+import type { H2oSettings, LlamaHomeSettings, ModelSettings } from "../../shared/settings";
 import { InferenceProcess, type InferenceProcessOptions, type KvCacheMode } from "./InferenceProcess";
 import { absoluteModelSetting } from "./resolveModelSource";
 

@@ -19,7 +19,7 @@ import { boundedKv, createEngine, workspaceEngine, type EngineSettings } from ".
 import { readGgufFileHeader } from "../llm/gguf/readGgufFileHeader";
 import type { InferenceProcess } from "../llm/InferenceProcess";
 import { resolveModelSource } from "../llm/resolveModelSource";
-import type { LlamaHomeSettings } from "../settings";
+import type { LlamaHomeSettings } from "../../shared/settings";
 import { signalFor } from "./cancellation";
 import { formatBytes } from "../../shared/formatBytes";
 import { errorMessage } from "../../shared/errorMessage";

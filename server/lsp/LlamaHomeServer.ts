@@ -26,7 +26,7 @@ import { readRegularFile } from "../core/readRegularFile";
 import { DocumentReadError, readWholeDocument } from "../core/readWholeDocument";
 import { WorkspaceIndex, type IndexHit } from "../core/WorkspaceIndex";
 import { boundedKv, workspaceEngine, type EngineSettings } from "../llm/engineSettings";
-import { validateSettings, type LlamaHomeSettings } from "../settings";
+import { validateSettings, type LlamaHomeSettings } from "../../shared/settings";
 import { signalFor } from "./cancellation";
 import type { EvaluationWorkspace } from "./EvaluationService";
 import { headingSectionAt, linkAt } from "./hoverTargets";

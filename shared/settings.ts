@@ -1,22 +1,29 @@
-// The server's view of the `llamahome.*` settings: read per workspace folder, validated, never global.
-import { isObject } from "../shared/isObject";
+// The `llamahome.*` settings, typed once: the server reads them per workspace folder and validates them here; the
+// client reads them through VS Code (client/config.ts) with the same types; the CLI's flags fill the same engine
+// settings (server/llm/engineSettings.ts).
+import { isObject } from "./isObject";
 
 export interface IndexSettings {
     exclude: string[];
     maxFileSizeMB: number;
 }
 
+/** Where the model runs: "auto" picks the best GPU backend that loads, else the CPU. */
+export const gpuValues = ["auto", "cpu", "cuda", "vulkan", "metal"] as const;
+
 export interface ModelSettings {
     /** A GGUF path or URI; "" means no model (the extractive engine answers). */
     model: string;
-    gpu: "auto" | "cpu" | "cuda" | "vulkan" | "metal";
+    gpu: (typeof gpuValues)[number];
     /** 0 means the model's training context, at most 4096. */
     contextSize: number;
 }
 
 export interface H2oSettings {
     enabled: boolean;
+    /** KV cache budget in tokens: attention sinks + heavy hitters + the most recent tokens. */
     windowLength: number;
+    /** How many of windowLength are heavy hitters (chosen by accumulated attention); less than windowLength. */
     heavyHitters: number;
 }
 
@@ -51,7 +58,7 @@ export function validateSettings(raw: unknown, warn: (message: string) => void):
         else warn("llamahome.model must be a path or a URI; ignoring it.");
     }
     if (section.gpu !== undefined) {
-        if (typeof section.gpu === "string" && ["auto", "cpu", "cuda", "vulkan", "metal"].includes(section.gpu)) settings.gpu = section.gpu as ModelSettings["gpu"];
+        if (typeof section.gpu === "string" && (gpuValues as readonly string[]).includes(section.gpu)) settings.gpu = section.gpu as ModelSettings["gpu"];
         else warn(`llamahome.gpu must be auto, cpu, cuda, vulkan or metal (got ${JSON.stringify(section.gpu)}); using auto.`);
     }
     if (section.contextSize !== undefined) {
