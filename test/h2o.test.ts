@@ -14,7 +14,7 @@ import { eraseRangesFrom, rangesFromPositions, type KvEvictionPolicy } from "../
 import { evaluateWithPolicy, KvPolicyRunner, type PolicySequence } from "../server/llm/h2o/KvPolicyRunner";
 import { openKvPolicySession } from "../server/llm/h2o/openKvPolicySession";
 import { mergeRanges, type PositionRange } from "../server/llm/h2o/positionRanges";
-import { ReferenceModel, type ReferenceAttentionMass, type ReferenceSession } from "../server/llm/h2o/referenceForward";
+import { ReferenceModel, type ReferenceAttentionMass, type ReferenceSession } from "./helpers/referenceForward";
 import { maxPool, QueryAwarePolicy } from "../server/llm/h2o/QueryAwarePolicy";
 import { SinkWindowPolicy } from "../server/llm/h2o/SinkWindowPolicy";
 

@@ -12,9 +12,9 @@
 //   x += Wo concat_h(a·v); n = rmsnorm(x)·ffn_norm; x += Wdown(silu(Wgate n) ⊙ Wup n)
 //   logits = Woutput (rmsnorm(x)·output_norm)  (token_embd when there is no output tensor)
 
-import type { GgufFile } from "../gguf/ggufTypes";
-import type { LlamaShape, TinyModelWeights } from "../gguf/tinyModel";
-import { mergeRanges, type PositionRange } from "./positionRanges";
+import type { GgufFile } from "../../server/llm/gguf/ggufTypes";
+import type { LlamaShape, TinyModelWeights } from "../../server/llm/gguf/tinyModel";
+import { mergeRanges, type PositionRange } from "../../server/llm/h2o/positionRanges";
 
 interface LayerWeights {
     attnNorm: Float64Array;
