@@ -42,14 +42,6 @@ export class SingletonWebview<ToWebview, FromWebview extends { type: string }> i
         );
     }
 
-    get isOpen(): boolean {
-        return this.panel !== undefined;
-    }
-
-    get visible(): boolean {
-        return this.panel?.visible === true;
-    }
-
     show(preserveFocus = false): void {
         if (this.panel) {
             this.panel.reveal(undefined, preserveFocus);

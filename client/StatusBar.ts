@@ -1,7 +1,8 @@
 import * as vscode from "vscode";
 import type { IndexStatus, MetricsParams } from "../shared/protocol";
 import type { ModelState, ServerState } from "../shared/webviewMessages";
-import { formatBytes, modelLabel } from "./format";
+import { formatBytes } from "../shared/formatBytes";
+import { modelLabel } from "./format";
 
 export interface StatusBarState {
     index: IndexStatus | undefined;

@@ -1,5 +1,5 @@
-// Every command the extension registers, as one table. Each handler takes the Context first, then the
-// command's arguments (an Explorer context menu passes the clicked file's Uri).
+// Every command the extension registers, as one table. Each handler takes the parts of the extension it uses
+// first (see commandContext.ts), then the command's arguments (an Explorer context menu passes the clicked file's Uri).
 import * as path from "node:path";
 import * as vscode from "vscode";
 import {
@@ -15,10 +15,11 @@ import {
     type SummarizeParams,
     type SummarizeResult,
 } from "../shared/protocol";
-import type { CommandTable, Context } from "./Context";
+import type { CommandContext, CommandTable } from "./commandContext";
 import { runBenchmark, runNeedleTest } from "./evaluationCommands";
 import { selectModel } from "./selectModel";
 import { withServerProgressToken } from "./serverProgress";
+import { errorMessage } from "../shared/errorMessage";
 
 export const commandTable: CommandTable = {
     "llamahome.indexWorkspace": indexWorkspace,
@@ -29,34 +30,37 @@ export const commandTable: CommandTable = {
     "llamahome.askDocument": (ctx, uri, question) => askDocument(ctx, uri, question),
     "llamahome.openCitation": (_ctx, citation) => openCitation(citation),
     "llamahome.selectModel": selectModel,
-    "llamahome.openDashboard": (ctx) => ctx.openDashboard(),
+    "llamahome.openDashboard": ({ dashboard }) => dashboard.show(),
     "llamahome.runBenchmark": (ctx, options) => runBenchmark(ctx, options),
     "llamahome.runNeedleTest": (ctx, options) => runNeedleTest(ctx, options),
-    "llamahome.restartServer": (ctx) => ctx.restartServer(),
-    "llamahome.showLogs": (ctx) => ctx.output.show(),
+    "llamahome.restartServer": ({ server }) => server.restart(),
+    "llamahome.showLogs": ({ log }) => log.show(),
 };
+
+/** What Summarize and the Ask commands use: the server, the result panel, the dashboard's request history, the log. */
+type AnswerContext = Pick<CommandContext, "server" | "resultPanel" | "dashboard" | "log">;
 
 /** Formats that open in a viewer (vscode.open), not as text at a line. */
 const binaryFormats = new Set([".pdf", ".docx", ".doc", ".pptx", ".ppt", ".xlsx", ".xls", ".odt", ".odp", ".ods", ".epub"]);
 
-async function indexWorkspace(ctx: Context): Promise<IndexStatus | undefined> {
-    const status = await ctx.request(ReindexRequest);
+async function indexWorkspace({ server, log }: Pick<CommandContext, "server" | "log">): Promise<IndexStatus | undefined> {
+    const status = await server.request(ReindexRequest);
     if (!status) return undefined;
     if (status.state === "failed") {
-        ctx.reportError("LlamaHome: indexing failed.", status.message);
+        log.reportError("LlamaHome: indexing failed.", status.message);
     } else if (status.state === "indexed") {
         const problems = [status.failed ? `${status.failed} failed` : "", status.skipped ? `${status.skipped} skipped` : ""].filter(Boolean).join(", ");
         void vscode.window
             .showInformationMessage(`LlamaHome: ${status.documents} documents indexed (${status.chunks} chunks)${problems ? `; ${problems}` : ""}.`, ...(status.failed ? ["Show Logs"] : []))
-            .then((choice) => choice === "Show Logs" && ctx.output.show());
+            .then((choice) => choice === "Show Logs" && log.show());
     }
     return status;
 }
 
-async function search(ctx: Context): Promise<void> {
+async function search({ server }: Pick<CommandContext, "server">): Promise<void> {
     const query = await vscode.window.showInputBox({ title: "LlamaHome: Search Documents", prompt: "Search the workspace's documents" });
     if (!query?.trim()) return;
-    const result = await ctx.request(SearchRequest, { query, top: 20 });
+    const result = await server.request(SearchRequest, { query, top: 20 });
     if (!result) return;
     const picked = await vscode.window.showQuickPick(
         result.results.map((hit) => ({ label: `$(file) ${hit.path}`, description: locationText(hit), detail: hit.snippet, hit })),
@@ -66,7 +70,7 @@ async function search(ctx: Context): Promise<void> {
 }
 
 /** Summarizes a file: the one given (Explorer context menu), else the active editor's (text or custom editor, e.g. a PDF). */
-async function summarizeDocument(ctx: Context, target?: unknown): Promise<SummarizeResult | undefined> {
+async function summarizeDocument(ctx: AnswerContext, target?: unknown): Promise<SummarizeResult | undefined> {
     const uri = target instanceof vscode.Uri ? target : activeDocumentUri();
     if (!uri) {
         void vscode.window.showInformationMessage("LlamaHome: open a document, or right-click one in the Explorer, to summarize it.");
@@ -76,7 +80,7 @@ async function summarizeDocument(ctx: Context, target?: unknown): Promise<Summar
     return summarize(ctx, { uri: uri.toString() }, path.basename(uri.path), { uri: uri.toString(), path: relative });
 }
 
-async function summarizeSelection(ctx: Context): Promise<SummarizeResult | undefined> {
+async function summarizeSelection(ctx: AnswerContext): Promise<SummarizeResult | undefined> {
     const editor = vscode.window.activeTextEditor;
     if (!editor || editor.selection.isEmpty) {
         void vscode.window.showInformationMessage("LlamaHome: select some text to summarize first.");
@@ -96,32 +100,32 @@ async function summarizeSelection(ctx: Context): Promise<SummarizeResult | undef
     );
 }
 
-async function summarize(ctx: Context, params: SummarizeParams, title: string, source: CitationLocation): Promise<SummarizeResult | undefined> {
-    if (!(await ctx.ensureServerRunning())) return undefined;
-    const stream = ctx.openStream((text) => ctx.appendResultText(text));
-    ctx.showResult({ kind: "pending", title: `Summarizing ${title}`, text: "" });
+async function summarize({ server, resultPanel, dashboard, log }: AnswerContext, params: SummarizeParams, title: string, source: CitationLocation): Promise<SummarizeResult | undefined> {
+    if (!(await server.ensureRunning())) return undefined;
+    const stream = server.openStream((text) => resultPanel.appendText(text));
+    resultPanel.show({ kind: "pending", title: `Summarizing ${title}`, text: "" });
     try {
         const result = await vscode.window.withProgress(
             { location: vscode.ProgressLocation.Notification, title: `LlamaHome: summarizing ${title}…`, cancellable: true },
-            (_progress, token) => ctx.request(SummarizeRequest, { ...params, streamId: stream.streamId }, token),
+            (_progress, token) => server.request(SummarizeRequest, { ...params, streamId: stream.streamId }, token),
         );
         if (!result) {
-            ctx.showResult({ kind: "error", title, message: "Cancelled." });
+            resultPanel.show({ kind: "error", title, message: "Cancelled." });
             return undefined;
         }
-        ctx.showResult({ kind: "summary", title, source, result });
-        ctx.recordRequest({ time: Date.now(), kind: "summarize", engine: result.engine, ms: result.ms, ...(result.tokens ? { tokens: result.tokens } : {}), ...(result.model ? { model: result.model } : {}) });
+        resultPanel.show({ kind: "summary", title, source, result });
+        dashboard.recordRequest({ time: Date.now(), kind: "summarize", engine: result.engine, ms: result.ms, ...(result.tokens ? { tokens: result.tokens } : {}), ...(result.model ? { model: result.model } : {}) });
         return result;
     } catch (error) {
-        ctx.showResult({ kind: "error", title, message: errorMessage(error) });
-        ctx.reportError(`LlamaHome: could not summarize ${title}.`, error);
+        resultPanel.show({ kind: "error", title, message: errorMessage(error) });
+        log.reportError(`LlamaHome: could not summarize ${title}.`, error);
         return undefined;
     } finally {
         stream.dispose();
     }
 }
 
-async function ask(ctx: Context, given?: unknown): Promise<AskResult | undefined> {
+async function ask({ server, resultPanel, dashboard, log }: AnswerContext, given?: unknown): Promise<AskResult | undefined> {
     const question = typeof given === "string"
         ? given
         : await vscode.window.showInputBox({
@@ -131,24 +135,24 @@ async function ask(ctx: Context, given?: unknown): Promise<AskResult | undefined
             ignoreFocusOut: true,
         });
     if (!question?.trim()) return undefined;
-    if (!(await ctx.ensureServerRunning())) return undefined;
-    const stream = ctx.openStream((text) => ctx.appendResultText(text));
-    ctx.showResult({ kind: "pending", title: question, text: "" });
+    if (!(await server.ensureRunning())) return undefined;
+    const stream = server.openStream((text) => resultPanel.appendText(text));
+    resultPanel.show({ kind: "pending", title: question, text: "" });
     try {
         const result = await vscode.window.withProgress(
             { location: vscode.ProgressLocation.Notification, title: "LlamaHome: answering…", cancellable: true },
-            (_progress, token) => ctx.request(AskRequest, { question, streamId: stream.streamId }, token),
+            (_progress, token) => server.request(AskRequest, { question, streamId: stream.streamId }, token),
         );
         if (!result) {
-            ctx.showResult({ kind: "error", title: question, message: "Cancelled." });
+            resultPanel.show({ kind: "error", title: question, message: "Cancelled." });
             return undefined;
         }
-        ctx.showResult({ kind: "answer", question, result });
-        ctx.recordRequest({ time: Date.now(), kind: "ask", engine: result.engine, ms: result.ms, ...(result.tokens ? { tokens: result.tokens } : {}), ...(result.model ? { model: result.model } : {}) });
+        resultPanel.show({ kind: "answer", question, result });
+        dashboard.recordRequest({ time: Date.now(), kind: "ask", engine: result.engine, ms: result.ms, ...(result.tokens ? { tokens: result.tokens } : {}), ...(result.model ? { model: result.model } : {}) });
         return result;
     } catch (error) {
-        ctx.showResult({ kind: "error", title: question, message: errorMessage(error) });
-        ctx.reportError("LlamaHome: could not answer.", error);
+        resultPanel.show({ kind: "error", title: question, message: errorMessage(error) });
+        log.reportError("LlamaHome: could not answer.", error);
         return undefined;
     } finally {
         stream.dispose();
@@ -159,7 +163,7 @@ async function ask(ctx: Context, given?: unknown): Promise<AskResult | undefined
  * Asks about one whole document: the one given (Explorer context menu), else the active editor's. With H2O on the
  * server reads it through the bounded KV cache with question-aware eviction; the panel shows the cache's figures.
  */
-async function askDocument(ctx: Context, target?: unknown, given?: unknown): Promise<AskDocumentResult | undefined> {
+async function askDocument({ server, resultPanel, dashboard, log }: AnswerContext, target?: unknown, given?: unknown): Promise<AskDocumentResult | undefined> {
     const uri = target instanceof vscode.Uri ? target : activeDocumentUri();
     if (!uri) {
         void vscode.window.showInformationMessage("LlamaHome: open a document, or right-click one in the Explorer, to ask about it.");
@@ -175,27 +179,27 @@ async function askDocument(ctx: Context, target?: unknown, given?: unknown): Pro
             ignoreFocusOut: true,
         });
     if (!question?.trim()) return undefined;
-    if (!(await ctx.ensureServerRunning())) return undefined;
+    if (!(await server.ensureRunning())) return undefined;
     const title = `${question} — ${name}`;
-    const stream = ctx.openStream((text) => ctx.appendResultText(text));
-    ctx.showResult({ kind: "pending", title, text: "" });
+    const stream = server.openStream((text) => resultPanel.appendText(text));
+    resultPanel.show({ kind: "pending", title, text: "" });
     try {
         const result = await vscode.window.withProgress(
             { location: vscode.ProgressLocation.Notification, title: `LlamaHome: reading ${name}`, cancellable: true },
             // the server reports how much of the document the model has read
             (progress, token) =>
-                withServerProgressToken(ctx, progress, (workDoneToken) => ctx.request(AskDocumentRequest, { uri: uri.toString(), question, streamId: stream.streamId, workDoneToken }, token)),
+                withServerProgressToken(server, progress, (workDoneToken) => server.request(AskDocumentRequest, { uri: uri.toString(), question, streamId: stream.streamId, workDoneToken }, token)),
         );
         if (!result) {
-            ctx.showResult({ kind: "error", title, message: "Cancelled." });
+            resultPanel.show({ kind: "error", title, message: "Cancelled." });
             return undefined;
         }
-        ctx.showResult({ kind: "answer", question: title, result });
-        ctx.recordRequest({ time: Date.now(), kind: "ask", engine: result.engine, ms: result.ms, ...(result.tokens ? { tokens: result.tokens } : {}), ...(result.model ? { model: result.model } : {}) });
+        resultPanel.show({ kind: "answer", question: title, result });
+        dashboard.recordRequest({ time: Date.now(), kind: "ask", engine: result.engine, ms: result.ms, ...(result.tokens ? { tokens: result.tokens } : {}), ...(result.model ? { model: result.model } : {}) });
         return result;
     } catch (error) {
-        ctx.showResult({ kind: "error", title, message: errorMessage(error) });
-        ctx.reportError(`LlamaHome: could not answer from ${name}.`, error);
+        resultPanel.show({ kind: "error", title, message: errorMessage(error) });
+        log.reportError(`LlamaHome: could not answer from ${name}.`, error);
         return undefined;
     } finally {
         stream.dispose();
@@ -241,8 +245,4 @@ function isCitation(value: unknown): value is CitationLocation {
     if (typeof value !== "object" || value === null) return false;
     const candidate = value as Record<string, unknown>;
     return typeof candidate.uri === "string" && typeof candidate.path === "string";
-}
-
-function errorMessage(error: unknown): string {
-    return error instanceof Error ? error.message : String(error);
 }

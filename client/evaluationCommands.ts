@@ -4,18 +4,21 @@
 import * as vscode from "vscode";
 import { RunBenchmarkRequest, RunNeedleRequest } from "../shared/protocol";
 import type { BenchResult, NeedleResult } from "../shared/results";
-import type { Context } from "./Context";
+import type { CommandContext } from "./commandContext";
 import { withServerProgressToken } from "./serverProgress";
 import { isObject } from "../shared/isObject";
+
+/** What a run uses: the server, the dashboard (to show the run in progress, and to offer it at the end), the log. */
+type RunContext = Pick<CommandContext, "server" | "dashboard" | "log">;
 
 type Kind = "bench" | "needle";
 
 const names: Record<Kind, string> = { bench: "the benchmark", needle: "the needle test" };
 
-export async function runBenchmark(ctx: Context, options?: unknown): Promise<BenchResult | undefined> {
+export async function runBenchmark(ctx: RunContext, options?: unknown): Promise<BenchResult | undefined> {
     const iterations = isObject(options) && typeof options.iterations === "number" ? options.iterations : undefined;
     const result = await withServerProgress(ctx, "bench", "LlamaHome: benchmark", (workDoneToken, token) =>
-        ctx.request(RunBenchmarkRequest, { ...(iterations === undefined ? {} : { iterations }), workDoneToken }, token),
+        ctx.server.request(RunBenchmarkRequest, { ...(iterations === undefined ? {} : { iterations }), workDoneToken }, token),
     );
     if (!result) return undefined;
     const formats = result.documents.map((f) => `${f.format} ${f.docsPerMinute.toLocaleString("en")}`).join(", ");
@@ -24,7 +27,7 @@ export async function runBenchmark(ctx: Context, options?: unknown): Promise<Ben
     return result;
 }
 
-export async function runNeedleTest(ctx: Context, options?: unknown): Promise<NeedleResult | undefined> {
+export async function runNeedleTest(ctx: RunContext & Pick<CommandContext, "config">, options?: unknown): Promise<NeedleResult | undefined> {
     if (!ctx.config.model) {
         void vscode.window
             .showWarningMessage("LlamaHome: the needle test runs on a model, and none is selected.", "Select Model")
@@ -36,7 +39,7 @@ export async function runNeedleTest(ctx: Context, options?: unknown): Promise<Ne
         : await pickGrid();
     if (!grid) return undefined;
     const result = await withServerProgress(ctx, "needle", "LlamaHome: needle in a haystack", (workDoneToken, token) =>
-        ctx.request(RunNeedleRequest, { ...grid, workDoneToken }, token),
+        ctx.server.request(RunNeedleRequest, { ...grid, workDoneToken }, token),
     );
     if (!result) return undefined;
     const trials = result.trials ?? 1;
@@ -51,28 +54,28 @@ export async function runNeedleTest(ctx: Context, options?: unknown): Promise<Ne
  * (reported once, with the logs a click away).
  */
 async function withServerProgress<R>(
-    ctx: Context,
+    { server, dashboard, log }: RunContext,
     kind: Kind,
     title: string,
     send: (workDoneToken: string, token: vscode.CancellationToken) => Promise<R | undefined>,
 ): Promise<R | undefined> {
-    if (!(await ctx.ensureServerRunning())) return undefined;
-    if (ctx.evaluationRunning) {
-        void vscode.window.showInformationMessage(`LlamaHome: ${names[ctx.evaluationRunning]} is running; wait for it to finish, or cancel it, first.`);
+    if (!(await server.ensureRunning())) return undefined;
+    if (dashboard.evaluationRunning) {
+        void vscode.window.showInformationMessage(`LlamaHome: ${names[dashboard.evaluationRunning]} is running; wait for it to finish, or cancel it, first.`);
         return undefined;
     }
-    ctx.evaluationRunning = kind;
+    dashboard.evaluationRunning = kind;
     try {
         const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) =>
-            withServerProgressToken(ctx, progress, (workDoneToken) => send(workDoneToken, token)),
+            withServerProgressToken(server, progress, (workDoneToken) => send(workDoneToken, token)),
         );
         if (result === undefined) vscode.window.setStatusBarMessage(`LlamaHome: ${names[kind]} was cancelled.`, 5_000);
         return result;
     } catch (error) {
-        ctx.reportError("LlamaHome:", error);
+        log.reportError("LlamaHome:", error);
         return undefined;
     } finally {
-        ctx.evaluationRunning = undefined;
+        dashboard.evaluationRunning = undefined;
     }
 }
 
@@ -126,9 +129,9 @@ async function askNumbers(prompt: string, value: string, min: number, max: numbe
     return text === undefined ? undefined : parse(text);
 }
 
-function offerDashboard(ctx: Context, message: string): void {
+function offerDashboard({ dashboard }: Pick<CommandContext, "dashboard">, message: string): void {
     // Not awaited: the notification stays until dismissed, and the command's caller gets the result now.
-    void vscode.window.showInformationMessage(message, "Open Dashboard").then((choice) => choice && ctx.openDashboard());
+    void vscode.window.showInformationMessage(message, "Open Dashboard").then((choice) => choice && dashboard.show());
 }
 
 function numbers(value: unknown): number[] | undefined {

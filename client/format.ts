@@ -1,13 +1,6 @@
 import * as path from "node:path";
 import type { ModelState } from "../shared/webviewMessages";
 
-export function formatBytes(bytes: number): string {
-    if (bytes < 1024) return `${bytes} B`;
-    if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(0)} KB`;
-    if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(0)} MB`;
-    return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
-}
-
 /** A short name for the model: "extractive" when none is set, else the loaded model's name, else the file's name. */
 export function modelLabel(model: ModelState): string {
     // The setting decides: a metrics sample still in flight from a model just unset must not bring it back.

@@ -2,7 +2,8 @@ import { readdir, stat } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
-import type { Context } from "./Context";
+import type { CommandContext } from "./commandContext";
+import { formatBytes } from "../shared/formatBytes";
 
 /** Small instruction-tuned models that run on a laptop CPU; downloaded into the models folder on first use. */
 const recommendedModels: { uri: string; label: string; detail: string }[] = [
@@ -32,15 +33,15 @@ export function modelsFolder(): string {
  * Picks the model: GGUF files in the workspace and the models folder, recommended `hf:` models, a path or URI
  * typed in, or none (the extractive engine). Writes llamahome.model; the server restarts to load it.
  */
-export async function selectModel(ctx: Context): Promise<string | undefined> {
-    const current = ctx.config.model;
+export async function selectModel({ config, log }: Pick<CommandContext, "config" | "log">): Promise<string | undefined> {
+    const current = config.model;
     const mark = (model: string) => (model === current ? " $(check)" : "");
     const items: ModelItem[] = [];
     const local = await localModels();
     if (local.length) {
         items.push({ label: "Local models", kind: vscode.QuickPickItemKind.Separator });
         for (const file of local) {
-            items.push({ label: `$(file-binary) ${path.basename(file.path)}${mark(file.path)}`, description: formatSize(file.size), detail: displayPath(file.path), model: file.path });
+            items.push({ label: `$(file-binary) ${path.basename(file.path)}${mark(file.path)}`, description: file.size ? formatBytes(file.size) : "", detail: displayPath(file.path), model: file.path });
         }
     }
     items.push({ label: "Download from Hugging Face", kind: vscode.QuickPickItemKind.Separator });
@@ -58,8 +59,8 @@ export async function selectModel(ctx: Context): Promise<string | undefined> {
     if (!picked) return undefined;
     const model = picked.model ?? (await askForModel(current));
     if (model === undefined || model === current) return model;
-    await ctx.config.setModel(model);
-    ctx.log(`llamahome.model set to ${model ? JSON.stringify(model) : "none (extractive engine)"}.`);
+    await config.setModel(model);
+    log.line(`llamahome.model set to ${model ? JSON.stringify(model) : "none (extractive engine)"}.`);
     return model;
 }
 
@@ -105,9 +106,4 @@ function displayPath(file: string): string {
     const relative = vscode.workspace.asRelativePath(file, true);
     if (relative !== file) return relative;
     return file.startsWith(os.homedir()) ? `~${file.slice(os.homedir().length)}` : file;
-}
-
-function formatSize(bytes: number): string {
-    if (!bytes) return "";
-    return bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)} GB` : `${Math.max(1, Math.round(bytes / 1024 ** 2))} MB`;
 }

@@ -1,0 +1,259 @@
+import { readFileSync } from "node:fs";
+import * as vscode from "vscode";
+import type { RequestType0 } from "vscode-languageclient/node";
+import { IndexStatusRequest, ResultsRequest, type IndexStatus, type MetricsParams } from "../shared/protocol";
+import type { LatestResults, NeedleReference } from "../shared/results";
+import type {
+    DashboardCommand,
+    DashboardSnapshot,
+    DashboardToExtensionMessage,
+    EvaluationState,
+    ExtensionToDashboardMessage,
+    ModelState,
+    RequestRecord,
+    ServerState,
+} from "../shared/webviewMessages";
+import { isObject } from "../shared/isObject";
+import type { Config } from "./config";
+import type { OutputLog } from "./OutputLog";
+import { SingletonWebview } from "./SingletonWebview";
+import type { StatusBar } from "./StatusBar";
+import { errorMessage } from "../shared/errorMessage";
+
+const maxMetricSamples = 300;
+const maxRequestRecords = 50;
+
+/** The dashboard's buttons run commands; a webview is untrusted input, so only these are run for it. */
+const dashboardCommands: readonly DashboardCommand[] = [
+    "llamahome.indexWorkspace",
+    "llamahome.ask",
+    "llamahome.selectModel",
+    "llamahome.restartServer",
+    "llamahome.showLogs",
+    "llamahome.runBenchmark",
+    "llamahome.runNeedleTest",
+];
+
+/** What the dashboard needs of the server connection: its state, and the requests it makes on its own. */
+export interface DashboardServer {
+    readonly state: ServerState;
+    readonly running: boolean;
+    query<R>(type: RequestType0<R, void>): Promise<R | undefined>;
+}
+
+/**
+ * What the dashboard shows (index, server, model, metrics, requests, evaluation results), kept current, and the
+ * dashboard webview itself; the status bar item shows a summary of the same. The state lives here, not in the
+ * webview, which gets a snapshot whenever it (re)loads and single updates meanwhile.
+ */
+export class Dashboard implements vscode.Disposable {
+    private readonly webview: SingletonWebview<ExtensionToDashboardMessage, DashboardToExtensionMessage>;
+    private readonly indexStatusEmitter = new vscode.EventEmitter<IndexStatus>();
+    readonly onDidChangeIndexStatus = this.indexStatusEmitter.event;
+    private index: IndexStatus | undefined;
+    private metrics: MetricsParams[] = [];
+    private requests: RequestRecord[] = [];
+    private loadedModel: string | undefined;
+    private lastTokensPerSecond: number | undefined;
+    private lastInferenceSample: MetricsParams | undefined;
+    private latest: LatestResults = {};
+    private reference: { table: NeedleReference | undefined } | undefined;
+    private running: EvaluationState["running"];
+    private disposed = false;
+
+    constructor(
+        private readonly extensionUri: vscode.Uri,
+        private readonly config: Config,
+        private readonly server: DashboardServer,
+        private readonly statusBar: Pick<StatusBar, "update">,
+        private readonly log: Pick<OutputLog, "line">,
+    ) {
+        this.webview = new SingletonWebview(extensionUri, {
+            viewType: "llamahome.dashboard",
+            title: "LlamaHome Dashboard",
+            scripts: ["dom.js", "charts.js", "dashboard.js"],
+            styles: ["webview.css"],
+            body: '<main id="dashboard" aria-live="polite"></main>',
+            column: vscode.ViewColumn.Active,
+            isMessage: isDashboardMessage,
+            onMessage: (message) => this.message(message),
+            onRevive: (state) => this.revive(state),
+        });
+    }
+
+    show(): void {
+        this.webview.show();
+    }
+
+    get indexStatus(): IndexStatus | undefined {
+        return this.index;
+    }
+
+    get latestResults(): LatestResults {
+        return this.latest;
+    }
+
+    /** The needle table the project measured (media/needle-reference.json), read once; undefined if unreadable. */
+    get needleReference(): NeedleReference | undefined {
+        if (!this.reference) {
+            const file = vscode.Uri.joinPath(this.extensionUri, "media", "needle-reference.json").fsPath;
+            try {
+                this.reference = { table: JSON.parse(readFileSync(file, "utf8")) as NeedleReference };
+            } catch (error) {
+                this.log.line(`The reference needle table (${file}) could not be read: ${errorMessage(error)}`);
+                this.reference = { table: undefined };
+            }
+        }
+        return this.reference.table;
+    }
+
+    /** The Run Benchmark or Run Needle Test in progress; the dashboard disables its buttons meanwhile. */
+    get evaluationRunning(): EvaluationState["running"] {
+        return this.running;
+    }
+
+    set evaluationRunning(kind: EvaluationState["running"]) {
+        this.running = kind;
+        this.webview.post({ type: "evaluation", evaluation: this.evaluationState() });
+    }
+
+    recordRequest(record: RequestRecord): void {
+        this.requests = [...this.requests, record].slice(-maxRequestRecords);
+        if (record.engine === "llm" && this.config.model) {
+            if (record.model) this.loadedModel = record.model;
+            if (record.tokens && record.ms > 0) this.lastTokensPerSecond = (record.tokens * 1000) / record.ms;
+        }
+        this.webview.post({ type: "request", record });
+        this.refresh();
+    }
+
+    setIndexStatus(status: IndexStatus): void {
+        this.index = status;
+        this.indexStatusEmitter.fire(status);
+        this.webview.post({ type: "indexStatus", status });
+        this.refresh();
+    }
+
+    /** A new server indexes afresh: until it reports, the index state is unknown. */
+    forgetIndexStatus(): void {
+        this.index = undefined;
+    }
+
+    addMetrics(sample: MetricsParams): void {
+        this.metrics = [...this.metrics, sample].slice(-maxMetricSamples);
+        // A sample from the server's inference engine (the client's own samples only carry the server's RSS). One
+        // that arrives after the model setting was cleared is history: it is charted, but names no current model.
+        const fromModel = sample.model !== undefined || sample.generatedTokensPerSecond !== undefined || sample.vramTotalBytes !== undefined;
+        if (fromModel && this.config.model) {
+            if (sample.model) this.loadedModel = sample.model;
+            this.lastInferenceSample = sample;
+        }
+        this.webview.post({ type: "metrics", sample });
+        this.refresh();
+    }
+
+    /** Another model (or the same one loaded differently) answers from now on: what the last one measured is moot. */
+    forgetLoadedModel(): void {
+        this.loadedModel = undefined;
+        this.lastInferenceSample = undefined;
+        this.lastTokensPerSecond = undefined;
+    }
+
+    /** The server is up: its index status and the saved results may be new. */
+    serverStarted(): void {
+        void this.fetchIndexStatus();
+        void this.fetchResults();
+    }
+
+    /** Reads the latest saved results (the editor's runs and the CLI's) and shows them in the dashboard. */
+    async fetchResults(): Promise<void> {
+        if (!this.server.running) return;
+        const latest = await this.server.query(ResultsRequest).then(undefined, (error: unknown) => {
+            this.log.line(`Reading the saved results failed: ${errorMessage(error)}`);
+            return undefined;
+        });
+        if (!latest || this.disposed) return;
+        this.latest = latest;
+        this.webview.post({ type: "evaluation", evaluation: this.evaluationState() });
+    }
+
+    /** Pushes the server and model state to the status bar and, if open, the dashboard. */
+    refresh(): void {
+        if (this.disposed) return;
+        const server = this.server.state;
+        this.statusBar.update({
+            index: this.index,
+            server,
+            model: this.modelState(),
+            metrics: this.lastInferenceSample ?? this.metrics.at(-1),
+            lastTokensPerSecond: this.lastTokensPerSecond,
+        });
+        this.webview.post({ type: "server", server });
+        this.webview.post({ type: "model", model: this.modelState() });
+    }
+
+    dispose(): void {
+        this.disposed = true;
+        this.webview.dispose();
+        this.indexStatusEmitter.dispose();
+    }
+
+    private async fetchIndexStatus(): Promise<void> {
+        const status = await this.server.query(IndexStatusRequest).then(undefined, () => undefined);
+        // A notification may have overtaken the reply; only fill in what is still missing.
+        if (status && !this.index) this.setIndexStatus(status);
+    }
+
+    private snapshot(): DashboardSnapshot {
+        return {
+            index: this.index,
+            server: this.server.state,
+            model: this.modelState(),
+            metrics: this.metrics,
+            requests: this.requests,
+            evaluation: this.evaluationState(),
+        };
+    }
+
+    private evaluationState(): EvaluationState {
+        const reference = this.needleReference;
+        return { latest: this.latest, ...(this.running ? { running: this.running } : {}), ...(reference ? { reference } : {}) };
+    }
+
+    private modelState(): ModelState {
+        return {
+            setting: this.config.model,
+            ...(this.loadedModel ? { loaded: this.loadedModel } : {}),
+            gpu: this.config.gpu,
+            contextSize: this.config.contextSize,
+            h2o: this.config.h2o,
+        };
+    }
+
+    private message(message: DashboardToExtensionMessage): void {
+        if (message.type === "ready") {
+            this.webview.post({ type: "snapshot", snapshot: this.snapshot() });
+            // Runs made since (from the CLI, say) show when the dashboard is opened.
+            void this.fetchResults();
+        } else if (message.type === "runCommand" && dashboardCommands.includes(message.command)) {
+            void vscode.commands.executeCommand(message.command);
+        }
+    }
+
+    /** After a window reload the dashboard's saved history seeds ours, so its charts continue where they were. */
+    private revive(state: unknown): void {
+        const saved = isObject(state) && isObject(state.snapshot) ? state.snapshot : undefined;
+        if (!saved) return;
+        if (!this.metrics.length && Array.isArray(saved.metrics)) {
+            this.metrics = saved.metrics.filter((sample): sample is MetricsParams => isObject(sample) && typeof sample.time === "number").slice(-maxMetricSamples);
+        }
+        if (!this.requests.length && Array.isArray(saved.requests)) {
+            this.requests = saved.requests.filter((record): record is RequestRecord => isObject(record) && typeof record.time === "number" && typeof record.ms === "number").slice(-maxRequestRecords);
+        }
+    }
+}
+
+function isDashboardMessage(value: unknown): value is DashboardToExtensionMessage {
+    if (!isObject(value)) return false;
+    return value.type === "ready" || (value.type === "runCommand" && typeof value.command === "string");
+}

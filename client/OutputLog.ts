@@ -1,0 +1,39 @@
+import * as vscode from "vscode";
+
+/**
+ * The LlamaHome output channel. The client writes timestamped lines to it, the server's stdout and stderr go to it
+ * as they come, and the language client logs its own traffic there too (it is handed `channel`).
+ */
+export class OutputLog implements vscode.Disposable {
+    readonly channel = vscode.window.createOutputChannel("LlamaHome");
+
+    line(message: string): void {
+        this.channel.appendLine(`[${new Date().toISOString()}] ${message}`);
+    }
+
+    /** The server's output, unchanged: it brings its own line breaks. */
+    appendServerOutput(text: string): void {
+        this.channel.append(text);
+    }
+
+    show(): void {
+        this.channel.show();
+    }
+
+    /** Logs a failure and tells the user once, with a way to the logs. */
+    reportError(message: string, error?: unknown): void {
+        const detail = error instanceof Error ? error.message : error === undefined ? "" : String(error);
+        const text = detail ? `${message} ${detail}` : message;
+        this.line(text);
+        void this.offerLogs(vscode.window.showErrorMessage(text, "Show Logs"));
+    }
+
+    /** Opens the logs when the user picks a notification's "Show Logs". */
+    async offerLogs(choice: Thenable<string | undefined>): Promise<void> {
+        if ((await choice) === "Show Logs") this.show();
+    }
+
+    dispose(): void {
+        this.channel.dispose();
+    }
+}

@@ -1,0 +1,270 @@
+import { fork, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import * as vscode from "vscode";
+import {
+    IPCMessageReader,
+    IPCMessageWriter,
+    LanguageClient,
+    State,
+    WorkDoneProgress,
+    type CancellationToken,
+    type LanguageClientOptions,
+    type MessageTransports,
+    type RequestType,
+    type RequestType0,
+    type WorkDoneProgressBegin,
+    type WorkDoneProgressEnd,
+    type WorkDoneProgressReport,
+} from "vscode-languageclient/node";
+import {
+    IndexStatusNotification,
+    MetricsNotification,
+    ResultsChangedNotification,
+    StreamNotification,
+    type IndexStatus,
+    type MetricsParams,
+} from "../shared/protocol";
+import type { ServerState } from "../shared/webviewMessages";
+import type { OutputLog } from "./OutputLog";
+import { residentSetBytes } from "./processMemory";
+import { ServerCrashHandler } from "./ServerCrashHandler";
+import { errorMessage } from "../shared/errorMessage";
+
+const memorySampleMs = 2_000;
+
+/**
+ * The language client and the server process behind it: starts, restarts and stops them, restarts the server after
+ * a crash (within ServerCrashHandler's limits), and carries requests with their streamed text and progress. What
+ * the server reports comes out as events; this class knows nothing of who shows it.
+ */
+export class ServerConnection implements vscode.Disposable {
+    private client: LanguageClient | undefined;
+    private serverProcess: ChildProcess | undefined;
+    private readonly crashHandler: ServerCrashHandler;
+    private readonly streams = new Map<string, (text: string) => void>();
+    private readonly clientSubscriptions: vscode.Disposable[] = [];
+    private memoryTimer: NodeJS.Timeout | undefined;
+    private disposed = false;
+    private startCount = 0;
+    private crashNoticeCount = 0;
+
+    private readonly indexStatusEmitter = new vscode.EventEmitter<IndexStatus>();
+    private readonly metricsEmitter = new vscode.EventEmitter<MetricsParams>();
+    private readonly resultsChangedEmitter = new vscode.EventEmitter<void>();
+    private readonly startedEmitter = new vscode.EventEmitter<void>();
+    private readonly stateEmitter = new vscode.EventEmitter<void>();
+    private readonly replacedEmitter = new vscode.EventEmitter<void>();
+    readonly onIndexStatus = this.indexStatusEmitter.event;
+    /** The server's own samples, and every 2 s the server process's memory, which the client measures. */
+    readonly onMetrics = this.metricsEmitter.event;
+    /** The saved evaluation results changed (a run in this window, or the CLI's). */
+    readonly onResultsChanged = this.resultsChangedEmitter.event;
+    /** The server is up (again), so what it knows can be asked for. */
+    readonly onDidStart = this.startedEmitter.event;
+    /** `state` may read differently now. */
+    readonly onDidChangeState = this.stateEmitter.event;
+    /** Another server process takes over: what the last one reported (its index status) no longer holds. */
+    readonly onDidReplaceServer = this.replacedEmitter.event;
+
+    /** `serverModule`: the bundled server (dist/server.js), forked for every start. */
+    constructor(
+        private readonly serverModule: string,
+        private readonly log: OutputLog,
+    ) {
+        this.crashHandler = new ServerCrashHandler({
+            onCrash: (restarting) => this.log.line(`The server stopped unexpectedly; ${restarting ? "restarting it" : "not restarting it again"}.`),
+            onFirstRestart: () => {
+                this.crashNoticeCount++;
+                void this.log.offerLogs(vscode.window.showWarningMessage("LlamaHome: the language server stopped unexpectedly and was restarted.", "Show Logs"));
+            },
+            onGiveUp: (crashes, windowMs) => {
+                this.crashNoticeCount++;
+                this.stateEmitter.fire();
+                void vscode.window
+                    .showErrorMessage(
+                        `LlamaHome: the language server stopped ${crashes} times in ${Math.round(windowMs / 60_000)} minutes and will not be restarted.`,
+                        "Restart Server",
+                        "Show Logs",
+                    )
+                    .then((choice) => (choice === "Restart Server" ? this.restart() : choice === "Show Logs" ? this.log.show() : undefined));
+            },
+        });
+    }
+
+    /** The server's process id while the client runs. */
+    get pid(): number | undefined {
+        return this.client?.isRunning() ? this.serverProcess?.pid : undefined;
+    }
+
+    /** Server processes started this session, the first included. */
+    get starts(): number {
+        return this.startCount;
+    }
+
+    /** Restarts after the server stopped unexpectedly. */
+    get crashRestarts(): number {
+        return this.crashHandler.restarts;
+    }
+
+    /** Notifications shown about the server stopping unexpectedly. */
+    get crashNotices(): number {
+        return this.crashNoticeCount;
+    }
+
+    get running(): boolean {
+        return this.client?.isRunning() === true;
+    }
+
+    get state(): ServerState {
+        return {
+            running: this.running,
+            ...(this.client?.state === State.Starting ? { starting: true } : {}),
+            crashRestarts: this.crashHandler.restarts,
+        };
+    }
+
+    async start(): Promise<void> {
+        const clientOptions: LanguageClientOptions = {
+            documentSelector: [{ scheme: "file" }, { scheme: "untitled" }],
+            outputChannel: this.log.channel,
+            synchronize: { configurationSection: "llamahome" },
+            errorHandler: this.crashHandler,
+            initializationFailedHandler: (error) => {
+                this.log.line(`The server failed to initialize: ${errorMessage(error)}`);
+                return false;
+            },
+        };
+        this.client = new LanguageClient("llamahome", "LlamaHome", () => this.forkServer(), clientOptions);
+        this.clientSubscriptions.push(
+            this.client.onNotification(IndexStatusNotification, (status) => this.indexStatusEmitter.fire(status)),
+            this.client.onNotification(StreamNotification, ({ streamId, text }) => this.streams.get(streamId)?.(text)),
+            this.client.onNotification(MetricsNotification, (sample) => this.metricsEmitter.fire(sample)),
+            this.client.onNotification(ResultsChangedNotification, () => this.resultsChangedEmitter.fire()),
+            this.client.onDidChangeState(({ newState }) => {
+                if (newState === State.Running) this.startedEmitter.fire();
+                this.stateEmitter.fire();
+            }),
+        );
+        this.memoryTimer = setInterval(() => void this.sampleServerMemory(), memorySampleMs);
+        try {
+            await this.client.start();
+        } catch (error) {
+            this.log.reportError("LlamaHome: the language server did not start.", error);
+        }
+    }
+
+    /** Stops the server (if running) and starts a fresh one; a manual restart re-arms the crash notice. */
+    async restart(): Promise<void> {
+        if (!this.client) return;
+        this.crashHandler.reset();
+        this.replacedEmitter.fire();
+        this.stateEmitter.fire();
+        try {
+            if (this.client.isRunning()) await this.client.restart();
+            else await this.client.start();
+        } catch (error) {
+            this.log.reportError("LlamaHome: restarting the language server failed.", error);
+        }
+    }
+
+    /** For settings the server reads only when it starts: restarts it, and says so in the status bar. */
+    restartToApply(settings: readonly string[]): void {
+        if (!this.client) return;
+        this.log.line(`${settings.join(", ")} changed: restarting the server.`);
+        void this.restart().then(() => vscode.window.setStatusBarMessage(`LlamaHome: server restarted to apply ${settings.join(", ")}`, 5_000));
+    }
+
+    /**
+     * Sends a request if the server runs. When it does not, says so once with actions and returns undefined;
+     * a cancelled request also returns undefined. Other failures are reported and rethrown.
+     */
+    async request<P, R>(type: RequestType<P, R, void>, params: P, token?: CancellationToken): Promise<R | undefined>;
+    async request<R>(type: RequestType0<R, void>, params?: undefined, token?: CancellationToken): Promise<R | undefined>;
+    async request<P, R>(type: RequestType<P, R, void> | RequestType0<R, void>, params?: P, token?: CancellationToken): Promise<R | undefined> {
+        const client = this.client;
+        if (!client || !(await this.ensureRunning())) return undefined;
+        try {
+            return params === undefined
+                ? await client.sendRequest(type as RequestType0<R, void>, token)
+                : await client.sendRequest(type as RequestType<P, R, void>, params, token);
+        } catch (error) {
+            if (token?.isCancellationRequested) return undefined;
+            throw error;
+        }
+    }
+
+    /**
+     * A request the client makes for itself (the index status, the saved results): no notice to the user when the
+     * server is down. Undefined before the client exists; a failure rejects.
+     */
+    query<R>(type: RequestType0<R, void>): Promise<R | undefined> {
+        return this.client ? this.client.sendRequest(type) : Promise.resolve(undefined);
+    }
+
+    /** True if the server runs; otherwise says so, with Restart Server and Show Logs actions, and returns false. */
+    async ensureRunning(): Promise<boolean> {
+        if (this.client?.isRunning()) return true;
+        const choice = await vscode.window.showErrorMessage("LlamaHome: the language server is not running.", "Restart Server", "Show Logs");
+        if (choice === "Restart Server") await this.restart();
+        if (choice === "Show Logs") this.log.show();
+        return false;
+    }
+
+    /** A stream id for a request's live text; the callback gets each piece until the returned disposable is disposed. */
+    openStream(onText: (text: string) => void): { streamId: string; dispose(): void } {
+        const streamId = randomUUID();
+        this.streams.set(streamId, onText);
+        return { streamId, dispose: () => this.streams.delete(streamId) };
+    }
+
+    /** Calls `onValue` with the server's work-done progress for `token` (one the client put in a request's params). */
+    onWorkDoneProgress(token: string, onValue: (value: WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd) => void): vscode.Disposable {
+        return this.client?.onProgress(WorkDoneProgress.type, token, onValue) ?? new vscode.Disposable(() => undefined);
+    }
+
+    async dispose(): Promise<void> {
+        if (this.disposed) return;
+        this.disposed = true;
+        clearInterval(this.memoryTimer);
+        await this.stop();
+        for (const disposable of this.clientSubscriptions.splice(0)) disposable.dispose();
+        for (const emitter of [this.indexStatusEmitter, this.metricsEmitter, this.resultsChangedEmitter, this.startedEmitter, this.stateEmitter, this.replacedEmitter]) {
+            emitter.dispose();
+        }
+    }
+
+    /** Forks the server with an IPC channel we own, so its PID and output are ours (and it is killed if it lingers). */
+    private async forkServer(): Promise<MessageTransports> {
+        const child = fork(this.serverModule, ["--node-ipc"], {
+            stdio: ["ignore", "pipe", "pipe", "ipc"],
+            env: { ...process.env, ELECTRON_RUN_AS_NODE: "1" },
+            execArgv: process.env.LLAMAHOME_INSPECT_SERVER ? [`--inspect=${process.env.LLAMAHOME_INSPECT_SERVER}`] : [],
+        });
+        this.serverProcess = child;
+        this.startCount++;
+        // A new server indexes afresh; until it reports, the index state is unknown.
+        this.replacedEmitter.fire();
+        child.stdout?.on("data", (data: Buffer) => this.log.appendServerOutput(data.toString()));
+        child.stderr?.on("data", (data: Buffer) => this.log.appendServerOutput(data.toString()));
+        child.once("exit", (code, signal) => {
+            this.log.line(`Server process ${child.pid} exited (${signal ? `signal ${signal}` : `code ${code}`}).`);
+            if (this.serverProcess === child) this.serverProcess = undefined;
+        });
+        this.log.line(`Started the server (pid ${child.pid}).`);
+        return { reader: new IPCMessageReader(child), writer: new IPCMessageWriter(child) };
+    }
+
+    private async stop(): Promise<void> {
+        const child = this.serverProcess;
+        await this.client?.stop(3_000).catch(() => undefined);
+        this.client = undefined;
+        if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    }
+
+    private async sampleServerMemory(): Promise<void> {
+        const pid = this.pid;
+        if (pid === undefined) return;
+        const serverRssBytes = await residentSetBytes(pid);
+        if (serverRssBytes !== undefined && !this.disposed) this.metricsEmitter.fire({ time: Date.now(), serverRssBytes });
+    }
+}

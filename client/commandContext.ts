@@ -1,0 +1,57 @@
+// What the commands may use of the extension, part by part, and nothing more. Each command names the parts it
+// needs (Pick<CommandContext, …>), so the command modules depend on these few interfaces, not on Context or the
+// classes behind them, and Context can hand them its parts without an import circle.
+import type * as vscode from "vscode";
+import type {
+    CancellationToken,
+    RequestType,
+    RequestType0,
+    WorkDoneProgressBegin,
+    WorkDoneProgressEnd,
+    WorkDoneProgressReport,
+} from "vscode-languageclient/node";
+import type { EvaluationState, RequestRecord, ResultView } from "../shared/webviewMessages";
+import type { Config } from "./config";
+
+/** The server as commands use it: requests (with streamed text and progress), and a restart. */
+export interface ServerControl {
+    /** Undefined when the server does not run (the user has been told) or the request was cancelled. */
+    request<P, R>(type: RequestType<P, R, void>, params: P, token?: CancellationToken): Promise<R | undefined>;
+    request<R>(type: RequestType0<R, void>, params?: undefined, token?: CancellationToken): Promise<R | undefined>;
+    /** False, after telling the user, when the server does not run. */
+    ensureRunning(): Promise<boolean>;
+    openStream(onText: (text: string) => void): { streamId: string; dispose(): void };
+    onWorkDoneProgress(token: string, onValue: (value: WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd) => void): vscode.Disposable;
+    restart(): Promise<void>;
+}
+
+/** The panel that shows a summary, an answer, progress or an error. */
+export interface ResultDisplay {
+    show(view: ResultView): void;
+    appendText(text: string): void;
+}
+
+/** The dashboard as commands use it: opened, told of finished requests, and of the evaluation run in progress. */
+export interface DashboardControl {
+    show(): void;
+    recordRequest(record: RequestRecord): void;
+    evaluationRunning: EvaluationState["running"];
+}
+
+export interface CommandLog {
+    line(message: string): void;
+    /** Logs a failure and tells the user, with a way to the logs. */
+    reportError(message: string, error?: unknown): void;
+    show(): void;
+}
+
+export interface CommandContext {
+    readonly server: ServerControl;
+    readonly resultPanel: ResultDisplay;
+    readonly dashboard: DashboardControl;
+    readonly log: CommandLog;
+    readonly config: Pick<Config, "model" | "setModel">;
+}
+
+/** Command id → handler (commands.ts); extension.ts hands it to Context, which registers each with the parts. */
+export type CommandTable = Record<string, (ctx: CommandContext, ...args: unknown[]) => unknown>;
