@@ -12,7 +12,7 @@ import type { KvCacheMode } from "../shared/inferenceMessages";
 import { llmSummary } from "../server/assist/llmSummary";
 import { writeTinyModel } from "../server/llm/gguf/tinyModel";
 import { H2O_DISABLE_ENV } from "../server/llm/h2o/h2oBuild";
-import { InferenceError } from "../server/llm/InferenceError";
+import { InferenceError } from "../server/llm/inferenceErrors";
 import { InferenceProcess, type GenerateResult, type KvCacheReport } from "../server/llm/InferenceProcess";
 import { ProcessTextGenerator } from "../server/llm/ProcessTextGenerator";
 import { cliPath, parseJson, runCli } from "./helpers/cli";

@@ -10,17 +10,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { DisposedError } from "../server/core/DisposedError";
-import { CancelledError } from "../server/llm/CancelledError";
+import { CancelledError, InferenceError, InferenceProcessExitedError, ModelLoadError } from "../server/llm/inferenceErrors";
 import { CompletionTextStream } from "../server/llm/CompletionTextStream";
 import { GgufWriter } from "../server/llm/gguf/GgufWriter";
 import { GgufValueType } from "../server/llm/gguf/ggufFormat";
 import { readGguf } from "../server/llm/gguf/ggufParser";
 import { makeTinyModel, writeTinyModel } from "../server/llm/gguf/tinyModel";
-import { InferenceError } from "../server/llm/InferenceError";
 import { InferenceProcess, type GenerateResult } from "../server/llm/InferenceProcess";
-import { InferenceProcessExitedError } from "../server/llm/InferenceProcessExitedError";
 import { defaultThreads } from "../server/llm/LlamaEngine";
-import { ModelLoadError } from "../server/llm/ModelLoadError";
 import { resolveModelSource, type DownloadProgress } from "../server/llm/resolveModelSource";
 
 const childScript = join(__dirname, "..", "dist", "inferenceChild.js");

@@ -1,6 +1,6 @@
 // `llamahome` command line: the same core as the language server, headless.
 import { parseArgs } from "node:util";
-import { CancelledError } from "../llm/CancelledError";
+import { CancelledError } from "../llm/inferenceErrors";
 import { UsageError, type Command } from "./Command";
 import { terminalText } from "./terminalText";
 import { demoCommand } from "./commands/demoCommand";

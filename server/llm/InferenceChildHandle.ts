@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import type { Socket } from "node:net";
 import { createInterface } from "node:readline";
 import type { InferenceReply, InferenceRequest } from "../../shared/inferenceMessages";
-import { InferenceError } from "./InferenceError";
+import { InferenceError } from "./inferenceErrors";
 
 export interface InferenceChildHandleOptions {
     /** The bundled child entry (dist/inferenceChild.js). */

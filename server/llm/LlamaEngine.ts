@@ -3,10 +3,8 @@ import type { ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaModel
 import type {
     GenerateParams,
     GenerateResult,
-    InferenceGpu,
     InferenceMetrics,
     KvCacheMode,
-    KvCacheReport,
     LoadParams,
     ModelInfo,
     StopReason,
@@ -15,12 +13,12 @@ import { CompletionTextStream } from "./CompletionTextStream";
 import { describeModelFileProblem } from "./describeModelFileProblem";
 import { validateLlamaGguf } from "./gguf/llamaValidation";
 import { firstLine } from "./firstLine";
-import { H2oBuildMissingError, loadH2oLlama, type H2oGpu } from "./h2o/h2oBuild";
 import { KvBudget } from "./h2o/KvBudget";
-import { openKvPolicySession, type KvPolicySession } from "./h2o/openKvPolicySession";
 import { DEFAULT_OBSERVATION_SHARE } from "./h2o/QueryAwarePolicy";
-import { InferenceError } from "./InferenceError";
-import { ModelLoadError } from "./ModelLoadError";
+import { InferenceError, ModelLoadError } from "./inferenceErrors";
+import { LlamaBinding } from "./LlamaBinding";
+import { boundedCacheRun, fullCacheRun } from "./cacheRuns";
+import { openBoundedContext, openFullContext, type BoundedCache } from "./openModelContext";
 
 export interface LlamaEngineOptions {
     /** Receives llama.cpp's log lines. Defaults to dropping them. */
@@ -46,25 +44,11 @@ interface Loaded {
     /** The model's own chat template, for instruction prompts; absent when the GGUF declares none. */
     readonly chatWrapper?: ChatWrapper;
     /** Set when loaded with a bounded KV cache (LoadParams.kv): context and sequence are the session's. */
-    readonly bounded?: { readonly session: KvPolicySession; readonly fallbackReason?: string };
-}
-
-/** One generation's way through the KV cache: a full context, or a bounded one under an eviction policy. */
-interface CacheRun {
-    /** Evaluates the prompt but its tail (which `tokens` feeds); returns early, without throwing, once the signal aborts. */
-    evaluatePrompt(signal: AbortSignal, onProgress?: (evaluated: number, total: number) => void): Promise<void>;
-    /** Feeds the prompt's tail and yields sampled tokens; ends at an end-of-generation token. */
-    tokens(): AsyncGenerator<Token, void, void>;
-    /** Called after each sampled token, for the cache figures. */
-    afterToken(): void;
-    report(): KvCacheReport;
+    readonly bounded?: BoundedCache;
 }
 
 /** The default prompt chunk of a bounded KV cache: one llama.cpp batch. */
 const DEFAULT_KV_CHUNK = 512;
-
-/** The default context size cap: enough for retrieval prompts, small enough for the KV cache of a 7B model on a laptop. */
-const DEFAULT_MAX_CONTEXT = 4096;
 
 /**
  * The default thread count. ggml's threads spin-wait on each other, so oversubscribing cores is catastrophic while
@@ -84,10 +68,12 @@ export function defaultThreads(): number {
  * when installed (else the prebuilt binary, and the sink-window policy, with the reason logged and reported), prompts
  * of any length are evaluated in chunks and generation keeps the budget (KvPolicyRunner). Every result says which
  * KV policy ran.
+ *
+ * A load goes through one step per job: the binding (LlamaBinding: which llama.cpp build, with the H2O fallback), the
+ * weights (loadModel), the context (openModelContext: full or bounded) and the chat template (declaredChatWrapper).
  */
 export class LlamaEngine {
-    /** The loaded llama.cpp binding; `key` is the gpu asked for, prefixed "h2o:" for the accumulator build. */
-    private llama?: { instance: Llama; key: string };
+    private readonly binding = new LlamaBinding((level, message) => this.log(level, message));
     private loaded?: Loaded;
     private lastRates = { prompt: 0, generation: 0 };
     /** llama.cpp's error lines while a model loads: its exception only says "Failed to load model". */
@@ -111,7 +97,7 @@ export class LlamaEngine {
 
     async metrics(): Promise<InferenceMetrics> {
         const { context, info } = this.require();
-        const vram = await this.llama!.instance.getVramState();
+        const vram = await this.binding.instance!.getVramState();
         return {
             pid: process.pid,
             gpu: info.gpu,
@@ -143,76 +129,16 @@ export class LlamaEngine {
             this.loaded = undefined;
             await previous.model.dispose();
         }
-        let llama: Llama;
-        /** Why the accumulator build is not used, when a bounded cache was asked for. */
-        let buildMissing: string | undefined;
-        if (kv !== undefined && kv.mode !== "sink-window") {
-            const h2o = await this.getH2oLlama(params.gpu);
-            if (typeof h2o === "string") {
-                buildMissing = h2o;
-                this.options.onLog?.("warn", `${h2o}; the bounded KV cache falls back to sink-window (attention sinks + recent tokens)`);
-                llama = await this.getLlama(params.gpu, file);
-            } else {
-                llama = h2o;
-            }
-        } else {
-            llama = await this.getLlama(params.gpu, file);
-        }
-        let model: LlamaModel;
-        const loadErrors: string[] = [];
-        this.loadErrors = loadErrors;
-        try {
-            model = await llama.loadModel({ modelPath: file, gpuLayers: llama.gpu === false ? 0 : "auto" });
-        } catch (error) {
-            throw new ModelLoadError(file, `llama.cpp could not load it: ${(await llamaLoadCause(loadErrors)) ?? firstLine(error)}`);
-        } finally {
-            this.loadErrors = undefined;
-        }
+        const { llama, buildMissing } = await this.binding.choose(params.gpu, file, kv?.mode);
+        const model = await this.loadModel(llama, file);
         const threads = params.threads ?? defaultThreads();
         try {
-            let context: LlamaContext;
-            let sequence: LlamaContextSequence;
-            let bounded: Loaded["bounded"];
-            let kvInfo: ModelInfo["kv"];
-            if (kv) {
-                const session = await openKvPolicySession(model, {
-                    windowLength: kv.windowLength,
-                    heavyHitters: kv.heavyHitters,
-                    chunkSize: kv.chunkSize,
-                    policy: kv.mode,
-                    ...(kv.observationShare === undefined ? {} : { queryAware: { observationShare: kv.observationShare } }),
-                    threads,
-                    batchSize: params.batchSize ?? boundedKvBatchSize(model),
-                });
-                // the build-missing reason says what to do; the session's only that this binary has no accumulator
-                const fallbackReason = session.policy.name === kv.mode ? undefined : (buildMissing ?? session.fallbackReason ?? "no attention accumulator");
-                if (fallbackReason !== undefined && buildMissing === undefined) {
-                    this.options.onLog?.("warn", `H2O unavailable (${fallbackReason}); the bounded KV cache falls back to sink-window`);
-                }
-                ({ context, sequence } = session);
-                bounded = { session, ...(fallbackReason === undefined ? {} : { fallbackReason }) };
-                kvInfo = {
-                    policy: session.policy.name,
-                    windowLength: kv.windowLength,
-                    heavyHitters: kv.heavyHitters,
-                    chunkSize: session.runner.chunkSize,
-                    ...(fallbackReason === undefined ? {} : { fallbackReason }),
-                };
-            } else {
-                context = await model.createContext({
-                    // A GGUF without a usable context_length reports 0.
-                    contextSize: params.contextSize ?? Math.min(model.trainContextSize || DEFAULT_MAX_CONTEXT, DEFAULT_MAX_CONTEXT),
-                    threads,
-                    batchSize: params.batchSize,
-                    // A number that does not fit should fail loudly, not silently shrink.
-                    failedCreationRemedy: false,
-                });
-                sequence = context.getSequence();
-            }
+            const settings = { contextSize: params.contextSize, threads, batchSize: params.batchSize };
+            const { context, sequence, bounded, kv: kvInfo } = kv
+                ? await openBoundedContext(model, kv, settings, buildMissing, (level, message) => this.log(level, message))
+                : await openFullContext(model, settings);
+            const chatWrapper = await declaredChatWrapper(model);
             const name = model.fileInfo.metadata.general?.name;
-            // Only a template the GGUF itself declares: node-llama-cpp would otherwise guess a generic one.
-            const { resolveChatWrapper } = await import("node-llama-cpp");
-            const chatWrapper = model.fileInfo.metadata.tokenizer?.chat_template ? resolveChatWrapper(model) : undefined;
             const info: ModelInfo = {
                 path: file,
                 name: typeof name === "string" ? name : undefined,
@@ -235,41 +161,17 @@ export class LlamaEngine {
         }
     }
 
-    /**
-     * The accumulator build (npm run build:h2o) for this gpu choice, or why there is none. "auto" tries the CUDA and
-     * Vulkan builds, then the CPU build (the one build:h2o makes by default).
-     */
-    private async getH2oLlama(gpu: InferenceGpu): Promise<Llama | string> {
-        const key = `h2o:${gpu}`;
-        if (this.llama?.key === key) {
-            return this.llama.instance;
+    /** Loads the weights; a failure names llama.cpp's own reason, which only its log lines carry. */
+    private async loadModel(llama: Llama, file: string): Promise<LlamaModel> {
+        const loadErrors: string[] = [];
+        this.loadErrors = loadErrors;
+        try {
+            return await llama.loadModel({ modelPath: file, gpuLayers: llama.gpu === false ? 0 : "auto" });
+        } catch (error) {
+            throw new ModelLoadError(file, `llama.cpp could not load it: ${(await llamaLoadCause(loadErrors)) ?? firstLine(error)}`);
+        } finally {
+            this.loadErrors = undefined;
         }
-        if (gpu === "metal") {
-            return "the H2O attention accumulator has no Metal build; use gpu false for H2O on this machine";
-        }
-        const candidates: H2oGpu[] = gpu === "auto" ? (process.platform === "darwin" ? [false] : ["cuda", "vulkan", false]) : [gpu];
-        const { LlamaLogLevel } = await import("node-llama-cpp");
-        let reason = "";
-        for (const candidate of candidates) {
-            try {
-                const { llama } = await loadH2oLlama({
-                    gpu: candidate,
-                    logLevel: LlamaLogLevel.warn,
-                    logger: (level, message) => this.log(level, message),
-                    maxThreads: 0,
-                });
-                await this.llama?.instance.dispose();
-                this.llama = { instance: llama, key };
-                return llama;
-            } catch (error) {
-                if (!(error instanceof H2oBuildMissingError) && gpu !== "auto") {
-                    return `H2O attention accumulator unavailable: ${firstLine(error)}`;
-                }
-                // For "auto" the last reason is the CPU build's: the one `npm run build:h2o` makes.
-                reason = error instanceof H2oBuildMissingError ? error.message : `H2O attention accumulator unavailable: ${firstLine(error)}`;
-            }
-        }
-        return reason;
     }
 
     private log(level: string, message: string): void {
@@ -277,43 +179,6 @@ export class LlamaEngine {
             this.loadErrors?.push(message);
         }
         this.options.onLog?.(level, message.trimEnd());
-    }
-
-    private async getLlama(gpu: InferenceGpu, file: string): Promise<Llama> {
-        const key = String(gpu);
-        if (this.llama?.key === key) {
-            return this.llama.instance;
-        }
-        await this.llama?.instance.dispose();
-        this.llama = undefined;
-        const { getLlama, LlamaLogLevel, NoBinaryFoundError } = await import("node-llama-cpp");
-        try {
-            const instance = await getLlama({
-                gpu,
-                // Never compile llama.cpp from inside the editor (it takes many minutes); a local build made with
-                // `npx node-llama-cpp source download` is still used.
-                build: "never",
-                progressLogs: false,
-                // Threads are chosen per context; without this cap node-llama-cpp would lower them on its own.
-                maxThreads: 0,
-                logLevel: LlamaLogLevel.warn,
-                logger: (level, message) => this.log(level, message),
-            });
-            if (gpu !== "auto" && instance.gpu !== gpu) {
-                // node-llama-cpp quietly runs on the CPU when asked for a backend this platform lacks (metal on Linux).
-                await instance.dispose();
-                throw new ModelLoadError(file, gpuUnavailable(gpu, `node-llama-cpp offered ${instance.gpu || "the CPU"} instead`));
-            }
-            this.llama = { instance, key };
-            return instance;
-        } catch (error) {
-            if (error instanceof ModelLoadError) {
-                throw error;
-            }
-            // NoBinaryFoundError's message is only its name.
-            const cause = error instanceof NoBinaryFoundError ? "no usable llama.cpp binary for it" : firstLine(error);
-            throw new ModelLoadError(file, gpu === "auto" || gpu === false ? `llama.cpp could not start: ${cause}` : gpuUnavailable(gpu, cause));
-        }
     }
 
     private async generateNow(params: GenerateParams, hooks: GenerateHooks): Promise<GenerateResult> {
@@ -422,107 +287,6 @@ export class LlamaEngine {
     }
 }
 
-/**
- * An ordinary context: the prompt in batches, then node-llama-cpp's evaluate (which shifts the context when generation
- * runs past its end; those tokens count as evicted).
- */
-function fullCacheRun({ context, sequence }: Loaded, input: readonly Token[], params: GenerateParams): CacheRun {
-    const batch = context.batchSize;
-    let at = 0;
-    let peak = 0;
-    let evicted = 0;
-    /** Cells held after the last step, and how many the next step adds. */
-    let held = 0;
-    let adding = 0;
-    return {
-        async evaluatePrompt(signal, onProgress) {
-            await sequence.clearHistory();
-            while (input.length - at > batch && !signal.aborted) {
-                await sequence.evaluateWithoutGeneratingNewTokens(input.slice(at, at + batch));
-                at += batch;
-                onProgress?.(at, input.length);
-                held = sequence.nextTokenIndex;
-                peak = Math.max(peak, held);
-            }
-            adding = input.length - at;
-        },
-        tokens() {
-            return sequence.evaluate(input.slice(at), { temperature: params.temperature, seed: params.seed });
-        },
-        afterToken() {
-            const now = sequence.nextTokenIndex;
-            evicted += Math.max(0, held + adding - now);
-            held = now;
-            adding = 1;
-            peak = Math.max(peak, now);
-        },
-        report: () => ({ policy: "full", kvBudget: context.contextSize, kvPeakCells: peak, evictedTokens: evicted, contextMemoryBytes: contextMemoryBytes(context) }),
-    };
-}
-
-/** A bounded cache: the prompt in chunks with evictions after each, generation keeping the budget (KvPolicyRunner). */
-function boundedCacheRun(bounded: NonNullable<Loaded["bounded"]>, input: readonly Token[], params: GenerateParams, question: readonly Token[] | undefined): CacheRun {
-    const { session, fallbackReason } = bounded;
-    let runner = session.runner;
-    return {
-        async evaluatePrompt(signal, onProgress) {
-            runner = await session.restart({ question: question !== undefined });
-            try {
-                await runner.evaluate(input.slice(0, -1), { signal, ...(question === undefined ? {} : { observation: question }), ...(onProgress ? { onChunk: onProgress } : {}) });
-            } catch (error) {
-                if (!signal.aborted) {
-                    throw error;
-                }
-            }
-        },
-        tokens() {
-            return runner.generate(input.slice(-1), { maxTokens: params.maxTokens, temperature: params.temperature, seed: params.seed, ...(question === undefined ? {} : { observation: question }) });
-        },
-        afterToken() {},
-        report() {
-            const stats = runner.stats;
-            return {
-                policy: stats.policy,
-                kvBudget: stats.kvBudget,
-                kvPeakCells: stats.kvPeakCells,
-                evictedTokens: stats.evictedTokens,
-                contextMemoryBytes: contextMemoryBytes(session.context),
-                ...(fallbackReason === undefined ? {} : { fallbackReason }),
-                ...(stats.policy === "query-aware" ? { observationTokens: stats.observationTokens } : {}),
-            };
-        },
-    };
-}
-
-/** node-llama-cpp's estimate of the context's footprint (KV cache + compute buffers), else llama.cpp's state size. */
-function contextMemoryBytes(context: LlamaContext): number {
-    const { ram, vram } = context.memoryUsage;
-    return ram + vram > 0 ? ram + vram : context.stateSize;
-}
-
-/**
- * The default batch of a bounded KV cache. Without flash attention (the accumulator reads the softmax) the compute
- * buffer holds a cells × batch × heads matrix of f32 attention scores, next to a KV cache of cells × layers × 2 ×
- * kvHeads × headDim f16 values: on a small model the scores outweigh the cache (4 layers, d=256, batch 512: twice
- * the KV cache), which defeats the point of bounding it. So the batch keeps them within a quarter of the KV cache:
- * layers × kvHeads × headDim / (4 × heads), rounded down to a power of two, 32 to 512 (a 7B llama gets 512; prompt
- * speed on a CPU hardly changes down to 64).
- */
-function boundedKvBatchSize(model: LlamaModel): number {
-    const metadata = model.fileInfo.metadata as unknown as Record<string, unknown> & { general?: { architecture?: unknown } };
-    const architecture = metadata.general?.architecture;
-    const params = typeof architecture === "string" ? (metadata[architecture] as { block_count?: unknown; embedding_length?: unknown; attention?: { head_count?: unknown; head_count_kv?: unknown } } | undefined) : undefined;
-    const layers = Number(params?.block_count);
-    const embd = Number(params?.embedding_length);
-    const heads = Number(params?.attention?.head_count);
-    const kvHeads = params?.attention?.head_count_kv === undefined ? heads : Number(params.attention.head_count_kv);
-    const fit = (layers * kvHeads * (embd / heads)) / (4 * heads);
-    if (!(fit > 0) || !Number.isFinite(fit)) {
-        return 128;
-    }
-    return Math.min(512, Math.max(32, 2 ** Math.floor(Math.log2(fit))));
-}
-
 /** Checks a bounded-cache request before anything is loaded; an impossible budget is an invalid request. */
 function resolveKvMode(kv: KvCacheMode): Required<KvCacheMode> {
     if (kv.mode !== "h2o" && kv.mode !== "query-aware" && kv.mode !== "sink-window") {
@@ -543,8 +307,10 @@ function resolveKvMode(kv: KvCacheMode): Required<KvCacheMode> {
     return { mode: kv.mode, windowLength: kv.windowLength, heavyHitters: kv.heavyHitters, chunkSize, observationShare: kv.observationShare ?? DEFAULT_OBSERVATION_SHARE };
 }
 
-function gpuUnavailable(gpu: InferenceGpu, cause: string): string {
-    return `GPU backend ${gpu} is not available on this machine (${cause}); set gpu to "auto" or false`;
+/** The chat template for instruction prompts: only one the GGUF itself declares, as node-llama-cpp would otherwise guess a generic one. */
+async function declaredChatWrapper(model: LlamaModel): Promise<ChatWrapper | undefined> {
+    const { resolveChatWrapper } = await import("node-llama-cpp");
+    return model.fileInfo.metadata.tokenizer?.chat_template ? resolveChatWrapper(model) : undefined;
 }
 
 /** How long a failed load waits for llama.cpp's reason: its log lines reach JS after the load's rejection. */

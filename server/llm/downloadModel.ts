@@ -1,9 +1,8 @@
 import { rm, stat, writeFile } from "node:fs/promises";
 import type { ModelDownloader } from "node-llama-cpp" with { "resolution-mode": "import" };
-import { CancelledError } from "./CancelledError";
+import { CancelledError, ModelLoadError } from "./inferenceErrors";
 import { downloadOverrun } from "./downloadLimits";
 import { firstLine } from "./firstLine";
-import { ModelLoadError } from "./ModelLoadError";
 
 export interface DownloadProgress {
     downloadedBytes: number;

@@ -2,9 +2,8 @@
 // messages to a LlamaEngine: llama.cpp runs here so that its aborts and memory stay out of the server process.
 import type { InferenceReply, InferenceRequest } from "../../shared/inferenceMessages";
 import { firstLine } from "./firstLine";
-import { InferenceError } from "./InferenceError";
+import { InferenceError, ModelLoadError } from "./inferenceErrors";
 import { LlamaEngine } from "./LlamaEngine";
-import { ModelLoadError } from "./ModelLoadError";
 
 if (!process.send) {
     console.error("inferenceChild must be started by InferenceProcess (child_process.fork with an IPC channel)");

@@ -7,7 +7,7 @@ import { downloadByteCap } from "./downloadLimits";
 import { downloadModel, type DownloadProgress } from "./downloadModel";
 import { firstLine } from "./firstLine";
 import { validateLlamaGguf } from "./gguf/llamaValidation";
-import { ModelLoadError } from "./ModelLoadError";
+import { ModelLoadError } from "./inferenceErrors";
 
 export type { DownloadProgress } from "./downloadModel";
 
