@@ -8,6 +8,7 @@ import { Dashboard } from "./Dashboard";
 import { OutputLog } from "./OutputLog";
 import { ResultPanel } from "./ResultPanel";
 import { ServerConnection } from "./ServerConnection";
+import { SourceViews } from "./SourceViews";
 import { StatusBar } from "./StatusBar";
 
 /**
@@ -22,6 +23,7 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
     private readonly server: ServerConnection;
     private readonly dashboard: Dashboard;
     private readonly resultPanel: ResultPanel;
+    private readonly sources: SourceViews;
     /** Released first on dispose, so that nothing reacts to the server while it stops. */
     private readonly listeners: vscode.Disposable[] = [];
     private readonly commandRegistrations: vscode.Disposable[] = [];
@@ -31,6 +33,7 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
         this.server = new ServerConnection(extensionContext.asAbsolutePath("dist/server.js"), this.log);
         this.dashboard = new Dashboard(extensionContext.extensionUri, this.config, this.server, this.statusBar, this.log);
         this.resultPanel = new ResultPanel(extensionContext.extensionUri);
+        this.sources = new SourceViews(this.server);
         const { server, dashboard } = this;
         this.listeners.push(
             server.onDidReplaceServer(() => dashboard.forgetIndexStatus()),
@@ -41,7 +44,7 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
             server.onResultsChanged(() => void dashboard.fetchResults()),
             vscode.workspace.onDidChangeConfiguration((event) => this.configurationChanged(event)),
         );
-        const parts: CommandContext = { server, resultPanel: this.resultPanel, dashboard, log: this.log, config: this.config };
+        const parts: CommandContext = { server, sources: this.sources, resultPanel: this.resultPanel, dashboard, log: this.log, config: this.config };
         for (const [id, run] of Object.entries(commands)) {
             this.commandRegistrations.push(vscode.commands.registerCommand(id, (...args: unknown[]) => run(parts, ...args)));
         }
@@ -97,7 +100,7 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
         this.disposed = true;
         for (const listener of this.listeners.splice(0)) listener.dispose();
         await this.server.dispose();
-        for (const part of [this.log, this.statusBar, this.dashboard, this.resultPanel, ...this.commandRegistrations.splice(0)]) part.dispose();
+        for (const part of [this.log, this.statusBar, this.dashboard, this.resultPanel, this.sources, ...this.commandRegistrations.splice(0)]) part.dispose();
     }
 
     private configurationChanged(event: vscode.ConfigurationChangeEvent): void {

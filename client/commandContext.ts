@@ -10,6 +10,7 @@ import type {
     WorkDoneProgressEnd,
     WorkDoneProgressReport,
 } from "vscode-languageclient/node";
+import type { CitationLocation } from "../shared/protocol";
 import type { EvaluationState, RequestRecord, ResultView } from "../shared/webviewMessages";
 import type { Config } from "./config";
 
@@ -45,8 +46,15 @@ export interface CommandLog {
     show(): void;
 }
 
+/** Read-only views of cited sources the editor cannot show as text (SourceViews). */
+export interface SourceDisplay {
+    /** False when the server could not give the text (it has said why). */
+    open(citation: CitationLocation): Promise<boolean>;
+}
+
 export interface CommandContext {
     readonly server: ServerControl;
+    readonly sources: SourceDisplay;
     readonly resultPanel: ResultDisplay;
     readonly dashboard: DashboardControl;
     readonly log: CommandLog;

@@ -28,7 +28,7 @@ export const commandTable: CommandTable = {
     "llamahome.summarizeSelection": summarizeSelection,
     "llamahome.ask": (ctx, question) => ask(ctx, question),
     "llamahome.askDocument": (ctx, uri, question) => askDocument(ctx, uri, question),
-    "llamahome.openCitation": (_ctx, citation) => openCitation(citation),
+    "llamahome.openCitation": (ctx, citation) => openCitation(ctx, citation),
     "llamahome.selectModel": selectModel,
     "llamahome.openDashboard": ({ dashboard }) => dashboard.show(),
     "llamahome.runBenchmark": (ctx, options) => runBenchmark(ctx, options),
@@ -37,11 +37,12 @@ export const commandTable: CommandTable = {
     "llamahome.showLogs": ({ log }) => log.show(),
 };
 
+/** Formats whose indexed text is not the file's own text (server/core/formats.ts: the containers, and HTML). */
+const extractedFormats = new Set([".pdf", ".docx", ".pptx", ".xlsx", ".odt", ".odp", ".ods", ".rtf", ".epub", ".html", ".htm", ".xhtml"]);
+
 /** What Summarize and the Ask commands use: the server, the result panel, the dashboard's request history, the log. */
 type AnswerContext = Pick<CommandContext, "server" | "resultPanel" | "dashboard" | "log">;
 
-/** Formats that open in a viewer (vscode.open), not as text at a line. */
-const binaryFormats = new Set([".pdf", ".docx", ".doc", ".pptx", ".ppt", ".xlsx", ".xls", ".odt", ".odp", ".ods", ".epub"]);
 
 async function indexWorkspace({ server, log }: Pick<CommandContext, "server" | "log">): Promise<IndexStatus | undefined> {
     const status = await server.request(ReindexRequest);
@@ -57,7 +58,8 @@ async function indexWorkspace({ server, log }: Pick<CommandContext, "server" | "
     return status;
 }
 
-async function search({ server }: Pick<CommandContext, "server">): Promise<void> {
+async function search(ctx: Pick<CommandContext, "server" | "sources">): Promise<void> {
+    const { server } = ctx;
     const query = await vscode.window.showInputBox({ title: "LlamaHome: Search Documents", prompt: "Search the workspace's documents" });
     if (!query?.trim()) return;
     const result = await server.request(SearchRequest, { query, top: 20 });
@@ -66,7 +68,7 @@ async function search({ server }: Pick<CommandContext, "server">): Promise<void>
         result.results.map((hit) => ({ label: `$(file) ${hit.path}`, description: locationText(hit), detail: hit.snippet, hit })),
         { matchOnDetail: true, placeHolder: result.results.length ? `${result.results.length} results for "${query}"` : `Nothing matches "${query}"` },
     );
-    if (picked) await openCitation(picked.hit);
+    if (picked) await openCitation(ctx, picked.hit);
 }
 
 /** Summarizes a file: the one given (Explorer context menu), else the active editor's (text or custom editor, e.g. a PDF). */
@@ -206,8 +208,11 @@ async function askDocument({ server, resultPanel, dashboard, log }: AnswerContex
     }
 }
 
-/** Opens a cited document: text at the cited line; PDFs and Office files in their viewer, with the page said. */
-async function openCitation(citation: unknown): Promise<void> {
+/**
+ * Opens a cited document: a text file at the cited line; any other format (PDF, Office, EPUB, HTML: no line of the
+ * file to go to) as the readable text LlamaHome extracted from it, at the cited page and passage.
+ */
+async function openCitation({ sources }: Pick<CommandContext, "sources">, citation: unknown): Promise<void> {
     if (!isCitation(citation)) return;
     const uri = vscode.Uri.parse(citation.uri);
     // Citations come from the server, which cites workspace files only; anything else is not opened.
@@ -215,9 +220,8 @@ async function openCitation(citation: unknown): Promise<void> {
         void vscode.window.showWarningMessage(`LlamaHome: not opening ${citation.path}: it is not a file in the workspace.`);
         return;
     }
-    if (binaryFormats.has(path.extname(uri.path).toLowerCase())) {
-        await vscode.commands.executeCommand("vscode.open", uri, { viewColumn: vscode.ViewColumn.One, preview: true });
-        if (citation.page) vscode.window.setStatusBarMessage(`LlamaHome: the cited passage is on page ${citation.page} of ${citation.path}`, 10_000);
+    if (citation.line === undefined && (citation.page !== undefined || extractedFormats.has(path.extname(uri.path).toLowerCase()))) {
+        await sources.open(citation);
         return;
     }
     const line = Math.max(0, (citation.line ?? 1) - 1);

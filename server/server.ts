@@ -2,7 +2,7 @@
 // The transport (--stdio, --node-ipc, --socket) is chosen from argv by createConnection.
 import { createConnection, ErrorCodes, ProposedFeatures, ResponseError } from "vscode-languageserver/node";
 import {
-    AskDocumentRequest, AskRequest, IndexStatusRequest, ReindexRequest, ResultsRequest, RunBenchmarkRequest, RunNeedleRequest, SearchRequest, SummarizeRequest,
+    AskDocumentRequest, AskRequest, IndexStatusRequest, ReindexRequest, ResultsRequest, RunBenchmarkRequest, RunNeedleRequest, SearchRequest, SourceTextRequest, SummarizeRequest,
 } from "../shared/protocol";
 import { EvaluationService } from "./lsp/EvaluationService";
 import { LlamaHomeServer } from "./lsp/LlamaHomeServer";
@@ -33,6 +33,7 @@ connection.onInitialized(() => void server.initialized());
 connection.onRequest(SearchRequest, inLifecycle(server.search.bind(server)));
 connection.onRequest(ReindexRequest, inLifecycle((token) => server.reindex(token)));
 connection.onRequest(IndexStatusRequest, inLifecycle(server.status.bind(server)));
+connection.onRequest(SourceTextRequest, inLifecycle(server.sourceText.bind(server)));
 connection.onRequest(SummarizeRequest, inLifecycle(server.summarize.bind(server)));
 connection.onRequest(AskRequest, inLifecycle(server.ask.bind(server)));
 connection.onRequest(AskDocumentRequest, inLifecycle(server.askDocument.bind(server)));

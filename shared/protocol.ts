@@ -15,6 +15,9 @@ export interface SearchHit {
     /** 1-based first line of the chunk, for text formats. */
     line?: number;
     range?: { start: { line: number; character: number }; end: { line: number; character: number } };
+    /** The chunk's place in the document's extracted text (see SourceTextRequest). */
+    offset?: number;
+    length?: number;
 }
 
 export interface SearchParams {
@@ -57,7 +60,35 @@ export interface CitationLocation {
     path: string;
     page?: number;
     line?: number;
+    /** Where the passage starts in the document's extracted text, and its length (see SourceTextRequest). */
+    offset?: number;
+    length?: number;
 }
+
+export interface SourceTextParams {
+    /** A document of a workspace folder. */
+    uri: string;
+    /** Show this page only (paginated formats); else the whole text (the part around `offset` when it is very long). */
+    page?: number;
+    /** The passage to select: offset and length in the extracted text, as citations and search hits give them. */
+    offset?: number;
+    length?: number;
+}
+
+export interface SourceTextResult {
+    /** "report.pdf — page 3", "manual.epub — text". */
+    title: string;
+    /** The extracted text the index holds: what was searched and cited, readable whatever the file's format. */
+    text: string;
+    /** The passage, in `text`; absent when none was asked for or it is not in the part shown. */
+    selection?: { start: { line: number; character: number }; end: { line: number; character: number } };
+}
+
+/**
+ * Client → server: the indexed text of a document, or of one of its pages, for a read-only view of a source that the
+ * editor cannot show as text (PDF, Office, EPUB, HTML). Only documents of the workspace folders, from the index.
+ */
+export const SourceTextRequest = new RequestType<SourceTextParams, SourceTextResult, void>("llamahome/sourceText");
 
 export type EngineName = "llm" | "extractive";
 

@@ -9,6 +9,7 @@ import { Bm25Index } from "../server/core/Bm25Index";
 import { chunkText } from "../server/core/chunk";
 import { discoverFiles } from "../server/core/discover";
 import { readableFileName } from "../server/core/fileNameText";
+import { sourceView } from "../server/core/sourceView";
 import { withoutRunningHeaders } from "../server/core/extract/pdfExtractor";
 import { looksLikeText } from "../server/core/formats";
 import { checkZipPackage } from "../server/core/extract/zipPackage";
@@ -230,4 +231,31 @@ test("chunk line numbers cost linear time: a 45 MB text without a newline chunks
     assert.ok(chunks.length > 40_000);
     assert.ok(chunks.every((chunk) => chunk.line === 1 && chunk.endLine === 1));
     assert.ok(ms < 10_000, `chunked in ${Math.round(ms)} ms`);
+});
+
+test("a source's readable view: its chunks rebuilt in order, one page of them, the cited passage located, long texts windowed", () => {
+    const text = "Title\n\nFirst page text. It says hello.\fSecond page: the answer is 42. The end.";
+    const secondPage = text.indexOf("Second");
+    const chunks = chunkText({ format: "pdf", text, pageStarts: [0, secondPage] }, { targetChars: 20, maxChars: 30 });
+    const all = sourceView(chunks);
+    for (const chunk of chunks) assert.ok(all.text.includes(chunk.text));
+    const passage = text.indexOf("the answer is 42");
+    const page = sourceView(chunks, { page: 2, offset: passage, length: "the answer is 42".length });
+    assert.ok(!page.text.includes("hello") && page.text.includes("42"));
+    const lines = page.text.split("\n");
+    const { start, end } = page.selection!;
+    assert.equal(start.line, end.line);
+    assert.equal(lines[start.line]!.slice(start.character, end.character), "the answer is 42");
+    // a passage on another page than the one shown: no selection, the page still shown
+    assert.equal(sourceView(chunks, { page: 1, offset: passage, length: 5 }).selection, undefined);
+    // a text far longer than the view: the part around the passage
+    const long = Array.from({ length: 2000 }, (_, i) => `Paragraph ${i} of filler text.`).join("\n\n");
+    const longChunks = chunkText({ format: "html", text: long }, { targetChars: 100 });
+    const target = long.indexOf("Paragraph 1500 ");
+    const windowed = sourceView(longChunks, { offset: target, length: 14, maxChars: 2000 });
+    assert.ok(windowed.text.length <= 2000 && windowed.text.includes("Paragraph 1500 ") && !windowed.text.includes("Paragraph 10 "));
+    const at = windowed.selection!.start;
+    assert.equal(windowed.text.split("\n")[at.line]!.slice(at.character, at.character + 14), "Paragraph 1500");
+    const lineCount = windowed.text.split("\n").length;
+    assert.ok(at.line > lineCount * 0.3 && at.line < lineCount * 0.7, `the passage sits near the middle (line ${at.line} of ${lineCount})`);
 });

@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { pathToFileURL } from "node:url";
-import { AskDocumentRequest, AskRequest, IndexStatusRequest, MetricsNotification, SearchRequest, SummarizeRequest, type MetricsParams } from "../shared/protocol";
+import { AskDocumentRequest, AskRequest, IndexStatusRequest, MetricsNotification, SearchRequest, SourceTextRequest, SummarizeRequest, type MetricsParams } from "../shared/protocol";
 import { writeTinyModel } from "../server/llm/gguf/tinyModel";
 import { startServer } from "../server/eval/LspServerProbe";
 import { codeSpan, escapeMarkdown } from "../server/lsp/markdown";
@@ -119,7 +119,21 @@ test("hover on a link to a PDF shows its summary; hover on a heading summarizes 
     const answer = await server.connection.sendRequest(AskRequest, { question: "How much did the irrigation project cost in the end?" });
     assert.equal(answer.found, true);
     assert.match(answer.answer, /£18,420/);
-    assert.deepEqual(answer.citations[0], { path: "reports/annual-report-2024.pdf", page: 3, uri: pathToFileURL(path.join(root, "reports", "annual-report-2024.pdf")).toString() });
+    const { offset, length, ...place } = answer.citations[0]!;
+    assert.deepEqual(place, { path: "reports/annual-report-2024.pdf", page: 3, uri: pathToFileURL(path.join(root, "reports", "annual-report-2024.pdf")).toString() });
+    assert.ok(offset! >= 0 && length! > 0);
+    // the readable view of that source: the cited page's extracted text, the answer's sentence selected in it
+    const source = await server.connection.sendRequest(SourceTextRequest, { uri: place.uri, page: 3, offset, length });
+    assert.equal(source.title, "annual-report-2024.pdf — page 3");
+    const lines = source.text.split("\n");
+    const { start, end } = source.selection!;
+    const selected = start.line === end.line ? lines[start.line]!.slice(start.character, end.character) : [lines[start.line]!.slice(start.character), ...lines.slice(start.line + 1, end.line), lines[end.line]!.slice(0, end.character)].join("\n");
+    assert.match(selected, /18,420/);
+    const whole = await server.connection.sendRequest(SourceTextRequest, { uri: place.uri });
+    assert.equal(whole.title, "annual-report-2024.pdf — text");
+    assert.ok(whole.text.length > source.text.length && whole.text.includes(source.text.slice(0, 200)));
+    await assert.rejects(server.connection.sendRequest(SourceTextRequest, { uri: pathToFileURL(path.join(os.tmpdir(), "elsewhere.pdf")).toString() }), /not in a workspace folder/);
+    await assert.rejects(server.connection.sendRequest(SourceTextRequest, { uri: pathToFileURL(path.join(root, "no-such-file.pdf")).toString() }), /not indexed/);
 
     const unknown = await server.connection.sendRequest(AskRequest, { question: "What is the population of Ulaanbaatar?" });
     assert.equal(unknown.found, false);
@@ -251,7 +265,7 @@ test("ask about one whole document: answers from it with its page; refuses files
     const answer = await server.connection.sendRequest(AskDocumentRequest, { uri: report, question: "How much did the irrigation project cost in the end?", streamId: "d1" });
     assert.deepEqual([answer.engine, answer.found, answer.kv], ["extractive", true, undefined]);
     assert.match(answer.answer, /£18,420/);
-    assert.deepEqual(answer.citations, [{ path: "reports/annual-report-2024.pdf", page: 3, uri: report }]);
+    assert.deepEqual(answer.citations.map(({ offset, length, ...place }) => (assert.ok(offset! >= 0 && length! > 0), place)), [{ path: "reports/annual-report-2024.pdf", page: 3, uri: report }]);
     assert.equal(streamed.join(""), answer.answer);
 
     const refusals: [string, string, RegExp][] = [

@@ -53,7 +53,7 @@ export function extractiveAnswer(
             const text = span.map((part) => plainSentence(part.text)).join(" ");
             // A passage of the kind the question asks for (a date for "when", an amount for "how much") is preferred.
             const bonus = coverage >= minCoverage && expected?.test(text) ? 0.15 : 0;
-            candidates.push({ text, coverage: coverage + bonus, rank, citation: citationFor(hit, span[0].start) });
+            candidates.push({ text, coverage: coverage + bonus, rank, citation: citationFor(hit, span[0].start, span[span.length - 1].start + span[span.length - 1].text.length - span[0].start) });
         });
     });
     candidates.sort((a, b) => b.coverage - a.coverage || a.rank - b.rank);
@@ -89,10 +89,14 @@ function expectedAnswerShape(question: string): RegExp | undefined {
     return undefined;
 }
 
-/** The citation of a sentence inside a hit: its page, or the line it starts on. */
-export function citationFor(hit: IndexHit, offsetInChunk: number): Citation {
+/**
+ * The citation of a passage inside a hit — `length` characters from `offsetInChunk`, the rest of the chunk by default:
+ * its page, or the line it starts on, and where it is in the extracted text (for the readable view of the source).
+ */
+export function citationFor(hit: IndexHit, offsetInChunk: number, length = hit.chunk.text.length - offsetInChunk): Citation {
     const { chunk } = hit;
-    if (chunk.page) return { path: hit.path, page: chunk.page };
-    if (chunk.line) return { path: hit.path, line: chunk.line + (chunk.text.slice(0, offsetInChunk).match(/\n/g)?.length ?? 0) };
-    return { path: hit.path };
+    const passage = { offset: chunk.start + offsetInChunk, length };
+    if (chunk.page) return { path: hit.path, page: chunk.page, ...passage };
+    if (chunk.line) return { path: hit.path, line: chunk.line + (chunk.text.slice(0, offsetInChunk).match(/\n/g)?.length ?? 0), ...passage };
+    return { path: hit.path, ...passage };
 }

@@ -5,6 +5,9 @@ export interface Citation {
     path: string;
     page?: number;
     line?: number;
+    /** Where the cited passage starts in the document's extracted text, and its length in characters. */
+    offset?: number;
+    length?: number;
 }
 
 export type EngineName = "llm" | "extractive";

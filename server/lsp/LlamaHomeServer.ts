@@ -2,6 +2,7 @@ import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
     DidChangeWatchedFilesNotification,
+    ErrorCodes,
     MarkupKind,
     ResponseError,
     TextDocuments,
@@ -16,7 +17,8 @@ import {
 import { TextDocument } from "vscode-languageserver-textdocument";
 import {
     IndexStatusNotification, StreamNotification, type AskDocumentParams, type AskDocumentResult, type AskParams, type AskResult, type IndexState,
-    type IndexStatus, type SearchHit, type SearchParams, type SearchResult, type SummarizeParams, type SummarizeResult,
+    type IndexStatus, type SearchHit, type SearchParams, type SearchResult, type SourceTextParams, type SourceTextResult, type SummarizeParams,
+    type SummarizeResult,
 } from "../../shared/protocol";
 import { Assistant, type Retriever } from "../assist/Assistant";
 import { answerFromDocument, DocumentTooLongError, kvFigures, QuestionTooLongError, type WholeDocument } from "../assist/documentAnswer";
@@ -24,6 +26,7 @@ import { extractiveSummary } from "../assist/extractiveSummary";
 import { defaultMaxFileSizeBytes } from "../core/discover";
 import { readRegularFile } from "../core/readRegularFile";
 import { DocumentReadError, readWholeDocument } from "../core/readWholeDocument";
+import { sourceView } from "../core/sourceView";
 import { WorkspaceIndex, type IndexHit } from "../core/WorkspaceIndex";
 import { boundedKv, workspaceEngine, type EngineSettings } from "../llm/engineSettings";
 import { validateSettings, type LlamaHomeSettings } from "../../shared/settings";
@@ -117,6 +120,8 @@ export class LlamaHomeServer implements EvaluationWorkspace {
                     path: this.folders.length > 1 ? `${path.basename(folder.root)}/${hit.path}` : hit.path,
                     score: hit.score,
                     snippet: hit.snippet,
+                    offset: chunk.start,
+                    length: chunk.text.length,
                     ...(chunk.page ? { page: chunk.page } : {}),
                     ...(chunk.line
                         ? { line: chunk.line, range: { start: { line: chunk.line - 1, character: 0 }, end: { line: (chunk.endLine ?? chunk.line) - 1, character: 0 } } }
@@ -126,6 +131,23 @@ export class LlamaHomeServer implements EvaluationWorkspace {
         }
         hits.sort((a, b) => b.score - a.score);
         return { results: hits.slice(0, top) };
+    }
+
+    /** The indexed text of a workspace document (or one page of it), with a cited passage located in it. */
+    sourceText(params: SourceTextParams): SourceTextResult {
+        const located = typeof params?.uri === "string" ? this.locate(params.uri) : undefined;
+        if (!located) throw new ResponseError(ErrorCodes.InvalidParams, "That file is not in a workspace folder; LlamaHome shows only the folders you opened.");
+        const record = located.folder.index.getDocument(located.path);
+        if (!record) throw new ResponseError(ErrorCodes.InvalidParams, `${located.path} is not indexed (yet): run “LlamaHome: Index Workspace”, or see the log for why it was skipped.`);
+        const whole = (value: unknown) => (Number.isInteger(value) && (value as number) >= 0 ? (value as number) : undefined);
+        const page = whole(params.page) || undefined;
+        const view = sourceView(record.chunks, { page, offset: whole(params.offset), length: whole(params.length) });
+        const name = path.posix.basename(located.path);
+        return {
+            title: page ? `${name} — page ${page}` : `${name} — text`,
+            text: view.text || (page ? `(page ${page} of ${name} has no text LlamaHome could extract)` : `(${name} has no text LlamaHome could extract)`),
+            ...(view.selection ? { selection: view.selection } : {}),
+        };
     }
 
     /** Summarizes an indexed document, or a selection of a text document. Streams when asked to. */
@@ -407,7 +429,6 @@ export class LlamaHomeServer implements EvaluationWorkspace {
         return undefined;
     }
 
-    /** An open editor's text, or the file's text from disk. */
     /**
      * An open editor's text (what the client sent), else the file's text from disk — only for a regular file whose
      * real path lies in a workspace folder, read without blocking and within the index's size cap. Anything else

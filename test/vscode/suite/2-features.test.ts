@@ -105,6 +105,33 @@ suite("Hovers, summaries and answers (extractive engine)", () => {
         assert.equal(editor.selection.active.line, citation.line! - 1);
     });
 
+    test("a PDF citation opens the readable text of its page beside the editor, the cited sentence selected", async () => {
+        const result = await vscode.commands.executeCommand<AskResult>("llamahome.ask", "What was the total cost of the irrigation project?");
+        const citation = result?.citations.find((c) => c.path === "reports/annual-report-2024.pdf");
+        assert.ok(citation?.page, JSON.stringify(result?.citations));
+        await vscode.commands.executeCommand("llamahome.openCitation", citation);
+        const editor = await waitFor(
+            () => (vscode.window.activeTextEditor?.document.uri.scheme === "llamahome-source" ? vscode.window.activeTextEditor : undefined),
+            "a readable view of the PDF",
+        );
+        assert.equal(decodeURIComponent(editor.document.uri.path), `/annual-report-2024.pdf — page ${citation.page}`);
+        assert.match(editor.document.getText(editor.selection), /18,420/);
+        assert.ok(editor.document.getText().length > editor.document.getText(editor.selection).length);
+        assert.equal(editor.viewColumn, vscode.ViewColumn.Two, "beside the editor");
+    });
+
+    test("a DOCX source opens as its extracted text, not as a binary file, with the passage selected", async () => {
+        const docx = fixture("docs/plot-holder-handbook.docx");
+        await vscode.commands.executeCommand("llamahome.openCitation", { uri: docx.toString(), path: "docs/plot-holder-handbook.docx", offset: 0, length: 12 });
+        const editor = await waitFor(
+            () => (vscode.window.activeTextEditor?.document.uri.path.includes("plot-holder-handbook.docx") ? vscode.window.activeTextEditor : undefined),
+            "a readable view of the DOCX",
+        );
+        assert.equal(editor.document.uri.scheme, "llamahome-source");
+        assert.match(editor.document.getText(), /plot/i);
+        assert.equal(editor.document.getText(editor.selection).length, 12);
+    });
+
     test("results and the dashboard open as webview panels", async () => {
         await vscode.commands.executeCommand("llamahome.openDashboard");
         const viewTypes = () => vscode.window.tabGroups.all.flatMap((group) => group.tabs).map((tab) => (tab.input instanceof vscode.TabInputWebview ? tab.input.viewType : ""));

@@ -89,6 +89,19 @@ export async function runUiTest(page: Page, options: UiTestOptions): Promise<voi
     await page.locator(".notification-toast", { hasText: "summarizing" }).waitFor({ state: "hidden" });
     await shot("04-explorer-summary.png");
 
+    // A PDF citation opens the readable text of the cited page beside the answer, the cited sentence selected.
+    await palette(page, "LlamaHome: Ask a Question");
+    await page.locator(".quick-input-widget input").fill("What was the total cost of the irrigation project?");
+    await page.keyboard.press("Enter");
+    const pdfAnswer = await webviewFrame(page, "body.answer-view #citations");
+    const pdfCitation = pdfAnswer.locator("#citations button", { hasText: /annual-report-2024\.pdf, page 3/ });
+    await pdfCitation.waitFor({ timeout: 30_000 });
+    await page.locator(".notification-toast", { hasText: "answering" }).waitFor({ state: "hidden" });
+    await pdfCitation.click();
+    await page.locator(".tab.active", { hasText: "annual-report-2024.pdf — page 3" }).waitFor({ timeout: 30_000 });
+    await page.locator(".monaco-editor .selected-text").first().waitFor({ timeout: 10_000 });
+    await shot("04b-pdf-source-view.png");
+
     // Select Model: the quick pick lists the GGUFs of the workspace and the models folder, recommended hf: models,
     // a path/URI entry and "no model". Picking the tiny test model writes llamahome.model.
     await palette(page, "LlamaHome: Select Model");
