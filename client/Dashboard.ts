@@ -128,6 +128,10 @@ export class Dashboard implements vscode.Disposable {
     }
 
     setIndexStatus(status: IndexStatus): void {
+        if (status.state !== this.index?.state) {
+            const counts = `${status.documents} documents, ${status.chunks} chunks, ${status.failed} failed, ${status.skipped} skipped`;
+            this.log.line(`index ${status.state}: ${counts}${status.message ? ` (${status.message})` : ""}`);
+        }
         this.index = status;
         this.indexStatusEmitter.fire(status);
         this.webview.post({ type: "indexStatus", status });

@@ -183,12 +183,21 @@ export class ServerConnection implements vscode.Disposable {
     async request<P, R>(type: RequestType<P, R, void> | RequestType0<R, void>, params?: P, token?: CancellationToken): Promise<R | undefined> {
         const client = this.client;
         if (!client || !(await this.ensureRunning())) return undefined;
+        // Every request the user makes is in the log, with its time: what ran, how long it took, how it ended.
+        const started = performance.now();
+        const took = () => `${Math.round(performance.now() - started)} ms`;
         try {
-            return params === undefined
+            const result = params === undefined
                 ? await client.sendRequest(type as RequestType0<R, void>, token)
                 : await client.sendRequest(type as RequestType<P, R, void>, params, token);
+            this.log.line(`${type.method}: done in ${took()}`);
+            return result;
         } catch (error) {
-            if (token?.isCancellationRequested) return undefined;
+            if (token?.isCancellationRequested) {
+                this.log.line(`${type.method}: cancelled after ${took()}`);
+                return undefined;
+            }
+            this.log.line(`${type.method}: failed after ${took()}: ${errorMessage(error)}`);
             throw error;
         }
     }

@@ -12,6 +12,7 @@ import {
     type AskResult,
     type CitationLocation,
     type IndexStatus,
+    type SearchHit,
     type SummarizeParams,
     type SummarizeResult,
 } from "../shared/protocol";
@@ -23,7 +24,7 @@ import { errorMessage } from "../shared/errorMessage";
 
 export const commandTable: CommandTable = {
     "llamahome.indexWorkspace": indexWorkspace,
-    "llamahome.search": search,
+    "llamahome.search": (ctx, query) => search(ctx, query),
     "llamahome.summarizeDocument": (ctx, uri) => summarizeDocument(ctx, uri),
     "llamahome.summarizeSelection": summarizeSelection,
     "llamahome.ask": (ctx, question) => ask(ctx, question),
@@ -58,17 +59,63 @@ async function indexWorkspace({ server, log }: Pick<CommandContext, "server" | "
     return status;
 }
 
-async function search(ctx: Pick<CommandContext, "server" | "sources">): Promise<void> {
+/**
+ * Search as you type: each pause in typing (200 ms) asks the server again, the previous request cancelled; a hit opens
+ * at its line, or as the readable text of its page or passage.
+ */
+async function search(ctx: Pick<CommandContext, "server" | "sources">, initial?: unknown): Promise<void> {
     const { server } = ctx;
-    const query = await vscode.window.showInputBox({ title: "LlamaHome: Search Documents", prompt: "Search the workspace's documents" });
-    if (!query?.trim()) return;
-    const result = await server.request(SearchRequest, { query, top: 20 });
-    if (!result) return;
-    const picked = await vscode.window.showQuickPick(
-        result.results.map((hit) => ({ label: `$(file) ${hit.path}`, description: locationText(hit), detail: hit.snippet, hit })),
-        { matchOnDetail: true, placeHolder: result.results.length ? `${result.results.length} results for "${query}"` : `Nothing matches "${query}"` },
-    );
-    if (picked) await openCitation(ctx, picked.hit);
+    type HitItem = vscode.QuickPickItem & { hit: SearchHit };
+    const pick = vscode.window.createQuickPick<HitItem>();
+    pick.title = "LlamaHome: Search Documents";
+    pick.placeholder = "Search the workspace's documents";
+    // The server ranks; the quick pick must not hide a hit whose words are not in its label. Matches in the snippet
+    // are still highlighted.
+    pick.matchOnDescription = true;
+    pick.matchOnDetail = true;
+    let timer: NodeJS.Timeout | undefined;
+    let running: vscode.CancellationTokenSource | undefined;
+    const run = async (query: string) => {
+        running?.cancel();
+        if (!query.trim()) {
+            pick.items = [];
+            pick.busy = false;
+            return;
+        }
+        const request = (running = new vscode.CancellationTokenSource());
+        pick.busy = true;
+        try {
+            const result = await server.request(SearchRequest, { query, top: 20 }, request.token);
+            if (!result || request.token.isCancellationRequested) return;
+            pick.items = result.results.map((hit) => ({ label: `$(file) ${hit.path}`, description: locationText(hit), detail: hit.snippet, alwaysShow: true, hit }));
+            pick.placeholder = result.results.length ? `${result.results.length} results` : `Nothing matches "${query}"`;
+        } finally {
+            if (running === request) pick.busy = false;
+            request.dispose();
+        }
+    };
+    const disposables = [
+        pick.onDidChangeValue((value) => {
+            clearTimeout(timer);
+            timer = setTimeout(() => void run(value), 200);
+        }),
+        pick.onDidAccept(() => {
+            const chosen = pick.selectedItems[0];
+            pick.hide();
+            if (chosen) void openCitation(ctx, chosen.hit);
+        }),
+    ];
+    const closed = new Promise<void>((resolve) => disposables.push(pick.onDidHide(() => resolve())));
+    if (typeof initial === "string" && initial.trim()) {
+        pick.value = initial;
+        void run(initial);
+    }
+    pick.show();
+    await closed;
+    clearTimeout(timer);
+    running?.cancel();
+    for (const disposable of disposables) disposable.dispose();
+    pick.dispose();
 }
 
 /** Summarizes a file: the one given (Explorer context menu), else the active editor's (text or custom editor, e.g. a PDF). */

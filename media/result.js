@@ -73,8 +73,8 @@
                 return [
                     h("h1", null, view.question),
                     h("p", { class: "meta" }, meta(result)),
-                    result.found ? null : h("div", { class: "notice", role: "note" }, "The indexed documents do not seem to contain the answer."),
-                    paragraphs(result.answer),
+                    // not found: the server's own words, once, as a notice (they were shown twice, as notice and answer)
+                    result.found ? paragraphs(result.answer) : h("div", { class: "notice", role: "note" }, result.answer),
                     ...citations,
                 ];
             }

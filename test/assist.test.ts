@@ -67,6 +67,21 @@ test("extractive answers say so when the documents do not contain the answer", a
     }
 });
 
+test("a question written in the documents (a FAQ, one's own notes) is never given as the answer to it", async (t) => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-question-"));
+    t.after(() => fs.rm(root, { recursive: true, force: true }));
+    await fs.writeFile(path.join(root, "todo.md"), "# Things to find out\n\nWhen does dinstall run?\n\nAsk the ftpmasters about the archive.\n");
+    await fs.writeFile(path.join(root, "archive.md"), "# The archive\n\nThe dinstall job runs four times a day, at 01:52, 07:52, 13:52 and 19:52 UTC.\n");
+    const index = await WorkspaceIndex.open(root, { cacheDir: path.join(root, ".cache") });
+    t.after(() => index.dispose());
+    await index.update();
+    const result = await new Assistant().ask(index, "When does dinstall run?", 5);
+    assert.equal(result.found, true);
+    assert.doesNotMatch(result.answer, /\?/);
+    assert.match(result.answer, /four times a day/);
+    assert.equal(result.citations[0]?.path, "archive.md");
+});
+
 test("extractive summaries are made of the document's own sentences, in order, without near-duplicates", async () => {
     const text = await fs.readFile(path.join(samples, "workspace", "notes", "irrigation-project.md"), "utf8");
     const summary = extractiveSummary(text);
@@ -83,4 +98,13 @@ test("extractive summaries are made of the document's own sentences, in order, w
     assert.ok(summary.length < text.length / 3);
     assert.equal(extractiveSummary(text), summary, "deterministic");
     assert.equal(extractiveSummary("Short note without much in it"), "Short note without much in it");
+});
+
+test("extractive summaries never quote a table of contents", () => {
+    const contents = ["Contents", "1. Introduction to the allotment society and its rules ............ 3", "2. Water supply, meters and the charges for each plot ............ 7",
+        "3. Compost bins, heaps and what may be composted on site ............ 12", "4. Sheds, greenhouses and polytunnels on the plots ............ 15"].join("\n");
+    const prose = Array.from({ length: 12 }, (_, i) => `The society keeps plot ${i + 1} under the rules that the committee sets for every plot holder each year.`).join(" ");
+    const summary = extractiveSummary(`${contents}\n\n${prose}`);
+    assert.doesNotMatch(summary, /\.{4}/);
+    assert.match(summary, /plot/);
 });

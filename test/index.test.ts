@@ -190,3 +190,28 @@ test("search over segments, tombstones and merges scores exactly as BM25 over th
     const again = await reopened.update();
     assert.equal(again.extracted, 0, "nothing is read again after a reopen");
 });
+
+test("a table of contents does not outrank the section it lists, and is still indexed as text", async (t) => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-contents-"));
+    t.after(() => fs.rm(root, { recursive: true, force: true }));
+    const headings = ["Site rules", "Water supply and meters", "Compost bins and heaps", "Sheds and greenhouses", "Bonfires", "Pests and diseases",
+        "Trees and hedges", "Paths and boundaries", "Livestock and bees", "Rent and deposits", "Plot inspections", "Leaving your plot"];
+    const contents = ["# Plot holder's manual", "", "Contents", "", ...headings.map((heading, i) => `${i + 1}. ${heading} ${".".repeat(60 - heading.length)} ${4 + 3 * i}`)].join("\n");
+    const section = "## Compost bins and heaps\n\n" + [
+        "Every plot may have up to three compost containers, placed at the back of the plot away from the paths.",
+        "Open heaps must be edged with boards so that they do not spread onto a neighbour's ground.",
+        "Do not add cooked food, meat or dairy, which attract rats; report any sign of rats to the committee at once.",
+        "The society sells bins made from recycled plastic at cost from the trading hut on Saturday mornings.",
+        "Turn each heap at least twice a year and use the finished compost on your own plot.",
+    ].join(" ");
+    const filler = (topic: string) => `## ${topic}\n\n` + `The rules for ${topic.toLowerCase()} are set by the committee and reviewed each year at the annual meeting. `.repeat(8);
+    await fs.writeFile(path.join(root, "manual.md"), [contents, filler("Site rules"), filler("Water supply"), section, filler("Sheds")].join("\n\n"));
+    const index = await WorkspaceIndex.open(root, { cacheDir: path.join(root, ".cache") });
+    t.after(() => index.dispose());
+    await index.update();
+    const [top] = index.search("compost bins", 3);
+    assert.ok(top && !top.chunk.text.includes("Contents"), `the section ranks first, not the contents: ${top?.chunk.text.slice(0, 80)}`);
+    assert.match(top.chunk.text, /three compost containers/);
+    // the contents chunk is still found by words it has outside its contents lines
+    assert.ok(index.search("plot holder's manual contents", 5).some((hit) => hit.chunk.text.includes("Contents")));
+});

@@ -48,7 +48,10 @@ export function extractiveAnswer(
             const own = coverageOf(termSets[i]);
             const window = sentences.slice(Math.max(0, i - 1), i + 2);
             const wide = 0.85 * coverageOf(new Set(termSets.slice(Math.max(0, i - 1), i + 2).flatMap((set) => [...set])));
-            const span = wide > own ? window : [sentence];
+            // A question in the documents (a FAQ, the user's own notes) says where an answer may follow, but is never
+            // the answer: it counts for finding the passage, not in what is answered.
+            const span = (wide > own ? window : [sentence]).filter((part) => !isQuestion(part.text));
+            if (span.length === 0) return;
             const coverage = Math.max(own, wide);
             const text = span.map((part) => plainSentence(part.text)).join(" ");
             // A passage of the kind the question asks for (a date for "when", an amount for "how much") is preferred.
@@ -87,6 +90,10 @@ function expectedAnswerShape(question: string): RegExp | undefined {
     if (/\bhow much\b|\bcost\b|\bprice\b/.test(q)) return /[£$€¥]\s?\d|\d\s?(?:pounds|dollars|euros)\b/i;
     if (/\bhow (?:many|long|far|big|old)\b/.test(q)) return /\d/;
     return undefined;
+}
+
+function isQuestion(sentence: string): boolean {
+    return /\?["'”’)\]]*\s*$/.test(sentence);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { hasDotLeaders } from "../core/tableOfContents";
 import { tokenize } from "../core/tokenize";
 import { plainSentence, splitSentences } from "./sentences";
 
@@ -15,8 +16,9 @@ export function extractiveSummary(text: string, options: ExtractiveSummaryOption
     const candidates = splitSentences(text)
         .map((sentence, position) => ({ position, text: plainSentence(sentence.text), terms: tokenize(sentence.text) }))
         .filter((sentence) => sentence.terms.length >= 5 && sentence.terms.length <= 50 && /[.!?…]["')”’]*$/.test(sentence.text))
-        // Table rows glued into one "sentence" (PDF and DOCX tables) are mostly figures: they are not prose to quote.
-        .filter((sentence) => sentence.terms.filter((term) => /^\d/.test(term)).length <= sentence.terms.length / 4);
+        // Table rows glued into one "sentence" (PDF and DOCX tables) are mostly figures: they are not prose to quote;
+        // nor are the lines of a table of contents.
+        .filter((sentence) => sentence.terms.filter((term) => /^\d/.test(term)).length <= sentence.terms.length / 4 && !hasDotLeaders(sentence.text));
     if (candidates.length === 0) return plainSentence(text.trim().slice(0, 400).replace(/\s+/g, " "));
     const frequency = new Map<string, number>();
     for (const sentence of candidates) for (const term of new Set(sentence.terms)) frequency.set(term, (frequency.get(term) ?? 0) + 1);

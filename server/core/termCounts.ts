@@ -1,9 +1,15 @@
 import * as path from "node:path";
+import { withoutContentsLines } from "./tableOfContents";
 import { forEachTerm } from "./tokenize";
 
-/** The text BM25 sees for a chunk: the first chunk also carries the title and file name, for queries that name the document. */
+/**
+ * The text BM25 sees for a chunk: the first chunk also carries the title and file name, for queries that name the
+ * document; contents lines ("Getting started ..... 17") are left out, so a contents page does not outrank the sections
+ * it lists (it is still shown and cited as it is).
+ */
 export function rankedChunkText(title: string | undefined, file: string, text: string, position: number): string {
-    return position === 0 ? `${title ?? ""} ${path.basename(file)} ${text}` : text;
+    const ranked = withoutContentsLines(text);
+    return position === 0 ? `${title ?? ""} ${path.basename(file)} ${ranked}` : ranked;
 }
 
 /** Numbers for terms, first come first numbered: the index's dictionary, or an extraction worker's own. */

@@ -102,6 +102,19 @@ export async function runUiTest(page: Page, options: UiTestOptions): Promise<voi
     await page.locator(".monaco-editor .selected-text").first().waitFor({ timeout: 10_000 });
     await shot("04b-pdf-source-view.png");
 
+    // Search as you type: the list follows the query without pressing Enter; each hit shows its page or line.
+    await palette(page, "LlamaHome: Search Documents");
+    const searchInput = page.locator(".quick-input-widget input");
+    await searchInput.fill("compost");
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: "composting-guide.md" }).first().waitFor({ timeout: 30_000 });
+    await searchInput.fill("irrigation project cost");
+    // rows of the new query's hits (the compost hits list pages 2 and 5 of the report, not the cost on page 3)
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: /annual-report-2024\.pdf\s*page 3/ }).first().waitFor({ timeout: 30_000 });
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: "irrigation-project.md" }).first().waitFor({ timeout: 30_000 });
+    await shot("04c-search-as-you-type.png");
+    await page.keyboard.press("Escape");
+    await searchInput.waitFor({ state: "hidden" });
+
     // Select Model: the quick pick lists the GGUFs of the workspace and the models folder, recommended hf: models,
     // a path/URI entry and "no model". Picking the tiny test model writes llamahome.model.
     await palette(page, "LlamaHome: Select Model");
