@@ -176,7 +176,7 @@ test("a corrupt index is rebuilt with a warning, not a crash: a cut manifest, ga
     assert.equal(parseJson<IndexJson>(quiet).reused, 2);
 });
 
-test("model loads that could hang fail in one line: a refused download within its stall limit, a FIFO at once", async (t) => {
+test("model loads that could hang fail in one line, at once: a refused or unresolvable download server, a FIFO", async (t) => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-cli-hang-"));
     t.after(() => fs.rm(dir, { recursive: true, force: true }));
     const { execFileSync } = await import("node:child_process");
@@ -187,14 +187,19 @@ test("model loads that could hang fail in one line: a refused download within it
         const run = await runCli(args, { env, timeoutMs: 60_000 });
         return { ...run, ms: performance.now() - started };
     };
-    const [refused, piped] = await Promise.all([
-        timed(["generate", "--model", "http://127.0.0.1:1/nothing.gguf", "--models-dir", path.join(dir, "models"), "--prompt", "hi"], { LLAMAHOME_DOWNLOAD_STALL_SECONDS: "2" }),
+    const [refused, unresolvable, piped] = await Promise.all([
+        timed(["generate", "--model", "http://127.0.0.1:1/nothing.gguf", "--models-dir", path.join(dir, "models"), "--prompt", "hi"]),
+        timed(["generate", "--model", "hf:someone/model/model.gguf", "--models-dir", path.join(dir, "models"), "--prompt", "hi"], { HF_ENDPOINT: "https://llamahome-test.invalid/" }),
         timed(["generate", "--model", fifo, "--prompt", "hi"]),
     ]);
+    // offline, the answer names the server and why, in seconds (it used to wait out the 30 s stall limit, and say less)
     assert.equal(refused.code, 1, refused.stderr);
-    assert.match(refused.stderr, /^llamahome: cannot load model http:\/\/127\.0\.0\.1:1\/nothing\.gguf: download failed: nothing received for 2 s/);
-    assert.equal(refused.stderr.trim().split("\n").length, 1);
-    assert.ok(refused.ms < 20_000, `gave up after ${Math.round(refused.ms)} ms`);
+    assert.match(refused.stderr, /^llamahome: cannot load model http:\/\/127\.0\.0\.1:1\/nothing\.gguf: download failed: cannot reach 127\.0\.0\.1:1 — it refused the connection; connect to the network, or choose a GGUF file on this machine\n$/);
+    assert.ok(refused.ms < 10_000, `gave up after ${Math.round(refused.ms)} ms`);
+    assert.equal(unresolvable.code, 1, unresolvable.stderr);
+    assert.match(unresolvable.stderr, /download failed: cannot reach llamahome-test\.invalid — (its name does not resolve|no connection within)/);
+    assert.equal(unresolvable.stderr.trim().split("\n").length, 1);
+    assert.ok(unresolvable.ms < 20_000, `gave up after ${Math.round(unresolvable.ms)} ms`);
     const [fileUrl, dotted] = await Promise.all([
         timed(["generate", "--model", "file:///nonexistent/llamahome/model.gguf", "--prompt", "hi"]),
         timed(["generate", "--model", "hf:someone/../../etc/passwd", "--models-dir", path.join(dir, "models"), "--prompt", "hi"]),

@@ -3,6 +3,7 @@ import type { ModelDownloader } from "node-llama-cpp" with { "resolution-mode": 
 import { CancelledError, ModelLoadError } from "./inferenceErrors";
 import { downloadOverrun } from "./downloadLimits";
 import { firstLine } from "./firstLine";
+import { unreachableReason } from "./hostReachable";
 
 export interface DownloadProgress {
     downloadedBytes: number;
@@ -40,6 +41,12 @@ export interface DownloadedModel {
  */
 export async function downloadModel(model: string, options: DownloadModelOptions): Promise<DownloadedModel> {
     const { signal } = options;
+    if (signal?.aborted) throw new CancelledError(`downloading ${model}`);
+    const server = serverOf(model, options.huggingFaceEndpoint);
+    const unreachable = server && (await unreachableReason(server, Math.min(options.stallTimeoutMs, 10_000)));
+    if (unreachable) {
+        throw new ModelLoadError(model, `download failed: cannot reach ${server!.host} — ${unreachable}; connect to the network, or choose a GGUF file on this machine`);
+    }
     if (signal?.aborted) throw new CancelledError(`downloading ${model}`);
     const { createModelDownloader } = await import("node-llama-cpp");
     let stopped: { error: Error; deleteFile: boolean } | undefined;
@@ -113,6 +120,17 @@ export async function downloadModel(model: string, options: DownloadModelOptions
         clearTimeout(watchdog);
         signal?.removeEventListener("abort", cancel);
     }
+}
+
+/** The server a model URI is fetched from: the URL's own, or Hugging Face's (HF_ENDPOINT, as node-llama-cpp reads it) for hf:. */
+function serverOf(model: string, huggingFaceEndpoint: string | undefined): URL | undefined {
+    try {
+        if (/^https?:/i.test(model)) return new URL(model);
+        if (/^hf:/i.test(model)) return new URL(huggingFaceEndpoint ?? process.env.HF_ENDPOINT ?? "https://huggingface.co/");
+    } catch {
+        // an address that does not parse is the downloader's to report
+    }
+    return undefined;
 }
 
 /** Closes a downloader that has not started downloading. */
