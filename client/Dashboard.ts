@@ -54,6 +54,7 @@ export class Dashboard implements vscode.Disposable {
     private metrics: MetricsParams[] = [];
     private requests: RequestRecord[] = [];
     private loadedModel: string | undefined;
+    private modelProblem: string | undefined;
     private lastTokensPerSecond: number | undefined;
     private lastInferenceSample: MetricsParams | undefined;
     private latest: LatestResults = {};
@@ -119,6 +120,7 @@ export class Dashboard implements vscode.Disposable {
 
     recordRequest(record: RequestRecord): void {
         this.requests = [...this.requests, record].slice(-maxRequestRecords);
+        if (this.config.model) this.modelProblem = record.engine === "llm" ? undefined : record.warning ?? this.modelProblem;
         if (record.engine === "llm" && this.config.model) {
             if (record.model) this.loadedModel = record.model;
             if (record.tokens && record.ms > 0) this.lastTokensPerSecond = (record.tokens * 1000) / record.ms;
@@ -159,6 +161,7 @@ export class Dashboard implements vscode.Disposable {
     /** Another model (or the same one loaded differently) answers from now on: what the last one measured is moot. */
     forgetLoadedModel(): void {
         this.loadedModel = undefined;
+        this.modelProblem = undefined;
         this.lastInferenceSample = undefined;
         this.lastTokensPerSecond = undefined;
     }
@@ -228,6 +231,7 @@ export class Dashboard implements vscode.Disposable {
         return {
             setting: this.config.model,
             ...(this.loadedModel ? { loaded: this.loadedModel } : {}),
+            ...(this.modelProblem && !this.loadedModel ? { unavailable: this.modelProblem } : {}),
             gpu: this.config.gpu,
             contextSize: this.config.contextSize,
             h2o: this.config.h2o,

@@ -53,7 +53,8 @@ export class StatusBar implements vscode.Disposable {
         }
         if (server.running) {
             parts.push(`$(hubot) ${modelLabel(state.model)}`);
-            const tokensPerSecond = state.model.setting ? state.metrics?.generatedTokensPerSecond ?? state.lastTokensPerSecond : undefined;
+            // only a model that answers has a speed: a failed one shows none, not the last model's
+            const tokensPerSecond = state.model.setting && state.model.loaded ? state.metrics?.generatedTokensPerSecond ?? state.lastTokensPerSecond : undefined;
             if (tokensPerSecond) parts.push(`${tokensPerSecond.toFixed(1)} tok/s`);
             const memory = memoryText(state.metrics);
             if (memory) parts.push(memory);

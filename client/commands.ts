@@ -16,6 +16,7 @@ import {
     type SummarizeParams,
     type SummarizeResult,
 } from "../shared/protocol";
+import type { RequestRecord } from "../shared/webviewMessages";
 import type { CommandContext, CommandTable } from "./commandContext";
 import { runBenchmark, runNeedleTest } from "./evaluationCommands";
 import { selectModel } from "./selectModel";
@@ -163,7 +164,7 @@ async function summarize({ server, resultPanel, dashboard, log }: AnswerContext,
             return undefined;
         }
         resultPanel.show({ kind: "summary", title, source, result });
-        dashboard.recordRequest({ time: Date.now(), kind: "summarize", engine: result.engine, ms: result.ms, ...(result.tokens ? { tokens: result.tokens } : {}), ...(result.model ? { model: result.model } : {}) });
+        dashboard.recordRequest(requestRecord("summarize", title, result));
         return result;
     } catch (error) {
         resultPanel.show({ kind: "error", title, message: errorMessage(error) });
@@ -197,7 +198,7 @@ async function ask({ server, resultPanel, dashboard, log }: AnswerContext, given
             return undefined;
         }
         resultPanel.show({ kind: "answer", question, result });
-        dashboard.recordRequest({ time: Date.now(), kind: "ask", engine: result.engine, ms: result.ms, ...(result.tokens ? { tokens: result.tokens } : {}), ...(result.model ? { model: result.model } : {}) });
+        dashboard.recordRequest(requestRecord("ask", question, result));
         return result;
     } catch (error) {
         resultPanel.show({ kind: "error", title: question, message: errorMessage(error) });
@@ -244,7 +245,7 @@ async function askDocument({ server, resultPanel, dashboard, log }: AnswerContex
             return undefined;
         }
         resultPanel.show({ kind: "answer", question: title, result });
-        dashboard.recordRequest({ time: Date.now(), kind: "ask", engine: result.engine, ms: result.ms, ...(result.tokens ? { tokens: result.tokens } : {}), ...(result.model ? { model: result.model } : {}) });
+        dashboard.recordRequest(requestRecord("ask", title, result));
         return result;
     } catch (error) {
         resultPanel.show({ kind: "error", title, message: errorMessage(error) });
@@ -277,6 +278,16 @@ async function openCitation({ sources }: Pick<CommandContext, "sources">, citati
     } catch {
         await vscode.commands.executeCommand("vscode.open", uri, { viewColumn: vscode.ViewColumn.One });
     }
+}
+
+/** The request history's record of a finished request: what was asked or summarized, by which engine, and why not by the model. */
+function requestRecord(kind: RequestRecord["kind"], subject: string, result: SummarizeResult | AskResult): RequestRecord {
+    return {
+        time: Date.now(), kind, engine: result.engine, ms: result.ms, subject: subject.slice(0, 200),
+        ...(result.tokens ? { tokens: result.tokens } : {}),
+        ...(result.model ? { model: result.model } : {}),
+        ...(result.warning ? { warning: result.warning } : {}),
+    };
 }
 
 /** The document in the active editor: a text editor's, or a custom/binary editor's (e.g. a PDF viewer). */

@@ -14,6 +14,10 @@ export interface RequestRecord {
     /** Tokens generated (LLM engine only). */
     tokens?: number;
     model?: string;
+    /** What was asked, or what was summarized (cut to 200 characters). */
+    subject?: string;
+    /** Why the configured model did not answer (it failed to load), when it did not. */
+    warning?: string;
 }
 
 /** The model as configured, and what the server last said it runs. */
@@ -22,6 +26,8 @@ export interface ModelState {
     setting: string;
     /** The model named by the last metrics sample or answer, when one was. */
     loaded?: string;
+    /** Why the configured model is not answering (the last request's warning), until a request or a change of setting says otherwise. */
+    unavailable?: string;
     gpu: string;
     /** 0 = the model's training context, at most 4096. */
     contextSize: number;

@@ -25,6 +25,18 @@ suite("A local model (a tiny generated GGUF: fast, untrained, so its text is noi
         await waitFor(() => (/tok\/s/.test(api.statusBarText) ? true : undefined), "tokens/s in the status bar");
     });
 
+    test("a model that cannot load is never named as if it answered: the status bar says unavailable, the history why", async () => {
+        const applied = nextIndexStatus(api, (s) => s.state === "indexed", "the re-index after the model change");
+        await updateSetting("model", fixture("notes/composting-guide.md").fsPath);
+        await applied;
+        assert.match(api.statusBarText, /composting-guide\.md \(not loaded\)/);
+        const answer = await vscode.commands.executeCommand<AskResult>("llamahome.ask", "When will the 2025 annual general meeting be held?");
+        assert.equal(answer?.engine, "extractive");
+        assert.match(answer?.warning ?? "", /could not be loaded/);
+        assert.match(api.statusBarText, /composting-guide\.md unavailable/);
+        assert.doesNotMatch(api.statusBarText, /tok\/s/);
+    });
+
     test("clearing llamahome.model goes back to the extractive engine without a reload", async () => {
         const applied = nextIndexStatus(api, (s) => s.state === "indexed", "the re-index after the model change");
         await updateSetting("model", undefined);
