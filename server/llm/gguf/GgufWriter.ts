@@ -1,4 +1,3 @@
-import { endianness } from "node:os";
 import {
     GGML_MAX_DIMS,
     GGML_MAX_NAME_BYTES,
@@ -8,6 +7,7 @@ import {
     GGUF_VERSION,
     GgmlType,
     GgufValueType,
+    swap32IfBigEndian,
 } from "./ggufFormat";
 
 export interface GgufWriterOptions {
@@ -221,18 +221,8 @@ function arrayPrefix(itemType: GgufValueType, count: number): Buffer {
 
 /** Copies raw bytes rather than going through numbers so every bit (NaN payloads included) survives. */
 function copyFloat32LE(data: Float32Array, out: Buffer, at: number): void {
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    out.set(bytes, at);
-    if (endianness() === "BE") {
-        for (let i = at; i < at + bytes.length; i += 4) {
-            const b0 = out[i]!;
-            const b1 = out[i + 1]!;
-            out[i] = out[i + 3]!;
-            out[i + 1] = out[i + 2]!;
-            out[i + 2] = b1;
-            out[i + 3] = b0;
-        }
-    }
+    out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), at);
+    swap32IfBigEndian(out.subarray(at, at + data.byteLength));
 }
 
 function checkInteger(key: string, value: number, min: number, max: number, typeName: string): void {

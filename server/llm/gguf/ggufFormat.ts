@@ -1,5 +1,7 @@
+import { endianness } from "node:os";
+
 /**
- * Constants of the GGUF v3 container format, shared by GgufWriter and ggufParser.
+ * Constants of the GGUF v3 container format (and its byte-order swap), shared by GgufWriter and the reader.
  * Values mirror llama.cpp's ggml/include/gguf.h and gguf-py/gguf/constants.py (llama.cpp 80fb11a, the commit
  * bundled with node-llama-cpp 3.21.1).
  */
@@ -77,3 +79,20 @@ export const GGML_TYPE_BLOCK_LAYOUT: ReadonlyMap<number, readonly [blockElements
     [41, [128, 18]], // Q1_0
     [42, [64, 18]], // Q2_0
 ]);
+
+/**
+ * Swaps 32-bit little-endian values (GGUF's byte order) to this machine's order in place, or back: the same swap
+ * either way, and nothing to do on a little-endian machine. Bytes, not numbers, so every bit (NaN payloads included)
+ * survives a write and a read.
+ */
+export function swap32IfBigEndian(bytes: Uint8Array): void {
+    if (endianness() === "LE") return;
+    for (let i = 0; i < bytes.length; i += 4) {
+        const b0 = bytes[i]!;
+        const b1 = bytes[i + 1]!;
+        bytes[i] = bytes[i + 3]!;
+        bytes[i + 1] = bytes[i + 2]!;
+        bytes[i + 2] = b1;
+        bytes[i + 3] = b0;
+    }
+}

@@ -1,6 +1,5 @@
-import { endianness } from "node:os";
 import { type GgufFormatErrorCode, GgufFormatError } from "./ggufErrors";
-import { GgmlType, GgufValueType } from "./ggufFormat";
+import { swap32IfBigEndian, GgmlType, GgufValueType } from "./ggufFormat";
 
 /** uint64/int64 values come back as bigint; every other number type as number. */
 export type GgufValue = number | bigint | boolean | string | readonly GgufValue[];
@@ -113,9 +112,7 @@ export class GgufFile {
         const outBytes = new Uint8Array(out.buffer);
         // Copying bytes (not numbers) keeps every bit, which is what the writer/reader round-trip test relies on.
         outBytes.set(this.bytes.subarray(start, end));
-        if (endianness() === "BE") {
-            swap32InPlace(outBytes);
-        }
+        swap32IfBigEndian(outBytes);
         return out;
     }
 
@@ -147,13 +144,3 @@ export class GgufFile {
     }
 }
 
-function swap32InPlace(bytes: Uint8Array): void {
-    for (let i = 0; i < bytes.length; i += 4) {
-        const b0 = bytes[i]!;
-        const b1 = bytes[i + 1]!;
-        bytes[i] = bytes[i + 3]!;
-        bytes[i + 1] = bytes[i + 2]!;
-        bytes[i + 2] = b1;
-        bytes[i + 3] = b0;
-    }
-}
