@@ -1,4 +1,5 @@
 import * as vscode from "vscode";
+import { errorMessage } from "../shared/errorMessage";
 
 /**
  * The LlamaHome output channel. The client writes timestamped lines to it, the server's stdout and stderr go to it
@@ -22,7 +23,7 @@ export class OutputLog implements vscode.Disposable {
 
     /** Logs a failure and tells the user once, with a way to the logs. */
     reportError(message: string, error?: unknown): void {
-        const detail = error instanceof Error ? error.message : error === undefined ? "" : String(error);
+        const detail = error === undefined ? "" : errorMessage(error);
         const text = detail ? `${message} ${detail}` : message;
         this.line(text);
         void this.offerLogs(vscode.window.showErrorMessage(text, "Show Logs"));

@@ -80,13 +80,14 @@ export function engineFromArgs(args: ParsedArgs, model: string, overrides: { con
     const gpu = stringOption(args, "gpu") ?? "auto";
     if (!gpus.includes(gpu)) throw new UsageError(`--gpu must be auto, cpu, cuda, vulkan or metal (got ${gpu})`);
     const contextSize = overrides.contextSize ?? (args.values["context-size"] !== undefined ? intOption(args, "context-size", 4096, 16) : undefined);
+    const modelsDir = stringOption(args, "models-dir");
     return {
         model: absoluteModelSetting(model, process.cwd()),
         gpu: gpu === "false" ? "cpu" : (gpu as EngineSettings["gpu"]),
         ...(contextSize === undefined ? {} : { contextSize }),
         ...(args.values.threads !== undefined ? { threads: intOption(args, "threads", 1) } : {}),
         ...(args.values["batch-size"] !== undefined ? { batchSize: intOption(args, "batch-size", 512) } : {}),
-        ...(stringOption(args, "models-dir") === undefined ? {} : { modelsDir: stringOption(args, "models-dir") }),
+        ...(modelsDir === undefined ? {} : { modelsDir }),
         ...(kv === undefined ? {} : { kv }),
     };
 }
