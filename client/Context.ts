@@ -5,6 +5,7 @@ import type { LlamaHomeApi } from "./api";
 import type { CommandContext, CommandTable } from "./commandContext";
 import { Config, modelSettings } from "./config";
 import { Dashboard } from "./Dashboard";
+import { EndpointKey } from "./EndpointKey";
 import { OutputLog } from "./OutputLog";
 import { ResultPanel } from "./ResultPanel";
 import { ServerConnection } from "./ServerConnection";
@@ -24,6 +25,7 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
     private readonly dashboard: Dashboard;
     private readonly resultPanel: ResultPanel;
     private readonly sources: SourceViews;
+    private readonly endpointKey: EndpointKey;
     /** Released first on dispose, so that nothing reacts to the server while it stops. */
     private readonly listeners: vscode.Disposable[] = [];
     private readonly commandRegistrations: vscode.Disposable[] = [];
@@ -34,9 +36,13 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
         this.dashboard = new Dashboard(extensionContext.extensionUri, this.config, this.server, this.statusBar, this.log);
         this.resultPanel = new ResultPanel(extensionContext.extensionUri);
         this.sources = new SourceViews(this.server);
+        this.endpointKey = new EndpointKey(extensionContext.secrets, this.server, this.log);
         const { server, dashboard } = this;
         this.listeners.push(
-            server.onDidReplaceServer(() => dashboard.forgetIndexStatus()),
+            server.onDidReplaceServer(() => {
+                dashboard.forgetIndexStatus();
+                dashboard.forgetEndpointStatus();
+            }),
             server.onDidStart(() => dashboard.serverStarted()),
             server.onDidChangeState(() => dashboard.refresh()),
             server.onIndexStatus((status) => dashboard.setIndexStatus(status)),
@@ -44,7 +50,7 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
             server.onResultsChanged(() => void dashboard.fetchResults()),
             vscode.workspace.onDidChangeConfiguration((event) => this.configurationChanged(event)),
         );
-        const parts: CommandContext = { server, sources: this.sources, resultPanel: this.resultPanel, dashboard, log: this.log, config: this.config };
+        const parts: CommandContext = { server, sources: this.sources, resultPanel: this.resultPanel, dashboard, log: this.log, endpointKey: this.endpointKey, config: this.config };
         for (const [id, run] of Object.entries(commands)) {
             this.commandRegistrations.push(vscode.commands.registerCommand(id, (...args: unknown[]) => run(parts, ...args)));
         }
@@ -91,14 +97,17 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
 
     // ---- lifetime ------------------------------------------------------------------------------------------
 
-    start(): Promise<void> {
-        return this.server.start();
+    /** Starts the server, with the endpoint API key read first so that its initialize carries it. */
+    async start(): Promise<void> {
+        await this.endpointKey.load();
+        await this.server.start();
     }
 
     async dispose(): Promise<void> {
         if (this.disposed) return;
         this.disposed = true;
         for (const listener of this.listeners.splice(0)) listener.dispose();
+        this.endpointKey.dispose();
         await this.server.dispose();
         for (const part of [this.log, this.statusBar, this.dashboard, this.resultPanel, this.sources, ...this.commandRegistrations.splice(0)]) part.dispose();
     }

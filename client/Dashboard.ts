@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import * as vscode from "vscode";
 import type { RequestType0 } from "vscode-languageclient/node";
-import { IndexStatusRequest, ResultsRequest, type IndexStatus, type MetricsParams } from "../shared/protocol";
+import { IndexStatusRequest, ResultsRequest, type EndpointStatus, type IndexStatus, type MetricsParams } from "../shared/protocol";
 import type { LatestResults, NeedleReference } from "../shared/results";
 import type {
     DashboardCommand,
@@ -57,6 +57,8 @@ export class Dashboard implements vscode.Disposable {
     private modelProblem: string | undefined;
     private lastTokensPerSecond: number | undefined;
     private lastInferenceSample: MetricsParams | undefined;
+    /** The llama.cpp servers of llamahome.endpoints as the server last reported them ("unknown" until it has). */
+    private endpointStatus: EndpointStatus[] | undefined;
     private latest: LatestResults = {};
     private reference: { table: NeedleReference | undefined } | undefined;
     private running: EvaluationState["running"];
@@ -120,8 +122,10 @@ export class Dashboard implements vscode.Disposable {
 
     recordRequest(record: RequestRecord): void {
         this.requests = [...this.requests, record].slice(-maxRequestRecords);
-        if (this.config.model) this.modelProblem = record.engine === "llm" ? undefined : record.warning ?? this.modelProblem;
-        if (record.engine === "llm" && this.config.model) {
+        // While llamahome.endpoints lists servers they answer, not the local model: nothing here is about it.
+        const localModel = this.config.model !== "" && this.config.endpoints.length === 0;
+        if (localModel) this.modelProblem = record.engine === "llm" ? undefined : record.warning ?? this.modelProblem;
+        if (record.engine === "llm" && localModel) {
             if (record.model) this.loadedModel = record.model;
             if (record.tokens && record.ms > 0) this.lastTokensPerSecond = (record.tokens * 1000) / record.ms;
         }
@@ -145,12 +149,27 @@ export class Dashboard implements vscode.Disposable {
         this.index = undefined;
     }
 
+    /** A new server process probes the llama.cpp servers afresh: until it reports, their state is unknown. */
+    forgetEndpointStatus(): void {
+        this.endpointStatus = undefined;
+        this.syncEndpoints();
+        this.refresh();
+    }
+
     addMetrics(sample: MetricsParams): void {
+        const configured = this.config.endpoints;
+        if (sample.endpoints && !sameEndpoints(sample.endpoints, configured)) {
+            // A report on servers no longer configured (in flight when the setting changed) is charted without them.
+            sample = { ...sample };
+            delete sample.endpoints;
+        }
         this.metrics = [...this.metrics, sample].slice(-maxMetricSamples);
+        if (sample.endpoints) this.endpointStatus = sample.endpoints.length ? sample.endpoints : undefined;
         // A sample from the server's inference engine (the client's own samples only carry the server's RSS). One
         // that arrives after the model setting was cleared is history: it is charted, but names no current model.
-        const fromModel = sample.model !== undefined || sample.generatedTokensPerSecond !== undefined || sample.vramTotalBytes !== undefined;
-        if (fromModel && this.config.model) {
+        // A report on llama.cpp servers is not about the local model, which does not run while they are listed.
+        const fromModel = sample.endpoints === undefined && (sample.model !== undefined || sample.generatedTokensPerSecond !== undefined || sample.vramTotalBytes !== undefined);
+        if (fromModel && this.config.model && configured.length === 0) {
             if (sample.model) this.loadedModel = sample.model;
             this.lastInferenceSample = sample;
         }
@@ -158,12 +177,17 @@ export class Dashboard implements vscode.Disposable {
         this.refresh();
     }
 
-    /** Another model (or the same one loaded differently) answers from now on: what the last one measured is moot. */
+    /**
+     * Another model (or the same one loaded differently, or other llama.cpp servers) answers from now on: what the
+     * last one measured is moot.
+     */
     forgetLoadedModel(): void {
         this.loadedModel = undefined;
         this.modelProblem = undefined;
         this.lastInferenceSample = undefined;
         this.lastTokensPerSecond = undefined;
+        this.endpointStatus = undefined;
+        this.syncEndpoints();
     }
 
     /** The server is up: its index status and the saved results may be new. */
@@ -194,6 +218,8 @@ export class Dashboard implements vscode.Disposable {
             model: this.modelState(),
             metrics: this.lastInferenceSample ?? this.metrics.at(-1),
             lastTokensPerSecond: this.lastTokensPerSecond,
+            endpoints: this.config.endpoints.length ? this.endpointStatus ?? unknownEndpoints(this.config.endpoints) : undefined,
+            endpointTimeout: this.config.endpointTimeout,
         });
         this.webview.post({ type: "server", server });
         this.webview.post({ type: "model", model: this.modelState() });
@@ -203,6 +229,22 @@ export class Dashboard implements vscode.Disposable {
         this.disposed = true;
         this.webview.dispose();
         this.indexStatusEmitter.dispose();
+    }
+
+    /**
+     * Keeps the endpoint rows the dashboard draws (from the metrics history: the last sample with `endpoints`) true
+     * to the setting: servers newly listed, or a new server process, show as "unknown" until the server reports on
+     * them; none listed any more sends an empty list, which removes the Endpoints card.
+     */
+    private syncEndpoints(): void {
+        const configured = this.config.endpoints;
+        if (configured.length) {
+            if (!this.endpointStatus) this.addMetrics({ time: Date.now(), endpoints: unknownEndpoints(configured) });
+            return;
+        }
+        let shown: EndpointStatus[] | undefined;
+        for (let i = this.metrics.length - 1; i >= 0 && !shown; i--) shown = this.metrics[i]!.endpoints;
+        if (shown?.length) this.addMetrics({ time: Date.now(), endpoints: [] });
     }
 
     private async fetchIndexStatus(): Promise<void> {
@@ -258,6 +300,29 @@ export class Dashboard implements vscode.Disposable {
         if (!this.requests.length && Array.isArray(saved.requests)) {
             this.requests = saved.requests.filter((record): record is RequestRecord => isObject(record) && typeof record.time === "number" && typeof record.ms === "number").slice(-maxRequestRecords);
         }
+        // The saved endpoint rows are the last session's: the setting, and this server's reports, decide now.
+        this.syncEndpoints();
+    }
+}
+
+/** The listed servers before the language server has reported on them. */
+function unknownEndpoints(urls: readonly string[]): EndpointStatus[] {
+    return urls.map((url) => ({ url, state: "unknown", inFlight: 0, served: 0 }));
+}
+
+/** Whether a report is about the servers listed now (compared as the server compares them: origin and path, no trailing "/"). */
+function sameEndpoints(reported: readonly EndpointStatus[], configured: readonly string[]): boolean {
+    const listed = new Set(configured.map(endpointKey));
+    const seen = new Set(reported.map((endpoint) => endpointKey(endpoint.url)));
+    return seen.size === listed.size && [...seen].every((url) => listed.has(url));
+}
+
+function endpointKey(url: string): string {
+    try {
+        const parsed = new URL(url.trim());
+        return `${parsed.origin}${parsed.pathname.replace(/\/+$/, "")}`;
+    } catch {
+        return url.trim();
     }
 }
 

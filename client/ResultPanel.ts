@@ -37,6 +37,17 @@ export class ResultPanel implements vscode.Disposable {
         this.webview.post({ type: "stream", text });
     }
 
+    /**
+     * The answer being streamed starts over (a llama.cpp server failed mid-answer and another took the request): the
+     * text shown so far is dropped, and the status bar says why for a few seconds.
+     */
+    restartText(reason: string): void {
+        if (this.view?.kind !== "pending") return;
+        this.view = { ...this.view, text: "" };
+        this.webview.post({ type: "show", view: this.view });
+        vscode.window.setStatusBarMessage(`$(debug-restart) LlamaHome: the answer starts over (${reason})`, 8_000);
+    }
+
     dispose(): void {
         this.webview.dispose();
     }

@@ -17,14 +17,17 @@ import {
     type WorkDoneProgressReport,
 } from "vscode-languageclient/node";
 import {
+    EndpointApiKeyNotification,
     IndexStatusNotification,
     MetricsNotification,
     ResultsChangedNotification,
     StreamNotification,
     type IndexStatus,
     type MetricsParams,
+    type StreamParams,
 } from "../shared/protocol";
 import type { ServerState } from "../shared/webviewMessages";
+import type { StreamConsumer } from "./commandContext";
 import type { OutputLog } from "./OutputLog";
 import { residentSetBytes } from "./processMemory";
 import { ServerCrashHandler } from "./ServerCrashHandler";
@@ -41,7 +44,11 @@ export class ServerConnection implements vscode.Disposable {
     private client: LanguageClient | undefined;
     private serverProcess: ChildProcess | undefined;
     private readonly crashHandler: ServerCrashHandler;
-    private readonly streams = new Map<string, (text: string) => void>();
+    private readonly streams = new Map<string, StreamConsumer>();
+    /** The API key for llamahome.endpoints ("" = none): sent with every initialize, and whenever it changes. */
+    private endpointApiKey = "";
+    /** The key the running server has (from its initialize or the last notification), to catch a change made while it started. */
+    private serverApiKey = "";
     private readonly clientSubscriptions: vscode.Disposable[] = [];
     private memoryTimer: NodeJS.Timeout | undefined;
     private disposed = false;
@@ -129,6 +136,11 @@ export class ServerConnection implements vscode.Disposable {
             outputChannel: this.log.channel,
             synchronize: { configurationSection: "llamahome" },
             errorHandler: this.crashHandler,
+            // Evaluated at every (re)start, so a restarted server gets the key as it is now.
+            initializationOptions: () => {
+                this.serverApiKey = this.endpointApiKey;
+                return this.endpointApiKey ? { endpointApiKey: this.endpointApiKey } : {};
+            },
             initializationFailedHandler: (error) => {
                 this.log.line(`The server failed to initialize: ${errorMessage(error)}`);
                 return false;
@@ -137,11 +149,14 @@ export class ServerConnection implements vscode.Disposable {
         this.client = new LanguageClient("llamahome", "LlamaHome", () => this.forkServer(), clientOptions);
         this.clientSubscriptions.push(
             this.client.onNotification(IndexStatusNotification, (status) => this.indexStatusEmitter.fire(status)),
-            this.client.onNotification(StreamNotification, ({ streamId, text }) => this.streams.get(streamId)?.(text)),
+            this.client.onNotification(StreamNotification, (params) => this.stream(params)),
             this.client.onNotification(MetricsNotification, (sample) => this.metricsEmitter.fire(sample)),
             this.client.onNotification(ResultsChangedNotification, () => this.resultsChangedEmitter.fire()),
             this.client.onDidChangeState(({ newState }) => {
-                if (newState === State.Running) this.startedEmitter.fire();
+                if (newState === State.Running) {
+                    if (this.endpointApiKey !== this.serverApiKey) this.sendEndpointApiKey();
+                    this.startedEmitter.fire();
+                }
                 this.stateEmitter.fire();
             }),
         );
@@ -219,11 +234,22 @@ export class ServerConnection implements vscode.Disposable {
         return false;
     }
 
-    /** A stream id for a request's live text; the callback gets each piece until the returned disposable is disposed. */
-    openStream(onText: (text: string) => void): { streamId: string; dispose(): void } {
+    /** A stream id for a request's live text; `consumer` gets each piece (and each restart) until the returned object is disposed. */
+    openStream(consumer: StreamConsumer): { streamId: string; dispose(): void } {
         const streamId = randomUUID();
-        this.streams.set(streamId, onText);
+        this.streams.set(streamId, consumer);
         return { streamId, dispose: () => this.streams.delete(streamId) };
+    }
+
+    /**
+     * The API key for llamahome.endpoints ("" removes it): kept for the next initialize, and sent to the running
+     * server when it changed. Never logged.
+     */
+    setEndpointApiKey(apiKey: string): void {
+        if (apiKey === this.endpointApiKey) return;
+        this.endpointApiKey = apiKey;
+        // A server still starting gets it once it runs (onDidChangeState), if its initialize had the old one.
+        if (this.client?.isRunning()) this.sendEndpointApiKey();
     }
 
     /** Calls `onValue` with the server's work-done progress for `token` (one the client put in a request's params). */
@@ -268,6 +294,20 @@ export class ServerConnection implements vscode.Disposable {
         await this.client?.stop(3_000).catch(() => undefined);
         this.client = undefined;
         if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    }
+
+    private sendEndpointApiKey(): void {
+        const apiKey = this.endpointApiKey;
+        this.serverApiKey = apiKey;
+        this.client?.sendNotification(EndpointApiKeyNotification, { apiKey }).catch((error: unknown) => this.log.line(`Sending the endpoint API key to the server failed: ${errorMessage(error)}`));
+    }
+
+    /** A piece of streamed text, or a restart: what was streamed is void and `text` begins the new answer. */
+    private stream({ streamId, text, restart }: StreamParams): void {
+        const consumer = this.streams.get(streamId);
+        if (!consumer) return;
+        if (typeof restart === "string") consumer.onRestart(restart);
+        if (text) consumer.onText(text);
     }
 
     private async sampleServerMemory(): Promise<void> {

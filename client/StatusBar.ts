@@ -1,5 +1,5 @@
 import * as vscode from "vscode";
-import type { IndexStatus, MetricsParams } from "../shared/protocol";
+import type { EndpointStatus, IndexStatus, MetricsParams } from "../shared/protocol";
 import type { ModelState, ServerState } from "../shared/webviewMessages";
 import { formatBytes } from "../shared/formatBytes";
 import { modelLabel } from "./format";
@@ -12,6 +12,13 @@ export interface StatusBarState {
     metrics: MetricsParams | undefined;
     /** Generation speed of the last LLM answer or summary, when the server did not send metrics. */
     lastTokensPerSecond: number | undefined;
+    /**
+     * The llama.cpp servers of llamahome.endpoints as the server last reported them ("unknown" before it has);
+     * undefined when none is listed (the local engine answers).
+     */
+    endpoints?: EndpointStatus[];
+    /** llamahome.endpointTimeout, in seconds. */
+    endpointTimeout?: number;
 }
 
 /** The status bar item: index state, model, last tokens/s and memory; its tooltip has the details; a click opens the dashboard. */
@@ -52,10 +59,17 @@ export class StatusBar implements vscode.Disposable {
             parts.push(`$(book) LlamaHome: ${index.documents} docs`);
         }
         if (server.running) {
-            parts.push(`$(hubot) ${modelLabel(state.model)}`);
-            // only a model that answers has a speed: a failed one shows none, not the last model's
-            const tokensPerSecond = state.model.setting && state.model.loaded ? state.metrics?.generatedTokensPerSecond ?? state.lastTokensPerSecond : undefined;
-            if (tokensPerSecond) parts.push(`${tokensPerSecond.toFixed(1)} tok/s`);
+            if (state.endpoints) {
+                // llama.cpp servers answer, not the local model: how many are up, never more than the server said.
+                const { text, allDown } = endpointsText(state.endpoints);
+                parts.push(text);
+                if (allDown) background ??= new vscode.ThemeColor("statusBarItem.warningBackground");
+            } else {
+                parts.push(`$(hubot) ${modelLabel(state.model)}`);
+                // only a model that answers has a speed: a failed one shows none, not the last model's
+                const tokensPerSecond = state.model.setting && state.model.loaded ? state.metrics?.generatedTokensPerSecond ?? state.lastTokensPerSecond : undefined;
+                if (tokensPerSecond) parts.push(`${tokensPerSecond.toFixed(1)} tok/s`);
+            }
             const memory = memoryText(state.metrics);
             if (memory) parts.push(memory);
         }
@@ -67,6 +81,29 @@ export class StatusBar implements vscode.Disposable {
     dispose(): void {
         this.item.dispose();
     }
+}
+
+/** "$(cloud) qwen2.5 · 1/2 endpoints up", "$(cloud) 2 endpoints (not checked yet)". */
+function endpointsText(endpoints: readonly EndpointStatus[]): { text: string; allDown: boolean } {
+    const up = endpoints.filter((endpoint) => endpoint.state === "up");
+    const checked = endpoints.filter((endpoint) => endpoint.state !== "unknown");
+    const noun = endpoints.length === 1 ? "endpoint" : "endpoints";
+    if (!checked.length) return { text: `$(cloud) ${endpoints.length} ${noun} (not checked yet)`, allDown: false };
+    const models = [...new Set(up.map((endpoint) => endpoint.model).filter((model): model is string => Boolean(model)))];
+    const model = models.length === 1 ? `${models[0]} · ` : "";
+    return { text: `$(${up.length ? "cloud" : "warning"}) ${model}${up.length}/${endpoints.length} ${noun} up`, allDown: up.length === 0 && checked.length === endpoints.length };
+}
+
+/** One endpoint as a tooltip row's value: state (and why it is down), model, slots, load, speed, KV cache use. */
+function endpointText(endpoint: EndpointStatus): string {
+    const state = endpoint.state === "down" ? `down${endpoint.reason ? ` (${endpoint.reason})` : ""}` : endpoint.state === "unknown" ? "not checked yet" : "up";
+    const facts = [state];
+    if (endpoint.model) facts.push(endpoint.model);
+    if (endpoint.slotsTotal !== undefined) facts.push(`slots ${endpoint.slotsBusy ?? "?"}/${endpoint.slotsTotal} busy`);
+    if (endpoint.inFlight || endpoint.served) facts.push(`${endpoint.inFlight} in flight, ${endpoint.served} served`);
+    if (endpoint.tokensPerSecond !== undefined) facts.push(`${endpoint.tokensPerSecond.toFixed(1)} tokens/s`);
+    if (endpoint.kvCacheUsage !== undefined) facts.push(`KV cache ${Math.round(endpoint.kvCacheUsage * 100)}%`);
+    return facts.join(" · ");
 }
 
 function memoryText(metrics: MetricsParams | undefined): string | undefined {
@@ -87,17 +124,25 @@ function tooltip(state: StatusBarState): vscode.MarkdownString {
         rows.push(["Failed / skipped", `${index.failed} / ${index.skipped}`]);
         if (index.message) rows.push(["Detail", index.message]);
     }
-    rows.push(["Model", model.setting ? model.setting : "none: the extractive engine answers"]);
-    if (model.loaded) rows.push(["Loaded", model.loaded]);
-    rows.push(["GPU", model.gpu]);
-    rows.push(["Context", model.contextSize ? `${model.contextSize} tokens` : "model default (at most 4096)"]);
-    rows.push(["H2O", model.h2o.enabled ? `on: window ${model.h2o.windowLength}, heavy hitters ${model.h2o.heavyHitters}` : "off"]);
-    const tokensPerSecond = metrics?.generatedTokensPerSecond ?? state.lastTokensPerSecond;
-    if (tokensPerSecond) rows.push(["Last generation", `${tokensPerSecond.toFixed(1)} tokens/s`]);
+    if (state.endpoints) {
+        // llama.cpp servers generate: the local model settings do not apply (H2O runs only in the local engine).
+        rows.push(["Engine", `llama.cpp servers (${state.endpoints.length})`]);
+        for (const endpoint of state.endpoints) rows.push([endpoint.url, endpointText(endpoint)]);
+        if (state.endpointTimeout) rows.push(["Endpoint timeout", `${state.endpointTimeout} s`]);
+        if (model.setting) rows.push(["Local model", `${model.setting} (not used while endpoints are listed)`]);
+    } else {
+        rows.push(["Model", model.setting ? model.setting : "none: the extractive engine answers"]);
+        if (model.loaded) rows.push(["Loaded", model.loaded]);
+        rows.push(["GPU", model.gpu]);
+        rows.push(["Context", model.contextSize ? `${model.contextSize} tokens` : "model default (at most 4096)"]);
+        rows.push(["H2O", model.h2o.enabled ? `on: window ${model.h2o.windowLength}, heavy hitters ${model.h2o.heavyHitters}` : "off"]);
+        const tokensPerSecond = metrics?.generatedTokensPerSecond ?? state.lastTokensPerSecond;
+        if (tokensPerSecond) rows.push(["Last generation", `${tokensPerSecond.toFixed(1)} tokens/s`]);
+    }
     if (metrics?.vramTotalBytes) rows.push(["VRAM", `${formatBytes(metrics.vramUsedBytes ?? 0)} of ${formatBytes(metrics.vramTotalBytes)}`]);
     if (metrics?.serverRssBytes) rows.push(["Server memory", formatBytes(metrics.serverRssBytes)]);
     if (metrics?.inferenceRssBytes) rows.push(["Inference memory", formatBytes(metrics.inferenceRssBytes)]);
-    const table = ["| | |", "|---|---|", ...rows.map(([key, value]) => `| ${key} | ${escapeCell(value)} |`)].join("\n");
+    const table = ["| | |", "|---|---|", ...rows.map(([key, value]) => `| ${escapeCell(key)} | ${escapeCell(value)} |`)].join("\n");
     const markdown = new vscode.MarkdownString(`**LlamaHome**\n\n${table}\n\nClick to open the dashboard.`);
     markdown.supportThemeIcons = true;
     return markdown;

@@ -14,6 +14,17 @@ import type { CitationLocation } from "../shared/protocol";
 import type { EvaluationState, RequestRecord, ResultView } from "../shared/webviewMessages";
 import type { Config } from "./config";
 
+/** Who gets a request's streamed text (StreamNotification). */
+export interface StreamConsumer {
+    /** Text generated since the last piece. */
+    onText(text: string): void;
+    /**
+     * The text streamed so far is void and the answer starts over (a llama.cpp server failed mid-answer and another
+     * took the request); `reason` says why, in a few words. The new answer's text follows through onText.
+     */
+    onRestart(reason: string): void;
+}
+
 /** The server as commands use it: requests (with streamed text and progress), and a restart. */
 export interface ServerControl {
     /** Undefined when the server does not run (the user has been told) or the request was cancelled. */
@@ -21,7 +32,8 @@ export interface ServerControl {
     request<R>(type: RequestType0<R, void>, params?: undefined, token?: CancellationToken): Promise<R | undefined>;
     /** False, after telling the user, when the server does not run. */
     ensureRunning(): Promise<boolean>;
-    openStream(onText: (text: string) => void): { streamId: string; dispose(): void };
+    /** A stream id for a request's live text; `consumer` gets it until the returned object is disposed. */
+    openStream(consumer: StreamConsumer): { streamId: string; dispose(): void };
     onWorkDoneProgress(token: string, onValue: (value: WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd) => void): vscode.Disposable;
     restart(): Promise<void>;
 }
@@ -29,7 +41,18 @@ export interface ServerControl {
 /** The panel that shows a summary, an answer, progress or an error. */
 export interface ResultDisplay {
     show(view: ResultView): void;
+    /** Appends streamed text to the request in progress. */
     appendText(text: string): void;
+    /** Clears the streamed text of the request in progress: the answer starts over, for `reason`. */
+    restartText(reason: string): void;
+}
+
+/** The API key for llamahome.endpoints, in VS Code's SecretStorage (never in settings), and handed to the server. */
+export interface EndpointKeyControl {
+    /** Whether a key is stored (as last read). */
+    readonly isSet: boolean;
+    /** Stores `apiKey` ("" removes it) and sends it to the running server. */
+    set(apiKey: string): Promise<void>;
 }
 
 /** The dashboard as commands use it: opened, told of finished requests, and of the evaluation run in progress. */
@@ -58,7 +81,8 @@ export interface CommandContext {
     readonly resultPanel: ResultDisplay;
     readonly dashboard: DashboardControl;
     readonly log: CommandLog;
-    readonly config: Pick<Config, "model" | "setModel">;
+    readonly endpointKey: EndpointKeyControl;
+    readonly config: Pick<Config, "model" | "setModel" | "endpoints">;
 }
 
 /** Command id → handler (commands.ts); extension.ts hands it to Context, which registers each with the parts. */

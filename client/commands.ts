@@ -17,7 +17,7 @@ import {
     type SummarizeResult,
 } from "../shared/protocol";
 import type { RequestRecord } from "../shared/webviewMessages";
-import type { CommandContext, CommandTable } from "./commandContext";
+import type { CommandContext, CommandTable, ResultDisplay, StreamConsumer } from "./commandContext";
 import { runBenchmark, runNeedleTest } from "./evaluationCommands";
 import { selectModel } from "./selectModel";
 import { withServerProgressToken } from "./serverProgress";
@@ -37,6 +37,7 @@ export const commandTable: CommandTable = {
     "llamahome.runNeedleTest": (ctx, options) => runNeedleTest(ctx, options),
     "llamahome.restartServer": ({ server }) => server.restart(),
     "llamahome.showLogs": ({ log }) => log.show(),
+    "llamahome.setEndpointApiKey": (ctx, apiKey) => setEndpointApiKey(ctx, apiKey),
 };
 
 /** Formats whose indexed text is not the file's own text (server/core/formats.ts: the containers, and HTML). */
@@ -152,7 +153,7 @@ async function summarizeSelection(ctx: AnswerContext): Promise<SummarizeResult |
 
 async function summarize({ server, resultPanel, dashboard, log }: AnswerContext, params: SummarizeParams, title: string, source: CitationLocation): Promise<SummarizeResult | undefined> {
     if (!(await server.ensureRunning())) return undefined;
-    const stream = server.openStream((text) => resultPanel.appendText(text));
+    const stream = server.openStream(streamTo(resultPanel, log));
     resultPanel.show({ kind: "pending", title: `Summarizing ${title}`, text: "" });
     try {
         const result = await vscode.window.withProgress(
@@ -186,7 +187,7 @@ async function ask({ server, resultPanel, dashboard, log }: AnswerContext, given
         });
     if (!question?.trim()) return undefined;
     if (!(await server.ensureRunning())) return undefined;
-    const stream = server.openStream((text) => resultPanel.appendText(text));
+    const stream = server.openStream(streamTo(resultPanel, log));
     resultPanel.show({ kind: "pending", title: question, text: "" });
     try {
         const result = await vscode.window.withProgress(
@@ -231,7 +232,7 @@ async function askDocument({ server, resultPanel, dashboard, log }: AnswerContex
     if (!question?.trim()) return undefined;
     if (!(await server.ensureRunning())) return undefined;
     const title = `${question} — ${name}`;
-    const stream = server.openStream((text) => resultPanel.appendText(text));
+    const stream = server.openStream(streamTo(resultPanel, log));
     resultPanel.show({ kind: "pending", title, text: "" });
     try {
         const result = await vscode.window.withProgress(
@@ -254,6 +255,52 @@ async function askDocument({ server, resultPanel, dashboard, log }: AnswerContex
     } finally {
         stream.dispose();
     }
+}
+
+/**
+ * Asks for the API key of the llama.cpp servers of llamahome.endpoints (hidden input; empty removes it), keeps it in
+ * VS Code's SecretStorage, never in settings, and hands it to the running server. A string argument is the key, with
+ * no prompt. Returns whether a key is set now; undefined when the prompt was dismissed or the key could not be stored.
+ */
+async function setEndpointApiKey({ endpointKey, config, log }: Pick<CommandContext, "endpointKey" | "config" | "log">, given?: unknown): Promise<boolean | undefined> {
+    const listed = config.endpoints.length > 0;
+    const apiKey = typeof given === "string"
+        ? given
+        : await vscode.window.showInputBox({
+            title: "LlamaHome: Set Endpoint API Key",
+            prompt: `The API key the llama.cpp servers of llamahome.endpoints expect (llama-server --api-key)${listed ? "" : "; none is listed yet"}. ${
+                endpointKey.isSet ? "A key is set: enter a new one, or leave this empty to remove it." : "Leave it empty for none."
+            } It is kept in the editor's secret storage, not in settings.`,
+            placeHolder: endpointKey.isSet ? "A key is set (hidden); empty removes it" : "API key",
+            password: true,
+            ignoreFocusOut: true,
+        });
+    if (apiKey === undefined) return undefined;
+    const key = apiKey.trim();
+    try {
+        await endpointKey.set(key);
+    } catch (error) {
+        log.reportError("LlamaHome: the endpoint API key could not be stored in the secret storage.", error);
+        return undefined;
+    }
+    log.line(key ? "The endpoint API key was set." : "The endpoint API key was removed.");
+    void vscode.window.showInformationMessage(
+        key
+            ? `LlamaHome: endpoint API key saved${listed ? "; the llama.cpp servers get it from the next request." : ". List llama.cpp servers in llamahome.endpoints to use it."}`
+            : "LlamaHome: endpoint API key removed.",
+    );
+    return key !== "";
+}
+
+/** Streamed text into the result panel; a restart (another llama.cpp server took over) clears what was shown. */
+function streamTo(resultPanel: ResultDisplay, log: AnswerContext["log"]): StreamConsumer {
+    return {
+        onText: (text) => resultPanel.appendText(text),
+        onRestart: (reason) => {
+            log.line(`The answer starts over: ${reason}`);
+            resultPanel.restartText(reason);
+        },
+    };
 }
 
 /**

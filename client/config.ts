@@ -1,7 +1,7 @@
 // The one place the client reads `llamahome.*` settings. Every setting is declared in package.json
 // `contributes.configuration` and typed here; call sites never spell a setting name.
 import * as vscode from "vscode";
-import { gpuValues, type H2oSettings, type IndexSettings, type ModelSettings } from "../shared/settings";
+import { defaultSettings, gpuValues, validateSettings, type H2oSettings, type IndexSettings, type ModelSettings } from "../shared/settings";
 
 type GpuSetting = ModelSettings["gpu"];
 
@@ -17,7 +17,10 @@ export const restartRequiredSettings = [
 ] as const;
 
 /** Settings that change which model answers (the client forgets what it knew about the loaded one). */
-export const modelSettings = ["llamahome.model", "llamahome.gpu", "llamahome.contextSize"] as const;
+export const modelSettings = ["llamahome.model", "llamahome.gpu", "llamahome.contextSize", "llamahome.endpoints"] as const;
+
+/** Where VS Code's SecretStorage keeps the API key for llamahome.endpoints (never in settings). */
+export const endpointApiKeySecret = "llamahome.endpointApiKey";
 
 
 /**
@@ -42,6 +45,20 @@ export class Config {
     /** Tokens the model's context holds; 0 means the model's training context, at most 4096. */
     get contextSize(): number {
         return nonNegativeInteger(this.section.get<number>("contextSize", 0), 0);
+    }
+
+    /**
+     * The llama.cpp servers that generate instead of the local model, as the server reads them (http(s) URLs only,
+     * trimmed; shared/settings.ts validates both sides alike); [] means the local engine.
+     */
+    get endpoints(): string[] {
+        return validateSettings({ endpoints: this.section.get<unknown>("endpoints", []) }, () => undefined).endpoints;
+    }
+
+    /** Seconds to wait for an endpoint's reply, or between two streamed words. */
+    get endpointTimeout(): number {
+        const value = this.section.get<number>("endpointTimeout", defaultSettings.endpointTimeout);
+        return typeof value === "number" && Number.isInteger(value) && value > 0 ? value : defaultSettings.endpointTimeout;
     }
 
     get h2o(): H2oSettings {

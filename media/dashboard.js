@@ -6,6 +6,7 @@
 /** @typedef {import("../shared/webviewMessages").DashboardToExtensionMessage} DashboardToExtensionMessage */
 /** @typedef {import("../shared/webviewMessages").DashboardCommand} DashboardCommand */
 /** @typedef {import("../shared/protocol").MetricsParams} MetricsParams */
+/** @typedef {import("../shared/protocol").EndpointStatus} EndpointStatus */
 /** @typedef {import("../shared/webviewMessages").EvaluationState} EvaluationState */
 /** @typedef {import("../shared/results").RougeVariant} RougeVariant */
 /** @typedef {{ snapshot?: DashboardSnapshot }} SavedState */
@@ -189,7 +190,7 @@
                 last.timeToFirstTokenMs !== undefined ? `first token after ${duration(last.timeToFirstTokenMs)}` : "",
             ].filter(Boolean)
             : [];
-        const noModel = !snapshot.model.setting;
+        const noModel = !snapshot.model.setting && !currentEndpoints(snapshot).length;
         return h(
             "section",
             { id: "live" },
@@ -268,9 +269,82 @@
         return section;
     }
 
+    /**
+     * The llama.cpp servers of llamahome.endpoints, from the last sample that reports on them ([] when none is listed:
+     * the extension sends an empty list when the setting is cleared).
+     * @param {DashboardSnapshot} snapshot
+     * @returns {EndpointStatus[]}
+     */
+    function currentEndpoints(snapshot) {
+        for (let i = snapshot.metrics.length - 1; i >= 0; i--) {
+            const endpoints = snapshot.metrics[i].endpoints;
+            if (endpoints) return endpoints;
+        }
+        return [];
+    }
+
+    /** @param {EndpointStatus} endpoint */
+    function endpointState(endpoint) {
+        const [text, tone] = endpoint.state === "up" ? ["up", "ok"] : endpoint.state === "down" ? ["down", "bad"] : ["not checked yet", "busy"];
+        return h(
+            "span",
+            null,
+            h("span", { class: `badge ${tone}` }, text),
+            endpoint.state === "down" && endpoint.reason ? h("span", { class: "interval" }, endpoint.reason) : null,
+        );
+    }
+
+    /** The Endpoints card: shown only while llamahome.endpoints lists servers. @param {DashboardSnapshot} snapshot */
+    function endpointsSection(snapshot) {
+        const endpoints = currentEndpoints(snapshot);
+        if (!endpoints.length) return null;
+        const up = endpoints.filter((e) => e.state === "up").length;
+        const checked = endpoints.some((e) => e.state !== "unknown");
+        const rows = endpoints.map((e) => [
+            h("span", { title: e.url }, e.url),
+            endpointState(e),
+            e.model ?? "—",
+            e.slotsTotal !== undefined ? `${e.slotsBusy ?? "?"}/${e.slotsTotal}` : "—",
+            `${e.inFlight} / ${e.served}`,
+            e.tokensPerSecond !== undefined ? e.tokensPerSecond.toFixed(1) : "—",
+            e.kvCacheUsage !== undefined ? `${Math.round(e.kvCacheUsage * 100)}%` : "—",
+        ]);
+        return h(
+            "section",
+            { id: "endpoints" },
+            h("h2", null, "Endpoints"),
+            h(
+                "div",
+                { class: "card" },
+                h("p", { class: "meta", id: "endpoints-summary" }, checked ? `${up} of ${endpoints.length} up · each request goes to the server with the most free slots` : `${endpoints.length} listed · checked with the first request`),
+                table(["Server", "State", "Model", "Slots busy", "In flight / served", "Tokens/s", "KV cache"], rows, { numeric: [3, 4, 5, 6], id: "endpoints-table" }),
+            ),
+        );
+    }
+
     /** @param {DashboardSnapshot} snapshot */
     function modelSection(snapshot) {
         const { model, server } = snapshot;
+        const endpoints = currentEndpoints(snapshot);
+        if (endpoints.length) {
+            // llama.cpp servers answer: the local model, GPU, context and H2O settings do not apply while they are listed.
+            const served = [...new Set(endpoints.map((e) => e.model).filter((m) => m !== undefined))];
+            /** @type {[string, string][]} */
+            const remoteFacts = [
+                ["Engine", `llama.cpp servers (${endpoints.length}, see Endpoints)`],
+                ["Model", served.length ? served.join(", ") : "as the servers report (not known yet)"],
+                ...(/** @type {[string, string][]} */ (model.setting ? [["Local model", `${model.setting} (not used while endpoints are listed)`]] : [])),
+                ["H2O KV cache", "local engine only (not used by the servers)"],
+                ["Server", server.running ? "running" : server.starting ? "starting" : "stopped"],
+                ...(/** @type {[string, string][]} */ (server.crashRestarts ? [["Crash restarts", String(server.crashRestarts)]] : [])),
+            ];
+            return h(
+                "section",
+                { id: "model" },
+                h("h2", null, "Model and server"),
+                h("div", { class: "card" }, h("dl", { class: "facts" }, ...remoteFacts.flatMap(([key, value]) => [h("dt", null, key), h("dd", null, value)]))),
+            );
+        }
         /** @type {[string, string][]} */
         const facts = [
             ["Engine", model.setting ? "local LLM" : "extractive (no model)"],
@@ -602,7 +676,7 @@
             root.replaceChildren(h("p", { class: "muted" }, "Loading…"));
             return;
         }
-        root.replaceChildren(header(snapshot), indexSection(snapshot), liveSection(snapshot), requestsSection(snapshot), modelSection(snapshot), evaluationSection(snapshot));
+        root.replaceChildren(...[header(snapshot), indexSection(snapshot), liveSection(snapshot), endpointsSection(snapshot), requestsSection(snapshot), modelSection(snapshot), evaluationSection(snapshot)].filter((section) => section !== null));
         drawCharts();
         if (focused) /** @type {HTMLElement | null} */ (root.querySelector(`[data-command="${focused}"]`))?.focus();
     }

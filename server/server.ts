@@ -2,7 +2,7 @@
 // The transport (--stdio, --node-ipc, --socket) is chosen from argv by createConnection.
 import { createConnection, ErrorCodes, ProposedFeatures, ResponseError } from "vscode-languageserver/node";
 import {
-    AskDocumentRequest, AskRequest, IndexStatusRequest, ReindexRequest, ResultsRequest, RunBenchmarkRequest, RunNeedleRequest, SearchRequest, SourceTextRequest, SummarizeRequest,
+    AskDocumentRequest, AskRequest, EndpointApiKeyNotification, IndexStatusRequest, ReindexRequest, ResultsRequest, RunBenchmarkRequest, RunNeedleRequest, SearchRequest, SourceTextRequest, SummarizeRequest,
 } from "../shared/protocol";
 import { EvaluationService } from "./lsp/EvaluationService";
 import { LlamaHomeServer } from "./lsp/LlamaHomeServer";
@@ -43,6 +43,7 @@ connection.onRequest(RunNeedleRequest, inLifecycle(evaluation.runNeedle.bind(eva
 connection.onHover(inLifecycle(server.hover.bind(server)));
 connection.onDidChangeWatchedFiles(() => phase === "running" && server.filesChanged());
 connection.onDidChangeConfiguration(() => phase === "running" && server.configurationChanged());
+connection.onNotification(EndpointApiKeyNotification, (params) => phase === "running" && typeof params?.apiKey === "string" && server.setEndpointApiKey(params.apiKey));
 connection.onShutdown(async () => {
     phase = "shut down";
     await Promise.all([evaluation.shutdown(), server.shutdown()]);

@@ -105,6 +105,8 @@ export interface SummarizeResult {
     summary: string;
     engine: EngineName;
     model?: string;
+    /** The llama.cpp server (a llamahome.endpoints URL) that generated it; absent when the local model or the extractive engine did. */
+    endpoint?: string;
     tokens?: number;
     ms: number;
     /** Present when a model read the document in one pass through the bounded KV cache (H2O on). */
@@ -130,6 +132,8 @@ export interface AskResult {
     found: boolean;
     citations: CitationLocation[];
     model?: string;
+    /** The llama.cpp server (a llamahome.endpoints URL) that generated it; absent when the local model or the extractive engine did. */
+    endpoint?: string;
     tokens?: number;
     ms: number;
     /** Why the configured model did not produce this (it failed to load), when that happened. */
@@ -175,6 +179,11 @@ export interface StreamParams {
     streamId: string;
     /** Text generated since the previous notification for this stream. */
     text: string;
+    /**
+     * Set when the text streamed so far is void and the answer starts over (a llama.cpp server died mid-answer and
+     * another took the request): says why, in a few words. `text` then begins the new answer.
+     */
+    restart?: string;
 }
 
 /** Server → client: a piece of a summary or answer being generated, for live display. */
@@ -205,7 +214,34 @@ export interface MetricsParams {
     inferenceRssBytes?: number;
     /** Size of the KV cache (the context state) in bytes. */
     kvCacheBytes?: number;
+    /** The llama.cpp servers generating instead of a local model (llamahome.endpoints), when configured. */
+    endpoints?: EndpointStatus[];
 }
+
+/** One llama.cpp server as the language server last saw it. */
+export interface EndpointStatus {
+    url: string;
+    state: "up" | "down" | "unknown";
+    /** Why it is down. */
+    reason?: string;
+    model?: string;
+    slotsTotal?: number;
+    slotsBusy?: number;
+    /** Requests this language server has on it now. */
+    inFlight: number;
+    /** Requests it completed for this language server. */
+    served: number;
+    /** The server's generation speed (its own timing of the last generation, or its metrics). */
+    tokensPerSecond?: number;
+    /** 0–1, where the server reports it (llama-server --metrics). */
+    kvCacheUsage?: number;
+}
+
+/**
+ * Client → server: the API key for llamahome.endpoints, from VS Code's SecretStorage (never from settings); an empty
+ * key removes it. Sent at start and whenever "LlamaHome: Set Endpoint API Key" changes it.
+ */
+export const EndpointApiKeyNotification = new NotificationType<{ apiKey: string }>("llamahome/endpointApiKey");
 
 /** Server → client: live inference and memory metrics, after each generation and every few seconds while a model is loaded. */
 export const MetricsNotification = new NotificationType<MetricsParams>("llamahome/metrics");

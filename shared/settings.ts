@@ -30,6 +30,10 @@ export interface H2oSettings {
 export interface LlamaHomeSettings extends ModelSettings {
     index: IndexSettings;
     h2o: H2oSettings;
+    /** llama.cpp servers (llama-server URLs) that generate instead of the local model; [] means the local engine. */
+    endpoints: string[];
+    /** Longest wait for an endpoint's reply, or between two streamed words, in seconds. */
+    endpointTimeout: number;
 }
 
 export const defaultSettings: LlamaHomeSettings = {
@@ -38,6 +42,8 @@ export const defaultSettings: LlamaHomeSettings = {
     contextSize: 0,
     index: { exclude: [], maxFileSizeMB: 50 },
     h2o: { enabled: false, windowLength: 512, heavyHitters: 128 },
+    endpoints: [],
+    endpointTimeout: 60,
 };
 
 /** Turns whatever the client sent for `llamahome` into valid settings, reporting each value it had to ignore. */
@@ -64,6 +70,16 @@ export function validateSettings(raw: unknown, warn: (message: string) => void):
     if (section.contextSize !== undefined) {
         if (Number.isInteger(section.contextSize) && (section.contextSize as number) >= 0) settings.contextSize = section.contextSize as number;
         else warn(`llamahome.contextSize must be a whole number ≥ 0 (got ${JSON.stringify(section.contextSize)}); using the model's.`);
+    }
+    if (section.endpoints !== undefined) {
+        const endpoints = Array.isArray(section.endpoints) ? section.endpoints : [];
+        const valid = endpoints.filter((item): item is string => typeof item === "string" && /^https?:\/\/[^\s/]+/i.test(item.trim()));
+        if (!Array.isArray(section.endpoints) || valid.length !== endpoints.length) warn("llamahome.endpoints must be a list of http:// or https:// URLs of llama.cpp servers; ignoring the others.");
+        settings.endpoints = valid.map((item) => item.trim());
+    }
+    if (section.endpointTimeout !== undefined) {
+        if (Number.isInteger(section.endpointTimeout) && (section.endpointTimeout as number) > 0) settings.endpointTimeout = section.endpointTimeout as number;
+        else warn(`llamahome.endpointTimeout must be a whole number of seconds > 0 (got ${JSON.stringify(section.endpointTimeout)}); using 60.`);
     }
     const h2o = isObject(section.h2o) ? section.h2o : {};
     if (typeof h2o.enabled === "boolean") settings.h2o.enabled = h2o.enabled;

@@ -20,12 +20,11 @@
 // `--force` rebuilds/reinstalls even when up to date; `--clean` also deletes native/h2o/build first (a cold build, still
 // served by ccache). `--optional` turns a failed build into a warning and exit code 0 (for `npm test`: the native tests
 // then report themselves skipped with the reason, and H2O falls back to sink-window).
-import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { ccacheEnv, cloneBundledLlamaCpp, run } from "./llamaCppSource.mjs";
 import { computeH2oPatchId, H2O_CMAKE_OPTION, listH2oPatches } from "../shared/h2oBuildIdentity.cjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -72,19 +71,6 @@ function log(message) {
     if (!args.quiet) process.stderr.write(`build:h2o: ${message}\n`);
 }
 
-function run(command, argv, options = {}) {
-    return new Promise((resolve, reject) => {
-        const child = spawn(command, argv, { stdio: options.capture ? ["ignore", "pipe", "pipe"] : ["ignore", "inherit", "inherit"], ...options });
-        let out = "";
-        if (options.capture) {
-            child.stdout.on("data", (d) => (out += d));
-            child.stderr.on("data", (d) => (out += d));
-        }
-        child.on("error", reject);
-        child.on("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} ${argv.join(" ")} exited with ${code}${options.capture ? "\n" + out : ""}`))));
-    });
-}
-
 async function nlcImport(rel) {
     return import(pathToFileURL(path.join(nlcDir, "dist", rel)).href);
 }
@@ -113,29 +99,7 @@ function removeUnseen(dir, seen) {
 }
 
 async function prepareSources(srcDir) {
-    const llamaCppDir = path.join(srcDir, "llama.cpp");
-    const bundle = path.join(nlcLlamaDir, "gitRelease.bundle");
-    const bundleStamp = path.join(srcDir, "bundle.sha256");
-    const bundleHash = createHash("sha256").update(fs.readFileSync(bundle)).digest("hex");
-    if (!fs.existsSync(path.join(llamaCppDir, ".git")) || !fs.existsSync(bundleStamp) || fs.readFileSync(bundleStamp, "utf8") !== bundleHash) {
-        log(`cloning llama.cpp from ${path.relative(root, bundle)} (offline)`);
-        fs.rmSync(llamaCppDir, { recursive: true, force: true });
-        fs.mkdirSync(srcDir, { recursive: true });
-        await run("git", ["-c", "advice.detachedHead=false", "clone", "--quiet", bundle, llamaCppDir]);
-        // node-llama-cpp's own llama.cpp patches, as `source download` applies them.
-        const nlcPatches = fs.existsSync(path.join(nlcLlamaDir, "patches")) ? fs.readdirSync(path.join(nlcLlamaDir, "patches")).sort() : [];
-        for (const p of nlcPatches) {
-            const patchPath = path.join(nlcLlamaDir, "patches", p);
-            try {
-                await run("git", ["apply", "--check", patchPath], { cwd: llamaCppDir, capture: true });
-                await run("git", ["apply", patchPath], { cwd: llamaCppDir, capture: true });
-                log(`applied node-llama-cpp patch ${p}`);
-            } catch {
-                log(`node-llama-cpp patch ${p} does not apply (already merged upstream?), skipped`);
-            }
-        }
-        fs.writeFileSync(bundleStamp, bundleHash);
-    }
+    await cloneBundledLlamaCpp(nlcLlamaDir, path.join(srcDir, "llama.cpp"), log);
 
     // Stage node-llama-cpp's addon project + our patches in a scratch copy, then sync into srcDir.
     const staging = path.join(buildRoot, "staging");
@@ -244,15 +208,7 @@ async function main() {
         cmakeOptions.set("GGML_CPU_ALL_VARIANTS", "ON");
     } else if (!cmakeOptions.has("GGML_NATIVE")) cmakeOptions.set("GGML_NATIVE", "ON");
 
-    const env = { ...process.env };
-    const ccacheDir = "/usr/lib/ccache";
-    if (fs.existsSync(ccacheDir)) {
-        env.PATH = `${ccacheDir}${path.delimiter}${env.PATH ?? ""}`;
-        // Paths under the checkout are hashed relative to it, so another clone (CI's fresh one) hits the same cache.
-        env.CCACHE_BASEDIR ??= root;
-        env.CCACHE_NOHASHDIR ??= "1";
-        log("using ccache");
-    } else log("ccache not found (apt-get install ccache makes rebuilds cheap)");
+    const env = ccacheEnv(root, log);
 
     const common = ["--log-level", "warn", "-d", srcDir, "-O", cmakeOut, "--config", buildConfigType, "--arch", process.arch,
         "--runtime-version", process.version.slice(1)];

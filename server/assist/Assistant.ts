@@ -10,6 +10,7 @@ export interface SummarizeOptions {
     title?: string;
     signal?: AbortSignal;
     onText?: (text: string) => void;
+    onRestart?: (reason: string) => void;
     /** Defaults to 200. */
     maxTokens?: number;
 }
@@ -17,6 +18,7 @@ export interface SummarizeOptions {
 export interface AskOptions {
     signal?: AbortSignal;
     onText?: (text: string) => void;
+    onRestart?: (reason: string) => void;
     /** Defaults to 256. */
     maxTokens?: number;
 }
@@ -44,7 +46,7 @@ export class Assistant {
             return { summary, engine: "extractive", ms: elapsed(started) };
         }
         const result = await llmSummary(this.generator, text, options);
-        return { summary: result.summary, engine: "llm", model: this.generator.modelName, tokens: result.tokens, ms: elapsed(started), ...(result.kv ? { kv: result.kv } : {}) };
+        return { summary: result.summary, engine: "llm", model: this.generator.modelName, tokens: result.tokens, ms: elapsed(started), ...(result.kv ? { kv: result.kv } : {}), ...(result.endpoint ? { endpoint: result.endpoint } : {}) };
     }
 
     async ask(retriever: Retriever, question: string, top: number, options: AskOptions = {}): Promise<AnswerResult> {
@@ -63,7 +65,7 @@ export class Assistant {
         const result = await llmAnswer(this.generator, question, hits, options);
         return {
             answer: result.answer, engine: "llm", found: result.found, citations: result.citations,
-            model: this.generator.modelName, tokens: result.tokens, ms: elapsed(started),
+            model: this.generator.modelName, ...(result.endpoint ? { endpoint: result.endpoint } : {}), tokens: result.tokens, ms: elapsed(started),
         };
     }
 }

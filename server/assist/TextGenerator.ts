@@ -1,4 +1,4 @@
-import type { KvCacheReport } from "../../shared/inferenceMessages";
+import type { KvCacheReport, StopReason } from "../../shared/inferenceMessages";
 
 /** What summaries and answers need from a language model. The inference process implements it. */
 export interface TextGenerator {
@@ -29,6 +29,11 @@ export interface GenerationRequest {
     /** The question the prompt ends with: a query-aware KV cache keeps what it attends to (GenerateParams.question). */
     question?: string;
     onText?: (text: string) => void;
+    /**
+     * The text streamed so far is void and the answer starts over (a remote endpoint died mid-stream and another took
+     * the request); `reason` says so in a few words.
+     */
+    onRestart?: (reason: string) => void;
     /** Prompt tokens read so far of `total` (a long document's progress before the first word). */
     onPromptProgress?: (evaluated: number, total: number) => void;
     signal?: AbortSignal;
@@ -48,4 +53,10 @@ export interface GenerationOutcome {
     cancelled: boolean;
     /** How the KV cache was used, when the generator reports it. */
     kv?: KvCacheReport;
+    /** The llama.cpp server that produced it, for a remote engine. */
+    endpoint?: string;
+    /** Generation speed, where the engine measured it. */
+    tokensPerSecond?: number;
+    /** Why generation stopped, where the engine says. */
+    stopReason?: StopReason;
 }

@@ -20,6 +20,7 @@ export interface WholeDocument {
 export interface DocumentAnswerOptions {
     signal?: AbortSignal;
     onText?: (text: string) => void;
+    onRestart?: (reason: string) => void;
     /** The document's tokens read so far of `total`, chunk by chunk. */
     onProgress?: (evaluated: number, total: number) => void;
     /** Defaults to 256. */
@@ -83,9 +84,9 @@ export async function answerFromDocument(generator: TextGenerator | undefined, d
         const promptTokens = await generator.countTokens(prompt, options.signal);
         if (promptTokens + maxTokens + 32 > generator.contextSize) throw new DocumentTooLongError(promptTokens, generator.contextSize);
     }
-    const outcome = await generator.generate({ instruction: true, prompt, question, maxTokens, signal: options.signal, onText: options.onText, ...(options.onProgress ? { onPromptProgress: options.onProgress } : {}), stop: ["\nQuestion:"] });
+    const outcome = await generator.generate({ instruction: true, prompt, question, maxTokens, signal: options.signal, onText: options.onText, onRestart: options.onRestart, ...(options.onProgress ? { onPromptProgress: options.onProgress } : {}), stop: ["\nQuestion:"] });
     const answer = outcome.text.trim();
-    const base = { engine: "llm" as const, model: generator.modelName, tokens: outcome.generatedTokens, ms: Math.round(performance.now() - started), ...(outcome.kv ? { kv: outcome.kv } : {}) };
+    const base = { engine: "llm" as const, model: generator.modelName, tokens: outcome.generatedTokens, ms: Math.round(performance.now() - started), ...(outcome.kv ? { kv: outcome.kv } : {}), ...(outcome.endpoint ? { endpoint: outcome.endpoint } : {}) };
     if (answer === "" || answer.toUpperCase().startsWith(notFoundMarker)) return { ...base, answer: notInDocument, found: false, citations: [] };
     return { ...base, answer, found: true, citations: [citeDocument(doc, answer)] };
 }

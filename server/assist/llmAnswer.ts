@@ -8,6 +8,7 @@ export interface LlmAnswerOptions {
     maxTokens?: number;
     signal?: AbortSignal;
     onText?: (text: string) => void;
+    onRestart?: (reason: string) => void;
 }
 
 export interface LlmAnswer {
@@ -16,6 +17,8 @@ export interface LlmAnswer {
     citations: Citation[];
     tokens: number;
     cancelled: boolean;
+    /** The llama.cpp server that answered (a remote engine). */
+    endpoint?: string;
 }
 
 const notFoundMarker = "NOT FOUND";
@@ -53,14 +56,15 @@ export async function llmAnswer(generator: TextGenerator, question: string, hits
         }
     }
     if (used.length === 0) throw new Error(`the model's context (${generator.contextSize} tokens) is too small to answer from the documents; set a larger context size`);
-    const outcome = await generator.generate({ instruction: true, prompt, question, maxTokens, signal: options.signal, onText: options.onText, stop: ["\nQuestion:", "\nSources:"] });
+    const outcome = await generator.generate({ instruction: true, prompt, question, maxTokens, signal: options.signal, onText: options.onText, onRestart: options.onRestart, stop: ["\nQuestion:", "\nSources:"] });
     const answer = outcome.text.trim();
+    const served = outcome.endpoint ? { endpoint: outcome.endpoint } : {};
     if (answer.toUpperCase().startsWith(notFoundMarker)) {
-        return { answer: notFoundAnswer, found: false, citations: [], tokens: outcome.generatedTokens, cancelled: outcome.cancelled };
+        return { answer: notFoundAnswer, found: false, citations: [], tokens: outcome.generatedTokens, cancelled: outcome.cancelled, ...served };
     }
     const cited = [...answer.matchAll(/\[(\d+)\]/g)].map((match) => Number(match[1]) - 1).filter((i) => i >= 0 && i < used.length);
     const sources = cited.length ? [...new Set(cited)].map((i) => used[i]) : used;
-    return { answer, found: true, citations: sources.map((hit) => citationFor(hit, 0)), tokens: outcome.generatedTokens, cancelled: outcome.cancelled };
+    return { answer, found: true, citations: sources.map((hit) => citationFor(hit, 0)), tokens: outcome.generatedTokens, cancelled: outcome.cancelled, ...served };
 }
 
 function answerPrompt(question: string, sources: IndexHit[]): string {

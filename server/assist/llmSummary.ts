@@ -8,6 +8,7 @@ export interface LlmSummaryOptions {
     signal?: AbortSignal;
     /** Streams the final summary's text as it is generated. */
     onText?: (text: string) => void;
+    onRestart?: (reason: string) => void;
     /** Called when a long document is split, with the number of parts (map-reduce). */
     onPlan?: (parts: number) => void;
 }
@@ -22,6 +23,8 @@ export interface LlmSummary {
     kvPolicy: "h2o" | "query-aware" | "sink-window" | "full";
     /** The one bounded pass's KV cache figures, when the generator reports them. */
     kv?: KvCacheReport;
+    /** The llama.cpp server that wrote the final summary (a remote engine). */
+    endpoint?: string;
 }
 
 const promptOverheadTokens = 64;
@@ -37,11 +40,12 @@ export async function llmSummary(generator: TextGenerator, text: string, options
         const { policy, windowLength } = generator.boundedKv;
         // The output stays in the recent part of the window, with room left for the document's heavy hitters.
         const maxTokens = Math.max(1, Math.min(options.maxTokens ?? 200, Math.floor(windowLength / 2)));
-        const outcome = await generator.generate({ instruction: true, prompt: boundedSummaryPrompt(text, options.title), maxTokens, signal: options.signal, onText: options.onText });
+        const outcome = await generator.generate({ instruction: true, prompt: boundedSummaryPrompt(text, options.title), maxTokens, signal: options.signal, onText: options.onText, onRestart: options.onRestart });
         // A summary asks no question: a query-aware cache runs it as H2O, which the outcome reports.
         return {
             summary: outcome.text.trim(), tokens: outcome.generatedTokens, passes: 1, cancelled: outcome.cancelled,
             kvPolicy: outcome.kv?.policy === "full" ? policy : (outcome.kv?.policy ?? policy), ...(outcome.kv ? { kv: outcome.kv } : {}),
+            ...(outcome.endpoint ? { endpoint: outcome.endpoint } : {}),
         };
     }
     // A small context cannot give most of itself to the output.
@@ -54,8 +58,11 @@ export async function llmSummary(generator: TextGenerator, text: string, options
     for (let round = 0; ; round++) {
         const size = await generator.countTokens(current, options.signal);
         if (size <= budget) {
-            const outcome = await generator.generate({ instruction: true, prompt: summaryPrompt(current, options.title), maxTokens, signal: options.signal, onText: options.onText });
-            return { summary: outcome.text.trim(), tokens: tokens + outcome.generatedTokens, passes: passes + 1, cancelled: outcome.cancelled, kvPolicy: "full" };
+            const outcome = await generator.generate({ instruction: true, prompt: summaryPrompt(current, options.title), maxTokens, signal: options.signal, onText: options.onText, onRestart: options.onRestart });
+            return {
+                summary: outcome.text.trim(), tokens: tokens + outcome.generatedTokens, passes: passes + 1, cancelled: outcome.cancelled, kvPolicy: "full",
+                ...(outcome.endpoint ? { endpoint: outcome.endpoint } : {}),
+            };
         }
         const parts = splitToBudget(current, size, budget);
         if (round === 0) options.onPlan?.(parts.length);

@@ -21,6 +21,8 @@ export interface SummaryResult {
     ms: number;
     /** How the one pass through a bounded KV cache used it (H2O on). */
     kv?: KvCacheReport;
+    /** The llama.cpp server that generated it (a remote engine). */
+    endpoint?: string;
 }
 
 export interface AnswerResult {
@@ -30,6 +32,8 @@ export interface AnswerResult {
     found: boolean;
     citations: Citation[];
     model?: string;
+    /** The llama.cpp server that generated it (a remote engine). */
+    endpoint?: string;
     tokens?: number;
     ms: number;
 }

@@ -1,6 +1,6 @@
 import type { TextGenerator } from "../assist/TextGenerator";
 import { gpuValues } from "../../shared/settings";
-import { createEngine, type EngineSettings } from "../llm/engineSettings";
+import { connectEndpoints, createEngine, type EngineSettings, type RemoteEngineSettings } from "../llm/engineSettings";
 import type { InferenceProcess, KvCacheMode } from "../llm/InferenceProcess";
 import { absoluteModelSetting } from "../llm/resolveModelSource";
 import { ProcessTextGenerator } from "../llm/ProcessTextGenerator";
@@ -13,13 +13,18 @@ export const modelOptions = {
     threads: { type: "string" },
     "batch-size": { type: "string" },
     "models-dir": { type: "string" },
+    endpoint: { type: "string" },
+    "endpoint-timeout": { type: "string" },
 } as const;
 
 /** --gpu values: the setting's, and "false", an old spelling of cpu. */
 const gpus: readonly string[] = [...gpuValues, "false"];
 
 export const modelOptionsHelp = `Model options: --model <path.gguf | hf:user/repo/file.gguf | https://…> (or LLAMAHOME_MODEL),
-  --gpu auto|cpu|cuda|vulkan|metal (default auto), --context-size N, --threads N, --batch-size N, --models-dir D`;
+  --gpu auto|cpu|cuda|vulkan|metal (default auto), --context-size N, --threads N, --batch-size N, --models-dir D;
+  or --endpoint URL[,URL...] to generate on llama.cpp servers (llama-server) instead: each request goes to the one with
+  the most free slots and fails over to another; --endpoint-timeout S (default 60) bounds each reply and each pause in
+  a streamed one; an API key comes from LLAMAHOME_API_KEY. H2O runs only locally: on a server "policy" is "server"`;
 
 /** The bounded KV cache flags, shared by every command that runs a model (generate, summarize, ask, …). */
 export const h2oOptions = {
@@ -64,6 +69,25 @@ export function boundedKvFromArgs(args: ParsedArgs, mode: KvCacheMode["mode"]): 
     }
     const chunkSize = args.values["chunk-size"] === undefined ? undefined : intOption(args, "chunk-size", 512, 8);
     return { mode, windowLength, heavyHitters, ...(chunkSize === undefined ? {} : { chunkSize }) };
+}
+
+/** The llama.cpp servers --endpoint names, if any (--model and LLAMAHOME_MODEL then do not apply). */
+export function endpointsFromArgs(args: ParsedArgs): RemoteEngineSettings | undefined {
+    const list = stringOption(args, "endpoint");
+    if (list === undefined) {
+        if (args.values["endpoint-timeout"] !== undefined) throw new UsageError("--endpoint-timeout needs --endpoint");
+        return undefined;
+    }
+    if (stringOption(args, "model") !== undefined) throw new UsageError("give --model (a local model) or --endpoint (llama.cpp servers), not both");
+    const endpoints = list.split(",").map((e) => e.trim()).filter(Boolean);
+    if (endpoints.length === 0) throw new UsageError("--endpoint needs at least one URL, e.g. --endpoint http://127.0.0.1:8080");
+    const apiKey = process.env.LLAMAHOME_API_KEY || undefined;
+    return { endpoints, timeoutSeconds: intOption(args, "endpoint-timeout", 60, 1), ...(apiKey ? { apiKey } : {}) };
+}
+
+/** For commands that measure the local engine itself (needle, bench): --endpoint is refused with what to run instead. */
+export function refuseEndpoints(args: ParsedArgs, command: string, why: string): void {
+    if (args.values.endpoint !== undefined || args.values["endpoint-timeout"] !== undefined) throw new UsageError(`${command} runs on the local engine only (${why}); npm run bench:endpoints measures llama.cpp servers`);
 }
 
 /** The model named by --model or LLAMAHOME_MODEL, if any. */
@@ -113,6 +137,8 @@ export async function withGenerator<T>(
     /** The policy --enable-h2o asks for: "query-aware" where every request carries its question. */
     kvPolicy: KvCacheMode["mode"] = "h2o",
 ): Promise<T> {
+    const remote = endpointsFromArgs(args);
+    if (remote) return withEndpoints(args, remote, work);
     const model = modelFromArgs(args);
     const kv = kvModeFromArgs(args, kvPolicy);
     if (kv && !model) throw new UsageError("--enable-h2o needs a model: --model <path.gguf | hf:… | https://…> or LLAMAHOME_MODEL");
@@ -126,5 +152,23 @@ export async function withGenerator<T>(
     } finally {
         process.off("SIGINT", interrupt);
         await inference?.dispose();
+    }
+}
+
+/** withGenerator on llama.cpp servers: the pool is probed first, and closed afterwards whatever happens. */
+async function withEndpoints<T>(args: ParsedArgs, remote: RemoteEngineSettings, work: (generator: TextGenerator | undefined, signal: AbortSignal) => Promise<T>): Promise<T> {
+    if (args.values["enable-h2o"] === true) process.stderr.write("llamahome: H2O runs only in the local engine; the llama.cpp server manages its own KV cache (policy: server)\n");
+    const controller = new AbortController();
+    const interrupt = () => controller.abort();
+    process.once("SIGINT", interrupt);
+    const { pool, generator } = await connectEndpoints(remote, { onLog: (line) => process.stderr.write(`llamahome: ${line}\n`) }).catch((error: Error) => {
+        process.off("SIGINT", interrupt);
+        throw error;
+    });
+    try {
+        return await work(generator, controller.signal);
+    } finally {
+        process.off("SIGINT", interrupt);
+        pool.dispose();
     }
 }

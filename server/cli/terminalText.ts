@@ -28,3 +28,15 @@ export function terminalLine(text: string): string {
 export function terminalText(text: string): string {
     return text.replace(/\r/g, "").replace(CONTROL_EXCEPT_TAB_NEWLINE, visible);
 }
+
+/**
+ * What a command streams to the terminal (nothing with --json): quoted from the documents or written by a model
+ * reading them, so printed inert. When a server died mid-answer and another starts over, the terminal says so first.
+ */
+export function streamToTerminal(json: boolean): { onText?: (text: string) => void; onRestart?: (reason: string) => void } {
+    if (json) return {};
+    return {
+        onText: (text) => process.stdout.write(terminalText(text)),
+        onRestart: (reason) => process.stdout.write(`\n[the answer starts over: ${terminalText(reason)}]\n`),
+    };
+}

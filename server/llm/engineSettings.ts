@@ -3,6 +3,8 @@
 // cache mean the same thing everywhere.
 import type { H2oSettings, LlamaHomeSettings, ModelSettings } from "../../shared/settings";
 import { InferenceProcess, type InferenceProcessOptions, type KvCacheMode } from "./InferenceProcess";
+import { EndpointPool, type EndpointPoolOptions } from "./remote/EndpointPool";
+import { RemoteTextGenerator } from "./remote/RemoteTextGenerator";
 import { absoluteModelSetting } from "./resolveModelSource";
 
 export interface EngineSettings {
@@ -48,4 +50,34 @@ export function createEngine(settings: EngineSettings, hooks: EngineHooks = {}):
         ...(settings.kv ? { kv: settings.kv } : {}),
         ...hooks,
     });
+}
+
+/** llama.cpp servers to generate on instead of a local model (llamahome.endpoints, --endpoint). */
+export interface RemoteEngineSettings {
+    endpoints: string[];
+    /** Sent as a bearer token; from SecretStorage or LLAMAHOME_API_KEY, never from settings.json. */
+    apiKey?: string;
+    /** Longest wait for a reply or between streamed words, in seconds. Defaults to 60. */
+    timeoutSeconds?: number;
+}
+
+/** The endpoint pool for these settings; nothing is probed until its start(). */
+export function createEndpointPool(settings: RemoteEngineSettings, options: Pick<EndpointPoolOptions, "onLog" | "probeIntervalMs"> = {}): EndpointPool {
+    const timeoutMs = (settings.timeoutSeconds ?? 60) * 1000;
+    return new EndpointPool(settings.endpoints, {
+        ...options,
+        ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+        timeouts: { responseMs: timeoutMs, idleMs: timeoutMs },
+    });
+}
+
+/** The endpoint pool for these settings and, once one endpoint answers, the generator over it. */
+export async function connectEndpoints(settings: RemoteEngineSettings, options: Pick<EndpointPoolOptions, "onLog" | "probeIntervalMs"> = {}): Promise<{ pool: EndpointPool; generator: RemoteTextGenerator }> {
+    const pool = createEndpointPool(settings, options);
+    try {
+        return { pool, generator: new RemoteTextGenerator(pool, await pool.start()) };
+    } catch (error) {
+        pool.dispose();
+        throw error;
+    }
 }

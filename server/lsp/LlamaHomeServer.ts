@@ -28,7 +28,9 @@ import { readRegularFile } from "../core/readRegularFile";
 import { DocumentReadError, readWholeDocument } from "../core/readWholeDocument";
 import { sourceView } from "../core/sourceView";
 import { WorkspaceIndex, type IndexHit } from "../core/WorkspaceIndex";
-import { boundedKv, workspaceEngine, type EngineSettings } from "../llm/engineSettings";
+import type { TextGenerator } from "../assist/TextGenerator";
+import { boundedKv, workspaceEngine, type EngineSettings, type RemoteEngineSettings } from "../llm/engineSettings";
+import { AllEndpointsDownError } from "../llm/remote/EndpointError";
 import { validateSettings, type LlamaHomeSettings } from "../../shared/settings";
 import { signalFor } from "./cancellation";
 import type { EvaluationWorkspace } from "./EvaluationService";
@@ -41,6 +43,8 @@ import { formatBytes } from "../../shared/formatBytes";
 interface InitializationOptions {
     /** Where indexes are persisted. Defaults to ~/.cache/llamahome/indexes. */
     cacheDir?: string;
+    /** The API key for llamahome.endpoints, from the editor's secret storage. */
+    endpointApiKey?: string;
 }
 
 interface Folder {
@@ -73,6 +77,7 @@ export class LlamaHomeServer implements EvaluationWorkspace {
     readonly documents = new TextDocuments(TextDocument);
     /** The configured language model; without one the extractive engine answers. */
     private readonly models: ModelHost;
+    private endpointApiKey: string | undefined;
 
     constructor(private readonly connection: Connection) {
         this.models = new ModelHost(connection);
@@ -80,6 +85,7 @@ export class LlamaHomeServer implements EvaluationWorkspace {
 
     initialize(params: InitializeParams): InitializeResult {
         this.options = (params.initializationOptions as InitializationOptions | undefined) ?? {};
+        this.endpointApiKey = typeof this.options.endpointApiKey === "string" && this.options.endpointApiKey ? this.options.endpointApiKey : undefined;
         this.progressSupported = params.capabilities.window?.workDoneProgress === true;
         this.supportsConfiguration = params.capabilities.workspace?.configuration === true;
         this.supportsWatchRegistration = params.capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration === true;
@@ -168,11 +174,10 @@ export class LlamaHomeServer implements EvaluationWorkspace {
             if (!text?.trim()) {
                 throw new ResponseError(1, located ? "That document has no extractable text (see the index report for why)." : "That file is not in an indexed workspace folder.");
             }
-            const onText = params.streamId ? (piece: string) => void this.connection.sendNotification(StreamNotification, { streamId: params.streamId!, text: piece }) : undefined;
-            const { generator, warning } = await this.chooseGenerator(priority);
-            const { kv, ...summarized } = await new Assistant(generator).summarize(text, { title, signal, onText });
-            const result: SummarizeResult = { ...summarized, ...(kv ? { kv: kvFigures(kv) } : {}) };
-            if (generator) void this.models.reportMetrics();
+            const stream = this.streamFor(params.streamId);
+            const { result: summarized, warning } = await this.generating(priority, stream, (generator) => new Assistant(generator).summarize(text, { title, signal, ...stream }));
+            const { kv, ...rest } = summarized;
+            const result: SummarizeResult = { ...rest, ...(kv ? { kv: kvFigures(kv) } : {}) };
             const record = located && !params.range ? located.folder.index.documentInfo(located.path) : undefined;
             if (record && !signal.aborted) this.summaries.set(`${located!.folder.root}/${record.path}`, record.hash, result);
             return warning ? { ...result, warning } : result;
@@ -193,10 +198,9 @@ export class LlamaHomeServer implements EvaluationWorkspace {
                 },
                 termWeight: (term) => Math.max(0, ...this.folders.map((folder) => folder.index.termWeight(term))),
             };
-            const onText = params.streamId ? (piece: string) => void this.connection.sendNotification(StreamNotification, { streamId: params.streamId!, text: piece }) : undefined;
-            const { generator, warning } = await this.chooseGenerator();
-            const result = await new Assistant(generator).ask(retriever, params.question, Math.max(1, Math.min(params.top ?? 5, 50)), { signal, onText });
-            if (generator) void this.models.reportMetrics();
+            const stream = this.streamFor(params.streamId);
+            const top = Math.max(1, Math.min(params.top ?? 5, 50));
+            const { result, warning } = await this.generating("interactive", stream, (generator) => new Assistant(generator).ask(retriever, params.question, top, { signal, ...stream }));
             const rootOf = (relative: string) => [...roots].find(([hit]) => hit.path === relative)?.[1] ?? this.folders[0];
             return {
                 ...result,
@@ -218,23 +222,22 @@ export class LlamaHomeServer implements EvaluationWorkspace {
         try {
             if (typeof params.question !== "string" || !params.question.trim()) throw new ResponseError(1, "The question is empty.");
             const { folder, document } = await this.wholeDocument(params.uri);
-            const onText = params.streamId ? (piece: string) => void this.connection.sendNotification(StreamNotification, { streamId: params.streamId!, text: piece }) : undefined;
-            const { generator, warning } = await this.chooseGenerator();
+            const stream = this.streamFor(params.streamId);
             const progress = params.workDoneToken === undefined ? undefined : this.connection.window.attachWorkDoneProgress(params.workDoneToken);
-            progress?.begin(`LlamaHome: reading ${path.basename(document.path)}`, 0, generator ? "tokenizing" : "searching it", true);
+            progress?.begin(`LlamaHome: reading ${path.basename(document.path)}`, 0, "starting", true);
             const onProgress = (evaluated: number, total: number) =>
                 progress?.report(Math.min(99, Math.floor((evaluated * 100) / Math.max(1, total))), `${evaluated.toLocaleString("en")} of ${total.toLocaleString("en")} tokens read`);
             let answered;
             try {
-                answered = await answerFromDocument(generator, document, params.question, { signal, onText, onProgress });
+                answered = await this.generating("interactive", stream, (generator) => answerFromDocument(generator, document, params.question, { signal, ...stream, onProgress }));
             } catch (error) {
                 if (error instanceof DocumentTooLongError || error instanceof QuestionTooLongError) throw new ResponseError(1, error.message);
                 throw error;
             } finally {
                 progress?.done();
             }
-            if (generator) void this.models.reportMetrics();
-            const { kv, ...result } = answered;
+            const { warning } = answered;
+            const { kv, ...result } = answered.result;
             return {
                 ...result,
                 citations: result.citations.map((citation) => ({ ...citation, uri: pathToFileURL(path.join(folder.root, citation.path)).toString() })),
@@ -336,15 +339,46 @@ export class LlamaHomeServer implements EvaluationWorkspace {
         // The engine follows at once (an Ask right after Select Model must use the model); the indexes follow with
         // the debounced re-index.
         this.modelSettings = this.modelSettings
-            .then(async () => this.models.configure(await this.editorEngine()))
+            .then(async () => this.models.configure(...(await this.editorEngines())))
             .catch((error: Error) => this.connection.console.error(`LlamaHome: applying the model settings failed: ${error.message}`));
         this.filesChanged();
     }
 
-    /** The generator for a request, under the latest settings. */
-    private async chooseGenerator(priority?: "interactive" | "background"): ReturnType<ModelHost["choose"]> {
+    /**
+     * Runs `work` with the generator the settings choose (undefined: the extractive engine), then reports metrics.
+     * When every llama.cpp server went down during the request, the extractive engine answers instead, with the reason
+     * as the warning, and the reader is told to discard what was streamed.
+     */
+    private async generating<T>(priority: "interactive" | "background", stream: { onRestart?: (reason: string) => void }, work: (generator: TextGenerator | undefined) => Promise<T>): Promise<{ result: T; warning?: string }> {
         await this.modelSettings;
-        return this.models.choose(priority);
+        const { generator, warning } = await this.models.choose(priority);
+        try {
+            const result = await work(generator);
+            return { result, ...(warning ? { warning } : {}) };
+        } catch (error) {
+            if (!(error instanceof AllEndpointsDownError)) throw error;
+            stream.onRestart?.("no llama.cpp server answers; the extractive engine answers");
+            return { result: await work(undefined), warning: `${error.message}. The extractive engine answered.` };
+        } finally {
+            if (generator) void this.models.reportMetrics();
+        }
+    }
+
+    /** Streams a request's text to the client as StreamNotifications, when it asked for them. */
+    private streamFor(streamId: string | undefined): { onText?: (text: string) => void; onRestart?: (reason: string) => void } {
+        if (!streamId) return {};
+        return {
+            onText: (text) => void this.connection.sendNotification(StreamNotification, { streamId, text }),
+            onRestart: (restart) => void this.connection.sendNotification(StreamNotification, { streamId, text: "", restart }),
+        };
+    }
+
+    /** The API key for llamahome.endpoints changed (LlamaHome: Set Endpoint API Key); "" removes it. */
+    setEndpointApiKey(apiKey: string): void {
+        this.endpointApiKey = apiKey || undefined;
+        this.modelSettings = this.modelSettings
+            .then(async () => this.models.configure(...(await this.editorEngines())))
+            .catch((error: Error) => this.connection.console.error(`LlamaHome: applying the endpoint settings failed: ${error.message}`));
     }
 
     async shutdown(): Promise<void> {
@@ -396,7 +430,7 @@ export class LlamaHomeServer implements EvaluationWorkspace {
         const unchanged = this.folders.length === wanted.size && this.folders.every((folder) => wanted.has(folder.uri));
         if (unchanged && !this.settingsStale) return;
         this.settingsStale = false;
-        await this.models.configure(await this.editorEngine());
+        await this.models.configure(...(await this.editorEngines()));
         await Promise.all(this.folders.map((folder) => folder.index.dispose()));
         this.folders = [];
         for (const { uri } of this.folderUris) {
@@ -449,10 +483,13 @@ export class LlamaHomeServer implements EvaluationWorkspace {
      * questions about a whole document keep what the question attends to (query-aware; requests without a question
      * run H2O).
      */
-    private async editorEngine(): Promise<EngineSettings | undefined> {
+    private async editorEngines(): Promise<[EngineSettings | undefined, RemoteEngineSettings | undefined]> {
         const settings = await this.settingsFor(this.folderUris[0]?.uri);
         const engine = workspaceEngine(settings, this.firstRoot ?? process.cwd());
-        return engine && settings.h2o.enabled ? { ...engine, kv: boundedKv(settings.h2o, "query-aware") } : engine;
+        const remote = settings.endpoints.length === 0 ? undefined : {
+            endpoints: settings.endpoints, timeoutSeconds: settings.endpointTimeout, ...(this.endpointApiKey ? { apiKey: this.endpointApiKey } : {}),
+        };
+        return [engine && settings.h2o.enabled ? { ...engine, kv: boundedKv(settings.h2o, "query-aware") } : engine, remote];
     }
 
     get supportsProgress(): boolean {

@@ -1,7 +1,9 @@
 import type { Connection, WorkDoneProgressServerReporter } from "vscode-languageserver/node";
 import { MetricsNotification, type MetricsParams } from "../../shared/protocol";
 import type { TextGenerator } from "../assist/TextGenerator";
-import { createEngine, type EngineSettings } from "../llm/engineSettings";
+import { createEndpointPool, createEngine, type EngineSettings, type RemoteEngineSettings } from "../llm/engineSettings";
+import type { EndpointPool } from "../llm/remote/EndpointPool";
+import { RemoteTextGenerator } from "../llm/remote/RemoteTextGenerator";
 import type { InferenceProcess } from "../llm/InferenceProcess";
 import { ProcessTextGenerator } from "../llm/ProcessTextGenerator";
 import { formatBytes } from "../../shared/formatBytes";
@@ -13,9 +15,10 @@ export interface GeneratorChoice {
 }
 
 /**
- * Owns the inference process for the configured model: starts it on first use, replaces it when the model
- * settings change, reports metrics, and turns a model that fails to load into one warning (the extractive
- * engine keeps answering) instead of a broken server.
+ * Owns the engine the settings configure: the inference process for a local model (started on first use, replaced
+ * when the model settings change, a model that fails to load turned into one warning while the extractive engine
+ * keeps answering), or the pool of llama.cpp servers of llamahome.endpoints (probed on every request while none is
+ * up, so a server that comes back is used again). Reports metrics for either.
  */
 export class ModelHost {
     private inference: InferenceProcess | undefined;
@@ -24,29 +27,36 @@ export class ModelHost {
     private engine: EngineSettings | undefined;
     private failure: { key: string; message: string } | undefined;
     private metricsTimer: NodeJS.Timeout | undefined;
+    private remote: RemoteEngineSettings | undefined;
+    private pool: EndpointPool | undefined;
+    private remoteGenerator: Promise<RemoteTextGenerator> | undefined;
+    private remoteFailure: string | undefined;
 
     constructor(private readonly connection: Connection) {}
 
     /** Whether a model is configured (it may not be loaded yet, or have failed). */
     get configured(): boolean {
-        return this.engine !== undefined && this.failure?.key !== this.settingsKey;
+        return this.remote !== undefined || (this.engine !== undefined && this.failure?.key !== this.settingsKey);
     }
 
     /**
      * Applies the engine the settings configure (undefined: none); a different model, GPU, context size or KV budget
      * replaces the process on next use.
      */
-    async configure(engine: EngineSettings | undefined): Promise<void> {
-        const key = JSON.stringify(engine ?? null);
+    async configure(engine: EngineSettings | undefined, remote?: RemoteEngineSettings): Promise<void> {
+        const key = JSON.stringify({ engine: engine ?? null, remote: remote ?? null });
         if (key === this.settingsKey) return;
         this.settingsKey = key;
-        this.engine = engine;
+        this.engine = remote ? undefined : engine;
+        this.remote = remote;
         this.failure = undefined;
+        this.remoteFailure = undefined;
         await this.stop();
     }
 
     /** The generator for a request. `priority` puts editor requests ahead of background summaries. */
     async choose(priority: "interactive" | "background" = "interactive"): Promise<GeneratorChoice> {
+        if (this.remote) return this.chooseRemote(this.remote, priority);
         if (!this.engine) return {};
         if (this.failure?.key === this.settingsKey) return { warning: this.failure.message };
         try {
@@ -65,6 +75,13 @@ export class ModelHost {
     /** Sends a metrics sample now (after a generation) and keeps sending every 5 s while a model is loaded. */
     async reportMetrics(): Promise<void> {
         const sample: MetricsParams = { time: Date.now(), serverRssBytes: process.memoryUsage().rss };
+        if (this.pool) {
+            const endpoints = this.pool.status();
+            const up = endpoints.find((e) => e.state === "up");
+            Object.assign(sample, { endpoints, ...(up?.model ? { model: up.model } : {}) });
+            const speeds = endpoints.filter((e) => e.tokensPerSecond !== undefined);
+            if (speeds.length > 0) sample.generatedTokensPerSecond = Math.round(speeds.reduce((sum, e) => sum + e.tokensPerSecond!, 0) * 10) / 10;
+        }
         const inference = this.inference;
         if (inference?.modelInfo) {
             const metrics = await inference.metrics().catch(() => undefined);
@@ -86,6 +103,38 @@ export class ModelHost {
     async dispose(): Promise<void> {
         this.settingsKey = "disposed";
         await this.stop();
+    }
+
+    /**
+     * The endpoint pool's generator. While no server is up every request probes them again (bounded by the probe
+     * timeout), so nothing is cached as failed: the extractive engine answers, with the reason, until one comes back.
+     */
+    private async chooseRemote(remote: RemoteEngineSettings, priority: "interactive" | "background"): Promise<GeneratorChoice> {
+        try {
+            this.remoteGenerator ??= this.connectRemote(remote);
+            const generator = await this.remoteGenerator;
+            this.remoteFailure = undefined;
+            return { generator: priority === "background" ? generator.background() : generator };
+        } catch (error) {
+            this.remoteGenerator = undefined;
+            const message = (error as Error).message;
+            if (this.remoteFailure !== message) {
+                this.connection.console.error(`LlamaHome: ${message}`);
+                void Promise.resolve(this.connection.window.showErrorMessage(`LlamaHome: ${message}`)).catch(() => undefined);
+            }
+            this.remoteFailure = message;
+            void this.reportMetrics();
+            return { warning: `${message}. The extractive engine answered.` };
+        }
+    }
+
+    private async connectRemote(remote: RemoteEngineSettings): Promise<RemoteTextGenerator> {
+        this.pool ??= createEndpointPool(remote, { onLog: (line) => this.connection.console.log(`[endpoints] ${line}`) });
+        const generator = new RemoteTextGenerator(this.pool, await this.pool.start());
+        clearInterval(this.metricsTimer);
+        this.metricsTimer = setInterval(() => void this.reportMetrics(), 5000);
+        this.metricsTimer.unref();
+        return generator;
     }
 
     private start(engine: EngineSettings): Promise<ProcessTextGenerator> {
@@ -137,6 +186,9 @@ export class ModelHost {
 
     private async stop(): Promise<void> {
         clearInterval(this.metricsTimer);
+        this.pool?.dispose();
+        this.pool = undefined;
+        this.remoteGenerator = undefined;
         const inference = this.inference;
         this.inference = undefined;
         this.loaded = undefined;

@@ -7,7 +7,7 @@ import { intOption, stringOption, UsageError, type Command, type ParsedArgs } fr
 import { h2oOptions, h2oOptionsHelp, modelOptions, modelOptionsHelp, withGenerator } from "../generatorFromArgs";
 import { cacheDirOption, openIndex } from "../openIndex";
 import { formatCitation } from "../report";
-import { terminalText } from "../terminalText";
+import { streamToTerminal } from "../terminalText";
 
 export const askCommand: Command = {
     name: "ask",
@@ -35,7 +35,7 @@ export const askCommand: Command = {
         try {
             await index.update();
             return await withGenerator(args, async (generator, signal) => {
-                const result = await new Assistant(generator).ask(index, args.positionals[1], top, { signal, onText: args.values.json ? undefined : printStreamed });
+                const result = await new Assistant(generator).ask(index, args.positionals[1], top, { signal, ...streamToTerminal(args.values.json === true) });
                 printAnswer(args, result);
                 return signal.aborted ? 130 : 0;
             });
@@ -60,7 +60,7 @@ async function askDocument(args: ParsedArgs): Promise<number> {
         async (generator, signal) => {
             let result: DocumentAnswer;
             try {
-                result = await answerFromDocument(generator, doc, question, { signal, onText: args.values.json ? undefined : printStreamed });
+                result = await answerFromDocument(generator, doc, question, { signal, ...streamToTerminal(args.values.json === true) });
             } catch (error) {
                 if (error instanceof DocumentTooLongError) throw new UsageError(error.message);
                 throw error;
@@ -73,18 +73,13 @@ async function askDocument(args: ParsedArgs): Promise<number> {
     );
 }
 
-/** The answer as it streams: quoted from the documents (or written by a model reading them), so printed inert. */
-function printStreamed(text: string): void {
-    process.stdout.write(terminalText(text));
-}
-
 function printAnswer(args: ParsedArgs, result: AnswerResult, extra: Record<string, unknown> = {}): void {
     if (args.values.json) {
-        process.stdout.write(JSON.stringify({ ...result, ...extra }) + "\n");
+        process.stdout.write(JSON.stringify({ ...result, ...(result.endpoint && extra.policy === undefined ? { policy: "server" } : {}), ...extra }) + "\n");
         return;
     }
     const sources = result.citations.map((citation) => `  ${formatCitation(citation)}`);
     const kv = typeof extra.policy === "string" ? `, KV ${extra.policy}: budget ${extra.kvBudget}, peak ${extra.kvPeakCells} cells, ${extra.evictedTokens} evicted` : "";
-    process.stdout.write(`\n${sources.length ? `Sources:\n${sources.join("\n")}\n` : ""}(${result.engine} engine${kv}, ${result.ms} ms)\n`);
+    process.stdout.write(`\n${sources.length ? `Sources:\n${sources.join("\n")}\n` : ""}(${result.engine} engine${result.endpoint ? ` on ${result.endpoint}` : ""}${kv}, ${result.ms} ms)\n`);
     if (extra.fallbackReason) process.stderr.write(`warning: query-aware eviction unavailable (${String(extra.fallbackReason)}); ran sink-window\n`);
 }

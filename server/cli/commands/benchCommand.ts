@@ -2,7 +2,7 @@ import { saveResult } from "../../eval/resultsStore";
 import { runBench, type BenchResult } from "../../eval/runBench";
 import type { InferenceProcess } from "../../llm/InferenceProcess";
 import { intOption, stringOption, UsageError, type Command } from "../Command";
-import { inferenceFromArgs, modelFromArgs, modelOptions, modelOptionsHelp } from "../generatorFromArgs";
+import { inferenceFromArgs, modelFromArgs, modelOptions, modelOptionsHelp, refuseEndpoints } from "../generatorFromArgs";
 import { formatBytes } from "../../../shared/formatBytes";
 
 const sizes = { small: { text: 500, docx: 60, pdf: 30 }, default: { text: 3000, docx: 300, pdf: 150 } } as const;
@@ -19,6 +19,7 @@ export const benchCommand: Command = {
     options: { ...modelOptions, iterations: { type: "string" }, corpus: { type: "string" }, json: { type: "boolean" } },
     positionals: [0, 0],
     async run(args) {
+        refuseEndpoints(args, "bench", "it measures this machine's inference, RSS and VRAM");
         const iterations = intOption(args, "iterations", 100);
         const size = stringOption(args, "corpus") ?? "default";
         if (!(size in sizes)) throw new UsageError(`--corpus must be small or default (got ${size})`);

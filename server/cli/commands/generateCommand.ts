@@ -1,8 +1,8 @@
 import * as fs from "node:fs/promises";
 import { intOption, stringOption, UsageError, type Command } from "../Command";
 import type { GenerateResult, KvCacheReport, ModelInfo } from "../../llm/InferenceProcess";
-import { h2oOptions, h2oOptionsHelp, inferenceFromArgs, kvModeFromArgs, modelFromArgs, modelOptions, modelOptionsHelp } from "../generatorFromArgs";
-import { terminalText } from "../terminalText";
+import { endpointsFromArgs, h2oOptions, h2oOptionsHelp, inferenceFromArgs, kvModeFromArgs, modelFromArgs, modelOptions, modelOptionsHelp, withGenerator } from "../generatorFromArgs";
+import { streamToTerminal, terminalText } from "../terminalText";
 
 export const generateCommand: Command = {
     name: "generate",
@@ -15,7 +15,8 @@ export const generateCommand: Command = {
   "policy","kvBudget","kvPeakCells","evictedTokens","contextMemoryBytes","fallbackReason"?}: the KV cache policy
   that ran ("full", "h2o", or "sink-window" with the reason H2O could not), its budget in tokens (the context size
   for "full"), the most KV cells held, the tokens evicted and the context's memory estimate in bytes.
-  With --enable-h2o the prompt may be longer than any context.
+  With --enable-h2o the prompt may be longer than any context. With --endpoint the JSON has "policy": "server",
+  "endpoint" (the server that answered) and "model" instead of the KV cache figures.
   ${modelOptionsHelp}
   ${h2oOptionsHelp}`,
     options: {
@@ -29,8 +30,9 @@ export const generateCommand: Command = {
     },
     positionals: [0, 0],
     async run(args) {
+        const remote = endpointsFromArgs(args);
         const model = modelFromArgs(args);
-        if (!model) throw new UsageError("generate needs a model: --model <path.gguf | hf:… | https://…> or LLAMAHOME_MODEL");
+        if (!model && !remote) throw new UsageError("generate needs a model: --model <path.gguf | hf:… | https://…> or LLAMAHOME_MODEL");
         const promptFile = stringOption(args, "prompt-file");
         let prompt = stringOption(args, "prompt");
         if ((prompt === undefined) === (promptFile === undefined)) throw new UsageError("give exactly one of --prompt and --prompt-file");
@@ -40,10 +42,12 @@ export const generateCommand: Command = {
         const temperature = args.values.temperature === undefined ? 0 : Number(args.values.temperature);
         if (!Number.isFinite(temperature) || temperature < 0) throw new UsageError(`--temperature must be a number ≥ 0 (got ${String(args.values.temperature)})`);
 
+        if (remote) return generateOnEndpoints(args, prompt!, maxTokens, temperature);
+
         const controller = new AbortController();
         const interrupt = () => controller.abort();
         process.once("SIGINT", interrupt);
-        const inference = inferenceFromArgs(args, model, { kv });
+        const inference = inferenceFromArgs(args, model!, { kv });
         try {
             const info = await inference.load(controller.signal);
             if (info.kv?.fallbackReason !== undefined) process.stderr.write(`llamahome: running sink-window, not H2O: ${info.kv.fallbackReason}\n`);
@@ -72,6 +76,26 @@ export const generateCommand: Command = {
         }
     },
 };
+
+/** generate on llama.cpp servers: the server keeps its own KV cache, so the report names the endpoint instead. */
+function generateOnEndpoints(args: Parameters<Command["run"]>[0], prompt: string, maxTokens: number, temperature: number): Promise<number> {
+    return withGenerator(args, async (generator, signal) => {
+        const started = performance.now();
+        const outcome = await generator!.generate({ prompt, maxTokens, temperature, signal, ...streamToTerminal(args.values.json === true) });
+        const ms = Math.round(performance.now() - started);
+        const stopReason = outcome.stopReason ?? (outcome.cancelled ? "cancelled" : "eos");
+        if (args.values.json) {
+            process.stdout.write(JSON.stringify({
+                text: outcome.text, promptTokens: outcome.promptTokens, generatedTokens: outcome.generatedTokens,
+                ...(outcome.tokensPerSecond ? { generatedTokensPerSecond: round(outcome.tokensPerSecond) } : {}),
+                stopReason, ms, policy: "server", endpoint: outcome.endpoint, model: generator!.modelName,
+            }) + "\n");
+        } else {
+            process.stdout.write(`\n[${outcome.promptTokens} prompt tokens, ${outcome.generatedTokens} generated${outcome.tokensPerSecond ? ` at ${round(outcome.tokensPerSecond)} tok/s` : ""}, ${stopReason}, ${ms} ms on ${terminalText(outcome.endpoint ?? "")}]\n`);
+        }
+        return outcome.cancelled ? 130 : 0;
+    });
+}
 
 /** The result's KV report; a request cancelled before the child answered has none, so the load's policy with zeros. */
 function kvOf(result: GenerateResult, info: ModelInfo): KvCacheReport {

@@ -5,7 +5,7 @@ import { haystackTexts, runNeedlePolicies } from "../../eval/needleRun";
 import { summarizeNeedleCells, type NeedleCell } from "../../eval/runNeedleGrid";
 import type { NeedlePolicy } from "../../../shared/results";
 import { intOption, stringOption, UsageError, type Command, type ParsedArgs } from "../Command";
-import { boundedKvFromArgs, h2oOptions, h2oOptionsHelp, inferenceFromArgs, kvModeFromArgs, modelFromArgs, modelOptions, modelOptionsHelp } from "../generatorFromArgs";
+import { boundedKvFromArgs, h2oOptions, h2oOptionsHelp, inferenceFromArgs, kvModeFromArgs, modelFromArgs, modelOptions, modelOptionsHelp, refuseEndpoints } from "../generatorFromArgs";
 
 const allPolicies: readonly NeedlePolicy[] = ["full", "h2o", "query-aware", "sink-window"];
 
@@ -32,6 +32,7 @@ export const needleCommand: Command = {
     options: { ...modelOptions, ...h2oOptions, lengths: { type: "string" }, depths: { type: "string" }, trials: { type: "string" }, policies: { type: "string" }, "observation-share": { type: "string" }, haystack: { type: "string" }, seed: { type: "string" }, json: { type: "boolean" } },
     positionals: [0, 0],
     async run(args) {
+        refuseEndpoints(args, "needle", "it compares KV cache policies, and a llama.cpp server has only its own");
         const model = modelFromArgs(args);
         if (!model) throw new UsageError("needle needs a model: --model <path.gguf | hf:… | https://…> or LLAMAHOME_MODEL");
         const lengths = numberList(args, "lengths", [2000, 8000, 32000], 64);

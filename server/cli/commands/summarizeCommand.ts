@@ -3,7 +3,7 @@ import { Assistant } from "../../assist/Assistant";
 import { DocumentReadError, readWholeDocument } from "../../core/readWholeDocument";
 import { UsageError, type Command } from "../Command";
 import { h2oOptions, h2oOptionsHelp, modelOptions, modelOptionsHelp, withGenerator } from "../generatorFromArgs";
-import { terminalText } from "../terminalText";
+import { streamToTerminal } from "../terminalText";
 
 export const summarizeCommand: Command = {
     name: "summarize",
@@ -32,13 +32,12 @@ export const summarizeCommand: Command = {
             const result = await new Assistant(generator).summarize(extracted.text, {
                 title: extracted.title ?? path.basename(file),
                 signal,
-                // the document's own sentences (or a model's reading of them): printed inert
-                onText: streaming ? (text) => process.stdout.write(terminalText(text)) : undefined,
+                ...streamToTerminal(!streaming),
             });
             if (streaming) process.stdout.write("\n");
             else {
                 const kv = generator?.boundedKv;
-                const policy = generator === undefined ? {} : { policy: kv?.policy ?? "full", ...(kv?.fallbackReason === undefined ? {} : { fallbackReason: kv.fallbackReason }) };
+                const policy = generator === undefined ? {} : { policy: result.endpoint ? "server" : kv?.policy ?? "full", ...(kv?.fallbackReason === undefined ? {} : { fallbackReason: kv.fallbackReason }) };
                 process.stdout.write(JSON.stringify({ ...result, ...policy }) + "\n");
             }
             return signal.aborted ? 130 : 0;

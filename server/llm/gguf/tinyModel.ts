@@ -20,6 +20,12 @@ export interface TinyModelOptions {
     ropeFreqBase?: number;
     /** A Jinja chat template for tokenizer.chat_template, to test the instruct path. Defaults to none. */
     chatTemplate?: string;
+    /**
+     * Greedy output is printable ASCII and never the end token: the output rows of every other token are zero, so a
+     * random model writes valid UTF-8 (as llama-server's output parser requires) until maxTokens, which makes
+     * generation lengths exact for benchmarks and for tests that kill a server mid-answer. Defaults to false.
+     */
+    textOnly?: boolean;
 }
 
 /** The hyperparameters of a llama-architecture model that its forward pass depends on. */
@@ -181,6 +187,14 @@ export function makeTinyModelWeights(options: TinyModelOptions = {}): TinyModelW
     }
     norm("output_norm.weight");
     matrix("output.weight", embd, vocabSize, 2);
+    if (options.textOnly) {
+        const output = tensors.get("output.weight")!.data;
+        for (let token = 0; token < vocabSize; token++) {
+            const byte = token - config.byteTokenOffset;
+            const printable = token === config.spaceId || (byte >= 0x20 && byte < 0x7f) || byte === 0x0a;
+            if (!printable) output.fill(0, token * embd, (token + 1) * embd);
+        }
+    }
     return { config, vocab, tensors };
 }
 

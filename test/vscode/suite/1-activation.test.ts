@@ -24,6 +24,7 @@ suite("Activation and indexing", () => {
             "llamahome.runNeedleTest",
             "llamahome.restartServer",
             "llamahome.showLogs",
+            "llamahome.setEndpointApiKey",
         ]) {
             assert.ok(commands.includes(id), `${id} is registered`);
         }
