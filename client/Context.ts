@@ -1,5 +1,5 @@
 import * as vscode from "vscode";
-import type { IndexStatus } from "../shared/protocol";
+import type { EndpointStatus, IndexStatus } from "../shared/protocol";
 import type { LatestResults, NeedleReference } from "../shared/results";
 import type { LlamaHomeApi } from "./api";
 import type { CommandContext, CommandTable } from "./commandContext";
@@ -85,6 +85,14 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
 
     get statusBarText(): string {
         return this.statusBar.text;
+    }
+
+    get statusBarTooltip(): string {
+        return this.statusBar.tooltipMarkdown;
+    }
+
+    get endpoints(): readonly EndpointStatus[] | undefined {
+        return this.dashboard.endpoints;
     }
 
     get latestResults(): LatestResults {

@@ -218,11 +218,16 @@ export class Dashboard implements vscode.Disposable {
             model: this.modelState(),
             metrics: this.lastInferenceSample ?? this.metrics.at(-1),
             lastTokensPerSecond: this.lastTokensPerSecond,
-            endpoints: this.config.endpoints.length ? this.endpointStatus ?? unknownEndpoints(this.config.endpoints) : undefined,
+            endpoints: this.endpoints,
             endpointTimeout: this.config.endpointTimeout,
         });
         this.webview.post({ type: "server", server });
         this.webview.post({ type: "model", model: this.modelState() });
+    }
+
+    /** The servers of llamahome.endpoints as the server last reported them ("unknown" until it has); undefined when none is listed. */
+    get endpoints(): EndpointStatus[] | undefined {
+        return this.config.endpoints.length ? this.endpointStatus ?? unknownEndpoints(this.config.endpoints) : undefined;
     }
 
     dispose(): void {

@@ -1,4 +1,6 @@
+import * as fs from "node:fs";
 import * as vscode from "vscode";
+import type { CitationLocation, PassageLocation } from "../shared/protocol";
 import type { ExtensionToResultMessage, ResultToExtensionMessage, ResultView } from "../shared/webviewMessages";
 import { isObject } from "../shared/isObject";
 import { SingletonWebview } from "./SingletonWebview";
@@ -17,7 +19,7 @@ export class ResultPanel implements vscode.Disposable {
             viewType: "llamahome.result",
             title: "LlamaHome",
             scripts: ["dom.js", "result.js"],
-            styles: ["webview.css"],
+            styles: ["webview.css", "result.css"],
             body: '<main id="result" aria-live="polite"></main>',
             column: vscode.ViewColumn.Beside,
             isMessage: isResultMessage,
@@ -25,7 +27,8 @@ export class ResultPanel implements vscode.Disposable {
         });
     }
 
-    show(view: ResultView): void {
+    show(shown: ResultView): void {
+        const view = withPassageUris(shown);
         this.view = view;
         this.webview.show(true);
         this.webview.title = view.kind === "answer" ? "LlamaHome: Answer" : view.kind === "summary" ? `Summary: ${view.title}` : `LlamaHome: ${view.title}`;
@@ -56,6 +59,30 @@ export class ResultPanel implements vscode.Disposable {
         if (message.type === "ready" && this.view) this.webview.post({ type: "show", view: this.view });
         else if (message.type === "openCitation") void vscode.commands.executeCommand("llamahome.openCitation", message.citation);
     }
+}
+
+/**
+ * An answer whose quoted passages each have a `uri`, so that they open like its citations: a passage the server gave
+ * a path only is resolved against the citation of the same document, else the workspace folder that has it. One that
+ * cannot be resolved is shown without a link.
+ */
+function withPassageUris(view: ResultView): ResultView {
+    if (view.kind !== "answer" || !view.result.passages?.some((passage) => passage.uri === undefined)) return view;
+    const { citations } = view.result;
+    const passages = view.result.passages.map((passage): PassageLocation => {
+        if (passage.uri !== undefined) return passage;
+        const uri = uriOf(passage.path, citations);
+        return uri === undefined ? passage : { ...passage, uri };
+    });
+    return { ...view, result: { ...view.result, passages } };
+}
+
+function uriOf(relative: string, citations: CitationLocation[]): string | undefined {
+    const cited = citations.find((citation) => citation.path === relative);
+    if (cited) return cited.uri;
+    const candidates = (vscode.workspace.workspaceFolders ?? []).map((folder) => vscode.Uri.joinPath(folder.uri, ...relative.split("/")));
+    if (candidates.length === 1) return candidates[0]!.toString();
+    return candidates.find((uri) => uri.scheme === "file" && fs.existsSync(uri.fsPath))?.toString();
 }
 
 function isResultMessage(value: unknown): value is ResultToExtensionMessage {

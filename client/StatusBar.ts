@@ -36,6 +36,11 @@ export class StatusBar implements vscode.Disposable {
         return this.item.text;
     }
 
+    get tooltipMarkdown(): string {
+        const tip = this.item.tooltip;
+        return typeof tip === "string" ? tip : tip?.value ?? "";
+    }
+
     update(state: StatusBarState): void {
         const { index, server } = state;
         const parts: string[] = [];

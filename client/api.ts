@@ -1,5 +1,5 @@
 import type * as vscode from "vscode";
-import type { IndexStatus } from "../shared/protocol";
+import type { EndpointStatus, IndexStatus } from "../shared/protocol";
 import type { LatestResults, NeedleReference } from "../shared/results";
 
 /**
@@ -20,6 +20,10 @@ export interface LlamaHomeApi {
     readonly serverCrashNotices: number;
     /** The status bar item's current text. */
     readonly statusBarText: string;
+    /** The status bar item's tooltip, as Markdown. */
+    readonly statusBarTooltip: string;
+    /** The llama.cpp servers of llamahome.endpoints as the dashboard shows them; undefined when none is listed. */
+    readonly endpoints: readonly EndpointStatus[] | undefined;
     /** The latest saved benchmark, needle and ROUGE results, as the dashboard shows them. */
     readonly latestResults: LatestResults;
     /** The needle table the project measured on its own model and ships, shown in the dashboard beside the user's runs. */

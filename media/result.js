@@ -1,10 +1,12 @@
 // @ts-check
 // The LlamaHome result panel: a summary or a cited answer, streamed while it is generated. Citations are buttons
-// that ask the extension to open the document at the cited line or page.
+// that ask the extension to open the document at the cited line or page. An extractive answer (no model) is marked as
+// such and shows the passages it quotes, each with a button to its source. Document text is only ever set as text.
 /** @typedef {import("../shared/webviewMessages").ResultView} ResultView */
 /** @typedef {import("../shared/webviewMessages").ExtensionToResultMessage} ExtensionToResultMessage */
 /** @typedef {import("../shared/webviewMessages").ResultToExtensionMessage} ResultToExtensionMessage */
 /** @typedef {import("../shared/protocol").CitationLocation} CitationLocation */
+/** @typedef {import("../shared/protocol").PassageLocation} PassageLocation */
 /** @typedef {{ view?: ResultView }} SavedState */
 
 (function () {
@@ -26,7 +28,7 @@
         return h("div", { class: "text", id: "result-text" }, ...parts.map((part) => h("p", null, part)));
     }
 
-    /** @param {CitationLocation} citation */
+    /** @param {{ path: string; page?: number; line?: number }} citation */
     function where(citation) {
         return citation.page ? `${citation.path}, page ${citation.page}` : citation.line ? `${citation.path}, line ${citation.line}` : citation.path;
     }
@@ -36,6 +38,34 @@
         const link = h("button", { type: "button", class: "link", title: `Open ${where(citation)}` }, text ?? where(citation));
         link.addEventListener("click", () => post({ type: "openCitation", citation }));
         return link;
+    }
+
+    /** "annual-report.pdf, page 3": the file name and the page or line. @param {{ path: string; page?: number; line?: number }} location */
+    function shortWhere(location) {
+        const name = location.path.split("/").pop() || location.path;
+        return location.page ? `${name}, page ${location.page}` : location.line ? `${name}, line ${location.line}` : name;
+    }
+
+    /**
+     * A quoted passage: its text, then its source, a button that opens it as a citation does (plain text when the
+     * extension could not say which file it is in).
+     * @param {PassageLocation} passage
+     */
+    function passageItem(passage) {
+        const { text, uri, ...place } = passage;
+        const source = uri === undefined ? h("span", { class: "muted", title: where(passage) }, shortWhere(passage)) : citationLink({ uri, ...place }, shortWhere(passage));
+        return h("li", { class: "passage" }, h("blockquote", null, text), h("div", { class: "passage-source" }, source));
+    }
+
+    /** The mark over an extractive answer, and the passages it quotes. @param {import("../shared/protocol").AskResult} result */
+    function extractive(result) {
+        const passages = result.passages ?? [];
+        return [
+            h("div", { class: "extractive-mark", role: "note" }, h("strong", null, "Extractive answer"), " — quoted from your documents, no model"),
+            paragraphs(result.answer),
+            passages.length ? h("h2", null, passages.length === 1 ? "Passage" : "Passages") : null,
+            passages.length ? h("ol", { class: "passages", id: "passages" }, ...passages.map(passageItem)) : null,
+        ];
     }
 
     /** @param {{ engine: string; model?: string; endpoint?: string; ms: number; tokens?: number; kv?: import("../shared/protocol").KvRunFigures }} result */
@@ -76,7 +106,7 @@
                     h("h1", null, view.question),
                     h("p", { class: "meta" }, meta(result)),
                     // not found: the server's own words, once, as a notice (they were shown twice, as notice and answer)
-                    result.found ? paragraphs(result.answer) : h("div", { class: "notice", role: "note" }, result.answer),
+                    ...(!result.found ? [h("div", { class: "notice", role: "note" }, result.answer)] : result.engine === "extractive" ? extractive(result) : [paragraphs(result.answer)]),
                     ...citations,
                 ];
             }

@@ -125,12 +125,26 @@ export interface AskParams {
     streamId?: string;
 }
 
+/**
+ * A passage an extractive answer quotes from a document (a sentence or two, as prose), with where it is. `uri` opens
+ * it like a citation's; a server that does not set it leaves the client to resolve `path` in the workspace folders.
+ */
+export interface PassageLocation extends Omit<CitationLocation, "uri"> {
+    text: string;
+    uri?: string;
+}
+
 export interface AskResult {
     answer: string;
     engine: EngineName;
     /** False when the documents do not contain the answer. */
     found: boolean;
     citations: CitationLocation[];
+    /**
+     * Found extractive answers only: the top 2–3 distinct passages that support the answer (different documents or
+     * well-separated places), the answer's own first. Absent for model answers and when not found.
+     */
+    passages?: PassageLocation[];
     model?: string;
     /** The llama.cpp server (a llamahome.endpoints URL) that generated it; absent when the local model or the extractive engine did. */
     endpoint?: string;

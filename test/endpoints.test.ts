@@ -12,6 +12,8 @@ import { after, before, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { AskRequest, MetricsNotification, type MetricsParams, type StreamParams } from "../shared/protocol";
 import { startServer } from "../server/eval/LspServerProbe";
+import { EndpointPool } from "../server/llm/remote/EndpointPool";
+import { RemoteTextGenerator } from "../server/llm/remote/RemoteTextGenerator";
 import { makeTinyModel } from "../server/llm/gguf/tinyModel";
 import { runCli } from "./helpers/cli";
 import { freePort, llamaServerBinaries, startLlamaServer, startRpcServer, type RunningServer } from "./helpers/llamaServer";
@@ -71,6 +73,49 @@ describe("two llama-servers", { skip }, () => {
         }
         assert.deepEqual([...served.keys()].sort(), [a.url, b.url].sort());
         for (const [url, count] of served) assert.ok(count >= 5, `${url} served ${count} of 20: ${JSON.stringify([...served])}`);
+    });
+
+    test("with every slot taken, an editor request goes ahead of queued background work", async () => {
+        const pool = new EndpointPool([a.url]);
+        try {
+            const generator = new RemoteTextGenerator(pool, await pool.start());
+            const background = generator.background();
+            const finished: string[] = [];
+            const run = (name: string, g: RemoteTextGenerator) => g.generate({ prompt: `Request ${name}`, maxTokens: 200 }).then(() => finished.push(name));
+            const first = run("background 1", background); // takes the server's one slot
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            const queued = [run("background 2", background), run("background 3", background)];
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            await Promise.all([first, ...queued, run("editor", generator)]);
+            assert.deepEqual(finished, ["background 1", "editor", "background 2", "background 3"]);
+        } finally {
+            pool.dispose();
+        }
+    });
+
+    test("cancelling a streamed generation closes the request and frees the server's slot", async () => {
+        const pool = new EndpointPool([a.url]);
+        try {
+            const generator = new RemoteTextGenerator(pool, await pool.start());
+            const controller = new AbortController();
+            let streamed = "";
+            const outcome = await generator.generate({ prompt: "Once upon a time", maxTokens: 1500, signal: controller.signal, onText: (text) => {
+                streamed += text;
+                controller.abort();
+            } });
+            assert.equal(outcome.cancelled, true);
+            assert.equal(outcome.stopReason, "cancelled");
+            assert.ok(streamed.length > 0 && streamed.length < 200, `stopped early (${streamed.length} characters)`);
+            const deadline = Date.now() + 2000;
+            let busy = true;
+            while (busy && Date.now() < deadline) {
+                busy = ((await (await fetch(`${a.url}/slots`)).json()) as { is_processing: boolean }[]).some((slot) => slot.is_processing);
+                if (busy) await new Promise((resolve) => setTimeout(resolve, 50));
+            }
+            assert.equal(busy, false, "the server's slot is free again within 2 s");
+        } finally {
+            pool.dispose();
+        }
     });
 
     test("kill -9 of the server that streams: the CLI's answer completes on the other, once", async () => {

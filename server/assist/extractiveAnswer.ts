@@ -1,7 +1,8 @@
+import { hasDotLeaders } from "../core/tableOfContents";
 import type { IndexHit } from "../core/WorkspaceIndex";
 import { tokenize } from "../core/tokenize";
-import { plainSentence, splitSentences } from "./sentences";
-import { notFoundAnswer, type Citation } from "./types";
+import { plainSentence, splitSentences, type Sentence } from "./sentences";
+import { notFoundAnswer, type Citation, type Passage } from "./types";
 
 export interface ExtractiveAnswerOptions {
     /** Share of the question's (idf-weighted) terms a sentence must contain to count as an answer. Defaults to 0.5. */
@@ -12,6 +13,8 @@ export interface ExtractiveAnswer {
     answer: string;
     found: boolean;
     citations: Citation[];
+    /** Found answers only: the top 2–3 distinct passages that support it, the answer's own first (see AnswerResult). */
+    passages?: Passage[];
 }
 
 // Words that shape a question but never appear in its answer.
@@ -35,34 +38,230 @@ export function extractiveAnswer(
     const minCoverage = options.minCoverage ?? 0.5;
     const expected = expectedAnswerShape(question);
 
-    const candidates: { text: string; coverage: number; rank: number; citation: Citation }[] = [];
+    const candidates: Candidate[] = [];
     const coverageOf = (present: Set<string>) => terms.reduce((sum, term) => sum + (present.has(term) ? weights.get(term)! : 0), 0) / totalWeight;
-    hits.forEach((hit, rank) => {
+    const chunks = hits.map((hit, rank) => {
         const sentences = splitSentences(hit.chunk.text);
         const termSets = sentences.map((sentence) => new Set(tokenize(sentence.text)));
-        sentences.forEach((sentence, i) => {
-            // Questions often name their subject in the sentence before the answer ("9.1 Hens. No more than six…"),
-            // so the neighbours count too, at a discount.
+        const own = termSets.map(coverageOf);
+        sentences.forEach((_sentence, i) => {
             // Questions often name their subject in a neighbouring sentence ("9.1 Hens. No more than six…") or ask
             // for two facts that sit side by side, so the sentence with its neighbours competes too, at a discount.
-            const own = coverageOf(termSets[i]);
-            const window = sentences.slice(Math.max(0, i - 1), i + 2);
-            const wide = 0.85 * coverageOf(new Set(termSets.slice(Math.max(0, i - 1), i + 2).flatMap((set) => [...set])));
+            const window = range(Math.max(0, i - 1), Math.min(sentences.length, i + 2));
+            const wide = 0.85 * coverageOf(new Set(window.flatMap((j) => [...termSets[j]])));
             // A question in the documents (a FAQ, the user's own notes) says where an answer may follow, but is never
             // the answer: it counts for finding the passage, not in what is answered.
-            const span = (wide > own ? window : [sentence]).filter((part) => !isQuestion(part.text));
+            const span = (wide > own[i] ? window : [i]).filter((j) => !isQuestion(sentences[j].text));
             if (span.length === 0) return;
-            const coverage = Math.max(own, wide);
-            const text = span.map((part) => plainSentence(part.text)).join(" ");
+            const coverage = Math.max(own[i], wide);
+            const text = span.map((j) => plainSentence(sentences[j].text)).join(" ");
             // A passage of the kind the question asks for (a date for "when", an amount for "how much") is preferred.
             const bonus = coverage >= minCoverage && expected?.test(text) ? 0.15 : 0;
-            candidates.push({ text, coverage: coverage + bonus, rank, citation: citationFor(hit, span[0].start, span[span.length - 1].start + span[span.length - 1].text.length - span[0].start) });
+            const first = sentences[span[0]];
+            const last = sentences[span[span.length - 1]];
+            candidates.push({ text, coverage: coverage + bonus, rank, span, citation: citationFor(hit, first.start, last.start + last.text.length - first.start) });
         });
+        return { hit, sentences, own, coverage: (text: string) => coverageOf(new Set(tokenize(text))) };
     });
     candidates.sort((a, b) => b.coverage - a.coverage || a.rank - b.rank);
     const best = candidates[0];
     if (!best || best.coverage < minCoverage) return { answer: notFoundAnswer, found: false, citations: [] };
-    return { answer: best.text, found: true, citations: [best.citation] };
+    return { answer: best.text, found: true, citations: [best.citation], passages: supportingPassages(candidates, chunks, minCoverage, expected) };
+}
+
+interface Candidate {
+    text: string;
+    coverage: number;
+    /** The hit it is in, and the indices of its sentences there. */
+    rank: number;
+    span: number[];
+    citation: Citation;
+}
+
+interface ScoredChunk {
+    hit: IndexHit;
+    sentences: Sentence[];
+    /** Each sentence's own coverage of the question. */
+    own: number[];
+    /** The coverage of the question by any text. */
+    coverage: (text: string) => number;
+}
+
+/** At most this many passages support an answer. */
+const maxPassages = 3;
+/** A passage grows by a neighbouring sentence (or line) while it stays this short, in characters. */
+const passageChars = 420;
+/** Passages of one document closer than this (characters of extracted text) are one place, quoted once. */
+const samePlaceChars = 200;
+
+/**
+ * The passages that support an answer: the answer's own, then the best passage of each other retrieved chunk that
+ * covers the question well enough on its own, those of the kind the question asks for (a date for "when") first.
+ * One per place: a passage near one already chosen (same document, within `samePlaceChars`) or saying nearly the
+ * same thing is left out.
+ */
+function supportingPassages(candidates: Candidate[], chunks: ScoredChunk[], minCoverage: number, expected: RegExp | undefined): Passage[] {
+    const found: { passage: Passage; order: number; shaped: boolean }[] = [];
+    const seen = new Set<number>();
+    for (const candidate of candidates) {
+        // candidates are best first: the first of each chunk with a passage worth quoting is its best
+        if (seen.has(candidate.rank)) continue;
+        const chunk = chunks[candidate.rank]!;
+        const passage = passageAround(chunk, candidate.span);
+        // the answer's own passage is always wanted; another must cover the question by itself (its questions left out)
+        if (!passage || (candidate !== candidates[0] && chunk.coverage(passage.text) < minCoverage * 0.8)) continue;
+        seen.add(candidate.rank);
+        found.push({ passage, order: found.length, shaped: candidate === candidates[0] || (expected?.test(passage.text) ?? false) });
+    }
+    const [own, ...rest] = found;
+    if (!own) return [];
+    rest.sort((a, b) => Number(b.shaped) - Number(a.shaped) || a.order - b.order);
+    const passages: Passage[] = [];
+    const chosenTerms: Set<string>[] = [];
+    for (const { passage } of [own, ...rest]) {
+        if (passages.length === maxPassages) break;
+        if (passages.some((other) => samePlace(other, passage))) continue;
+        const terms = new Set(tokenize(passage.text));
+        if (chosenTerms.some((other) => overlap(other, terms) >= 0.8)) continue;
+        passages.push(passage);
+        chosenTerms.push(terms);
+    }
+    return passages;
+}
+
+/**
+ * The passage of a chunk around a candidate's sentences: the contiguous run of them that covers the question best,
+ * without questions or contents lines, given a neighbouring sentence of context when it is a lone sentence and the
+ * passage stays short. A long "sentence" of many lines (a table, CSV rows, code) is cut to its best lines.
+ */
+function passageAround(chunk: ScoredChunk, span: number[]): Passage | undefined {
+    const { hit, sentences, own } = chunk;
+    const quotable = (j: number) => j >= 0 && j < sentences.length && isQuotable(sentences[j].text);
+    const runs: number[][] = [];
+    for (const j of span) {
+        if (!quotable(j)) continue;
+        const run = runs[runs.length - 1];
+        if (run && run[run.length - 1] === j - 1) run.push(j);
+        else runs.push([j]);
+    }
+    if (runs.length === 0) return undefined;
+    const score = (indices: number[]) => indices.reduce((sum, j) => sum + own[j], 0);
+    const run = runs.reduce((bestRun, next) => (score(next) > score(bestRun) ? next : bestRun));
+    // the heading of the next section is no context for this one (a slide's undotted line with a date or an amount is no heading)
+    const nextHeading = (j: number) => own[j] === 0 && isHeading(sentences[j].text);
+    while (run.length > 1 && nextHeading(run[run.length - 1])) run.pop();
+    const markdown = hit.document.format === "markdown";
+    const pieces = (indices: number[]) => indices.map((j) => ({ start: sentences[j].start, end: rawEnd(hit.chunk.text, sentences[j]), text: sentences[j].text }));
+    let parts = pieces(run);
+    if (run.length === 1) {
+        const lines = linesOf(hit.chunk.text, parts[0].start, parts[0].end);
+        if (parts[0].text.length > passageChars && lines.length > 2) {
+            parts = widen(lines, lines.reduce((bestLine, line, i) => (chunk.coverage(line.text) > chunk.coverage(lines[bestLine].text) ? i : bestLine), 0), markdown);
+        } else {
+            for (const j of [run[0] - 1, run[0] + 1]) {
+                const widened = j < run[0] ? [j, ...run] : [...run, j];
+                if (quotable(j) && !(j > run[0] && nextHeading(j)) && proseLength(pieces(widened), markdown) <= passageChars) run.splice(0, run.length, ...widened);
+            }
+            parts = pieces(run);
+        }
+    } else {
+        // a long window loses its weaker end sentence until it is a passage, not a page
+        while (run.length > 1 && proseLength(pieces(run), markdown) > passageChars * 1.5) {
+            if (own[run[0]] < own[run[run.length - 1]]) run.shift();
+            else run.pop();
+        }
+        parts = pieces(run);
+    }
+    const text = parts.map((part) => prose(part.text, markdown)).filter(Boolean).join(" ");
+    if (!text) return undefined;
+    const start = parts[0].start;
+    return { text, ...citationFor(hit, start, parts[parts.length - 1].end - start) };
+}
+
+interface Piece {
+    /** Offsets in the chunk's text. */
+    start: number;
+    end: number;
+    text: string;
+}
+
+/** The line at `best` and its neighbours, nearest first, while the passage stays short; questions and contents lines left out. */
+function widen(lines: Piece[], best: number, markdown: boolean): Piece[] {
+    let from = best;
+    let to = best;
+    for (let step = 1; step <= lines.length; step++) {
+        for (const j of [best - step, best + step]) {
+            if (j < 0 || j >= lines.length || (j !== from - 1 && j !== to + 1) || !isQuotable(lines[j].text)) continue;
+            const next = lines.slice(Math.min(from, j), Math.max(to, j) + 1);
+            if (proseLength(next, markdown) > passageChars) continue;
+            from = Math.min(from, j);
+            to = Math.max(to, j);
+        }
+    }
+    return lines.slice(from, to + 1);
+}
+
+/** The non-blank lines of text[from, to), trimmed, with their offsets. */
+function linesOf(text: string, from: number, to: number): Piece[] {
+    const lines: Piece[] = [];
+    for (const match of text.slice(from, to).matchAll(/[^\n]+/g)) {
+        const raw = match[0];
+        const trimmed = raw.trim();
+        if (!trimmed) continue;
+        const start = from + match.index + (raw.length - raw.trimStart().length);
+        lines.push({ start, end: start + trimmed.length, text: trimmed.replace(/\s+/g, " ") });
+    }
+    return lines;
+}
+
+function proseLength(parts: Piece[], markdown: boolean): number {
+    return parts.reduce((sum, part) => sum + prose(part.text, markdown).length + 1, 0);
+}
+
+/** Quoted text as it reads: Markdown loses its decoration; any other format is quoted as it is (code keeps its `*` and `_`). */
+function prose(text: string, markdown: boolean): string {
+    if (!markdown) return text.replace(/^[-*+•]\s+/, "");
+    // emphasis left open or closed across a sentence's edge ("*Notes by …" when the sentence ends inside the italics)
+    return plainSentence(text).replace(/(^|\s)[*_]{1,3}(?=\S)/g, "$1").replace(/(?<=\S)[*_]{1,3}(?=[\s.,;:!?)]|$)/g, "").trim();
+}
+
+/** A sentence (or line) worth quoting: no question in it, not a line of a table of contents, some words (not a lone "1."). */
+function isQuotable(text: string): boolean {
+    return !/\?["'”’)\]*_`]*(?:\s|$)/.test(text) && !hasDotLeaders(text) && /\p{L}/u.test(text);
+}
+
+/** A short line of words without closing punctuation: a heading, when it stands alone as a sentence. */
+function isHeading(text: string): boolean {
+    return text.length <= 60 && !/\d/.test(text) && !/[.!?…:;,"'”’)\]]$/.test(text);
+}
+
+/** Where a sentence ends in the raw text it came from: its text has whitespace runs collapsed to one space. */
+function rawEnd(raw: string, sentence: Sentence): number {
+    let at = sentence.start;
+    for (const char of sentence.text) {
+        if (char === " ") while (at < raw.length && /\s/.test(raw[at])) at++;
+        else at += char.length;
+    }
+    return at;
+}
+
+function samePlace(a: Citation, b: Citation): boolean {
+    if (a.path !== b.path || a.offset === undefined || b.offset === undefined) return a.path === b.path && a.offset === b.offset;
+    const gap = Math.max(a.offset, b.offset) - Math.min(a.offset + (a.length ?? 0), b.offset + (b.length ?? 0));
+    return gap < samePlaceChars;
+}
+
+/** The share of the smaller set's terms that the other has too. */
+function overlap(a: Set<string>, b: Set<string>): number {
+    const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+    if (small.size === 0) return 1;
+    let shared = 0;
+    for (const term of small) if (large.has(term)) shared++;
+    return shared / small.size;
+}
+
+function range(from: number, to: number): number[] {
+    return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
 }
 
 /**

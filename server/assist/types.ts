@@ -10,6 +10,14 @@ export interface Citation {
     length?: number;
 }
 
+/**
+ * A passage quoted from a document in support of an extractive answer: a sentence or two around the best matching
+ * sentence of one retrieved chunk, as prose (whitespace collapsed, Markdown decoration stripped), and where it is.
+ */
+export interface Passage extends Citation {
+    text: string;
+}
+
 export type EngineName = "llm" | "extractive";
 
 export interface SummaryResult {
@@ -31,6 +39,11 @@ export interface AnswerResult {
     /** False when the documents do not contain the answer; `answer` then says so. */
     found: boolean;
     citations: Citation[];
+    /**
+     * The extractive engine's found answers only: the top 2–3 distinct passages that support it (different documents
+     * or well-separated places), the answer's own first. Absent when not found and for model answers.
+     */
+    passages?: Passage[];
     model?: string;
     /** The llama.cpp server that generated it (a remote engine). */
     endpoint?: string;

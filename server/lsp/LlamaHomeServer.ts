@@ -205,6 +205,7 @@ export class LlamaHomeServer implements EvaluationWorkspace {
             return {
                 ...result,
                 citations: result.citations.map((citation) => ({ ...citation, uri: pathToFileURL(path.join(rootOf(citation.path).root, citation.path)).toString() })),
+                ...(result.passages ? { passages: result.passages.map((passage) => ({ ...passage, uri: pathToFileURL(path.join(rootOf(passage.path).root, passage.path)).toString() })) } : {}),
                 ...(warning ? { warning } : {}),
             };
         } finally {
@@ -241,6 +242,7 @@ export class LlamaHomeServer implements EvaluationWorkspace {
             return {
                 ...result,
                 citations: result.citations.map((citation) => ({ ...citation, uri: pathToFileURL(path.join(folder.root, citation.path)).toString() })),
+                ...(result.passages ? { passages: result.passages.map((passage) => ({ ...passage, uri: pathToFileURL(path.join(folder.root, passage.path)).toString() })) } : {}),
                 ...(kv === undefined ? {} : { kv: kvFigures(kv) }),
                 ...(warning ? { warning } : {}),
             };

@@ -12,7 +12,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import type { Browser } from "playwright-core";
-import { writeTinyModel } from "../../server/llm/gguf/tinyModel";
+import { makeTinyModel, writeTinyModel } from "../../server/llm/gguf/tinyModel";
+import { llamaServerBinaries, startLlamaServer, type RunningServer } from "../helpers/llamaServer";
 import { buildSuite, copyFixtureWorkspace, repo, suiteOut } from "./buildSuite";
 import { runUiTest } from "./ui/uiTest";
 import { VsCodeServer } from "./VsCodeServer";
@@ -51,11 +52,13 @@ async function main(): Promise<number> {
     });
 
     let failed = 0;
+    const llamaServers: RunningServer[] = [];
     try {
+        const endpointsEnv = await startEndpoints(tmp, llamaServers);
         const server = (run.server = await VsCodeServer.start({
             vscodeDir,
             dataDir,
-            env: { LLAMAHOME_TEST_LOG: testLog, LLAMAHOME_TEST_MODEL: model, LLAMAHOME_RESULTS_DIR: evaluationResults },
+            env: { LLAMAHOME_TEST_LOG: testLog, LLAMAHOME_TEST_MODEL: model, LLAMAHOME_RESULTS_DIR: evaluationResults, ...endpointsEnv },
         }));
         console.log(`VS Code server (pid ${server.pid}) listening on 127.0.0.1:${server.port} — ${seconds(started)}`);
         const browser = (run.browser = await launchChromium());
@@ -84,9 +87,23 @@ async function main(): Promise<number> {
     } finally {
         if (failed && run.server) saveLogs(run.server, [testLog, path.join(tmp, "workbench.log")]);
         await run.stop();
+        await Promise.all(llamaServers.map((s) => s.kill()));
     }
     console.log(`${failed ? "VS Code tests FAILED" : "VS Code tests passed"} in ${seconds(started)}; screenshots in ${path.relative(repo, resultsDir)}/`);
     return failed ? 1 : 0;
+}
+
+/**
+ * Two llama-servers on 127.0.0.1 for the endpoints suite (built by build:llama-server when missing, cached), each
+ * serving a tiny model that writes text; the env tells the suite their URLs, or why there are none.
+ */
+async function startEndpoints(tmp: string, started: RunningServer[]): Promise<Record<string, string>> {
+    const { binaries, skip } = llamaServerBinaries();
+    if (!binaries) return { LLAMAHOME_TEST_ENDPOINTS_SKIP: skip ?? "llama-server is not built" };
+    const model = path.join(tmp, "endpoint-model.gguf");
+    fs.writeFileSync(model, makeTinyModel({ textOnly: true }));
+    for (let i = 0; i < 2; i++) started.push(await startLlamaServer(binaries, model, { extraArgs: ["--log-disable"] }));
+    return { LLAMAHOME_TEST_ENDPOINTS: started.map((s) => s.url).join(",") };
 }
 
 function checkPrerequisites(): void {

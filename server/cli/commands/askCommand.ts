@@ -7,7 +7,7 @@ import { intOption, stringOption, UsageError, type Command, type ParsedArgs } fr
 import { h2oOptions, h2oOptionsHelp, modelOptions, modelOptionsHelp, withGenerator } from "../generatorFromArgs";
 import { cacheDirOption, openIndex } from "../openIndex";
 import { formatCitation } from "../report";
-import { streamToTerminal } from "../terminalText";
+import { streamToTerminal, terminalLine } from "../terminalText";
 
 export const askCommand: Command = {
     name: "ask",
@@ -21,7 +21,8 @@ export const askCommand: Command = {
   the answer comes from one). With --enable-h2o the document goes through a bounded KV cache with question-aware
   eviction (policy "query-aware": the question is evaluated after each chunk and what it attends to stays), so
   any length fits; without it a document longer than the context is refused (exit 2), never cut.
-  --json prints {"answer","engine","found","citations":[{"path","page"?,"line"?}],"model"?,"tokens"?,"ms"}
+  --json prints {"answer","engine","found","citations":[{"path","page"?,"line"?}],"model"?,"endpoint"?,"tokens"?,"ms"}
+  (the extractive engine adds "passages": the 2–3 quoted passages behind the answer, each with its path and place)
   (--document with a model adds "policy","kvBudget","kvPeakCells","evictedTokens","observationTokens"?).
   ${modelOptionsHelp}
   ${h2oOptionsHelp}`,
@@ -79,7 +80,10 @@ function printAnswer(args: ParsedArgs, result: AnswerResult, extra: Record<strin
         return;
     }
     const sources = result.citations.map((citation) => `  ${formatCitation(citation)}`);
+    // an extractive answer is a sentence quoted from the documents: the passages it came from show what they say around it
+    const passages = (result.passages ?? []).map((passage, i) => `  ${i + 1}. "${terminalLine(passage.text)}"\n     ${formatCitation(passage)}`);
+    const quoted = passages.length ? `\nExtractive answer, quoted from your documents (no model). Passages:\n${passages.join("\n")}\n` : "";
     const kv = typeof extra.policy === "string" ? `, KV ${extra.policy}: budget ${extra.kvBudget}, peak ${extra.kvPeakCells} cells, ${extra.evictedTokens} evicted` : "";
-    process.stdout.write(`\n${sources.length ? `Sources:\n${sources.join("\n")}\n` : ""}(${result.engine} engine${result.endpoint ? ` on ${result.endpoint}` : ""}${kv}, ${result.ms} ms)\n`);
+    process.stdout.write(`\n${quoted}${sources.length ? `Sources:\n${sources.join("\n")}\n` : ""}(${result.engine} engine${result.endpoint ? ` on ${result.endpoint}` : ""}${kv}, ${result.ms} ms)\n`);
     if (extra.fallbackReason) process.stderr.write(`warning: query-aware eviction unavailable (${String(extra.fallbackReason)}); ran sink-window\n`);
 }
