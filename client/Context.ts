@@ -1,7 +1,9 @@
 import * as vscode from "vscode";
-import type { EndpointStatus, IndexStatus } from "../shared/protocol";
+import type { ChatTurnRecord } from "../shared/chatMessages";
+import type { AskParams, EndpointStatus, IndexStatus } from "../shared/protocol";
 import type { LatestResults, NeedleReference } from "../shared/results";
 import type { LlamaHomeApi } from "./api";
+import { ChatView } from "./ChatView";
 import type { CommandContext, CommandTable } from "./commandContext";
 import { Config, modelSettings } from "./config";
 import { Dashboard } from "./Dashboard";
@@ -13,9 +15,9 @@ import { SourceViews } from "./SourceViews";
 import { StatusBar } from "./StatusBar";
 
 /**
- * Owns the extension's parts (log, server connection, status bar, dashboard, result panel) and every listener and
- * command registration: it builds the parts, connects what the server reports to the dashboard, reacts to
- * settings, and disposes each part once. The parts know nothing of each other beyond what they are handed.
+ * Owns the extension's parts (log, server connection, status bar, dashboard, result panel, chat view) and every
+ * listener and command registration: it builds the parts, connects what the server reports to the dashboard, reacts
+ * to settings, and disposes each part once. The parts know nothing of each other beyond what they are handed.
  */
 export class Context implements vscode.Disposable, LlamaHomeApi {
     private readonly config = new Config();
@@ -25,6 +27,7 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
     private readonly dashboard: Dashboard;
     private readonly resultPanel: ResultPanel;
     private readonly sources: SourceViews;
+    private readonly chat: ChatView;
     private readonly endpointKey: EndpointKey;
     /** Released first on dispose, so that nothing reacts to the server while it stops. */
     private readonly listeners: vscode.Disposable[] = [];
@@ -36,6 +39,7 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
         this.dashboard = new Dashboard(extensionContext.extensionUri, this.config, this.server, this.statusBar, this.log);
         this.resultPanel = new ResultPanel(extensionContext.extensionUri);
         this.sources = new SourceViews(this.server);
+        this.chat = new ChatView(extensionContext.extensionUri, extensionContext.workspaceState, this.server, this.dashboard, this.log);
         this.endpointKey = new EndpointKey(extensionContext.secrets, this.server, this.log);
         const { server, dashboard } = this;
         this.listeners.push(
@@ -50,7 +54,7 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
             server.onResultsChanged(() => void dashboard.fetchResults()),
             vscode.workspace.onDidChangeConfiguration((event) => this.configurationChanged(event)),
         );
-        const parts: CommandContext = { server, sources: this.sources, resultPanel: this.resultPanel, dashboard, log: this.log, endpointKey: this.endpointKey, config: this.config };
+        const parts: CommandContext = { server, sources: this.sources, resultPanel: this.resultPanel, chat: this.chat, dashboard, log: this.log, endpointKey: this.endpointKey, config: this.config };
         for (const [id, run] of Object.entries(commands)) {
             this.commandRegistrations.push(vscode.commands.registerCommand(id, (...args: unknown[]) => run(parts, ...args)));
         }
@@ -103,6 +107,18 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
         return this.dashboard.needleReference;
     }
 
+    get chatHistory(): readonly ChatTurnRecord[] {
+        return this.chat.history;
+    }
+
+    get chatViewReady(): boolean {
+        return this.chat.viewReady;
+    }
+
+    get chatLastAskParams(): Readonly<AskParams> | undefined {
+        return this.chat.lastAskParams;
+    }
+
     // ---- lifetime ------------------------------------------------------------------------------------------
 
     /** Starts the server, with the endpoint API key read first so that its initialize carries it. */
@@ -116,6 +132,7 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
         this.disposed = true;
         for (const listener of this.listeners.splice(0)) listener.dispose();
         this.endpointKey.dispose();
+        this.chat.dispose();
         await this.server.dispose();
         for (const part of [this.log, this.statusBar, this.dashboard, this.resultPanel, this.sources, ...this.commandRegistrations.splice(0)]) part.dispose();
     }

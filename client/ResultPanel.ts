@@ -1,8 +1,7 @@
-import * as fs from "node:fs";
 import * as vscode from "vscode";
-import type { CitationLocation, PassageLocation } from "../shared/protocol";
 import type { ExtensionToResultMessage, ResultToExtensionMessage, ResultView } from "../shared/webviewMessages";
 import { isObject } from "../shared/isObject";
+import { withPassageUris } from "./passageUris";
 import { SingletonWebview } from "./SingletonWebview";
 
 /**
@@ -28,7 +27,7 @@ export class ResultPanel implements vscode.Disposable {
     }
 
     show(shown: ResultView): void {
-        const view = withPassageUris(shown);
+        const view = shown.kind === "answer" && shown.result.passages ? { ...shown, result: { ...shown.result, passages: withPassageUris(shown.result.passages, shown.result.citations) } } : shown;
         this.view = view;
         this.webview.show(true);
         this.webview.title = view.kind === "answer" ? "LlamaHome: Answer" : view.kind === "summary" ? `Summary: ${view.title}` : `LlamaHome: ${view.title}`;
@@ -59,30 +58,6 @@ export class ResultPanel implements vscode.Disposable {
         if (message.type === "ready" && this.view) this.webview.post({ type: "show", view: this.view });
         else if (message.type === "openCitation") void vscode.commands.executeCommand("llamahome.openCitation", message.citation);
     }
-}
-
-/**
- * An answer whose quoted passages each have a `uri`, so that they open like its citations: a passage the server gave
- * a path only is resolved against the citation of the same document, else the workspace folder that has it. One that
- * cannot be resolved is shown without a link.
- */
-function withPassageUris(view: ResultView): ResultView {
-    if (view.kind !== "answer" || !view.result.passages?.some((passage) => passage.uri === undefined)) return view;
-    const { citations } = view.result;
-    const passages = view.result.passages.map((passage): PassageLocation => {
-        if (passage.uri !== undefined) return passage;
-        const uri = uriOf(passage.path, citations);
-        return uri === undefined ? passage : { ...passage, uri };
-    });
-    return { ...view, result: { ...view.result, passages } };
-}
-
-function uriOf(relative: string, citations: CitationLocation[]): string | undefined {
-    const cited = citations.find((citation) => citation.path === relative);
-    if (cited) return cited.uri;
-    const candidates = (vscode.workspace.workspaceFolders ?? []).map((folder) => vscode.Uri.joinPath(folder.uri, ...relative.split("/")));
-    if (candidates.length === 1) return candidates[0]!.toString();
-    return candidates.find((uri) => uri.scheme === "file" && fs.existsSync(uri.fsPath))?.toString();
 }
 
 function isResultMessage(value: unknown): value is ResultToExtensionMessage {

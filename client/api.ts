@@ -1,5 +1,6 @@
 import type * as vscode from "vscode";
-import type { EndpointStatus, IndexStatus } from "../shared/protocol";
+import type { ChatTurnRecord } from "../shared/chatMessages";
+import type { AskParams, EndpointStatus, IndexStatus } from "../shared/protocol";
 import type { LatestResults, NeedleReference } from "../shared/results";
 
 /**
@@ -28,4 +29,13 @@ export interface LlamaHomeApi {
     readonly latestResults: LatestResults;
     /** The needle table the project measured on its own model and ships, shown in the dashboard beside the user's runs. */
     readonly needleReference: NeedleReference | undefined;
+    /**
+     * The chat view's conversation, oldest first, a question in progress included: each turn's question, answer,
+     * engine (absent when none answered: stopped early or failed), model, endpoint, citations, passages, status.
+     */
+    readonly chatHistory: readonly Readonly<ChatTurnRecord>[];
+    /** Whether the chat view's webview is shown and its script has started (said it is ready). */
+    readonly chatViewReady: boolean;
+    /** What the chat view's last question sent the server: the question, the conversation before it, the context. */
+    readonly chatLastAskParams: Readonly<AskParams> | undefined;
 }

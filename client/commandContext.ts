@@ -10,7 +10,8 @@ import type {
     WorkDoneProgressEnd,
     WorkDoneProgressReport,
 } from "vscode-languageclient/node";
-import type { CitationLocation } from "../shared/protocol";
+import type { ChatAttachment, ChatTurnRecord } from "../shared/chatMessages";
+import type { AskResult, CitationLocation } from "../shared/protocol";
 import type { EvaluationState, RequestRecord, ResultView } from "../shared/webviewMessages";
 import type { Config } from "./config";
 
@@ -75,10 +76,26 @@ export interface SourceDisplay {
     open(citation: CitationLocation): Promise<boolean>;
 }
 
+/** The chat view (ChatView) as commands use it. */
+export interface ChatControl {
+    /**
+     * Asks in the chat view, with `context` (else the selection attached in the view, if any) and the last found
+     * answers as the conversation so far. Undefined when the turn was stopped or failed (the turn says why).
+     */
+    ask(question: string, context?: string): Promise<AskResult | undefined>;
+    /** Reveals the view with `attachment` going with the next question, and focuses its input. */
+    attach(attachment: ChatAttachment): Promise<void>;
+    /** Stops a question in progress and forgets the conversation, here and in the workspace state. */
+    clear(): Promise<void>;
+    /** Reads the conversation again from the workspace state, as a reloaded window does, and shows it. */
+    reloadFromState(): readonly ChatTurnRecord[];
+}
+
 export interface CommandContext {
     readonly server: ServerControl;
     readonly sources: SourceDisplay;
     readonly resultPanel: ResultDisplay;
+    readonly chat: ChatControl;
     readonly dashboard: DashboardControl;
     readonly log: CommandLog;
     readonly endpointKey: EndpointKeyControl;

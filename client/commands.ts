@@ -16,6 +16,7 @@ import {
     type SummarizeParams,
     type SummarizeResult,
 } from "../shared/protocol";
+import { maxContextChars } from "../shared/chatMessages";
 import type { RequestRecord } from "../shared/webviewMessages";
 import type { CommandContext, CommandTable, ResultDisplay, StreamConsumer } from "./commandContext";
 import { runBenchmark, runNeedleTest } from "./evaluationCommands";
@@ -38,6 +39,11 @@ export const commandTable: CommandTable = {
     "llamahome.restartServer": ({ server }) => server.restart(),
     "llamahome.showLogs": ({ log }) => log.show(),
     "llamahome.setEndpointApiKey": (ctx, apiKey) => setEndpointApiKey(ctx, apiKey),
+    "llamahome.askAboutSelection": askAboutSelection,
+    "llamahome.clearChat": ({ chat }) => chat.clear(),
+    // For tests and other extensions: asks through the chat view (not in the command palette).
+    "llamahome.chat.ask": ({ chat }, question, context) => (typeof question === "string" ? chat.ask(question, typeof context === "string" ? context : undefined) : undefined),
+    "llamahome.chat.reloadFromState": ({ chat }) => chat.reloadFromState(),
 };
 
 /** Formats whose indexed text is not the file's own text (server/core/formats.ts: the containers, and HTML). */
@@ -255,6 +261,25 @@ async function askDocument({ server, resultPanel, dashboard, log }: AnswerContex
     } finally {
         stream.dispose();
     }
+}
+
+/**
+ * Ask About Selection (editor context menu): reveals the chat view with the selection attached to the next question
+ * (the first 4,000 characters), its input focused.
+ */
+async function askAboutSelection({ chat }: Pick<CommandContext, "chat">): Promise<void> {
+    const editor = vscode.window.activeTextEditor;
+    const text = editor && !editor.selection.isEmpty ? editor.document.getText(editor.selection) : "";
+    if (!editor || !text.trim()) {
+        void vscode.window.showInformationMessage("LlamaHome: select some text to ask about first.");
+        return;
+    }
+    const { document, selection } = editor;
+    // A selection that ends at the start of a line does not include that line.
+    const endLine = selection.end.character === 0 && selection.end.line > selection.start.line ? selection.end.line - 1 : selection.end.line;
+    const lines = selection.start.line === endLine ? `line ${selection.start.line + 1}` : `lines ${selection.start.line + 1}–${endLine + 1}`;
+    const cut = text.length > maxContextChars ? ` (first ${maxContextChars.toLocaleString("en")} characters)` : "";
+    await chat.attach({ text: text.slice(0, maxContextChars), label: `${path.basename(document.uri.path)}, ${lines}${cut}` });
 }
 
 /**

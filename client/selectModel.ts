@@ -59,9 +59,69 @@ export async function selectModel({ config, log }: Pick<CommandContext, "config"
     if (!picked) return undefined;
     const model = picked.model ?? (await askForModel(current));
     if (model === undefined || model === current) return model;
+    if (isModelUri(model) && !(await downloaded(model)) && !(await confirmDownload(model, log))) return undefined;
     await config.setModel(model);
     log.line(`llamahome.model set to ${model ? JSON.stringify(model) : "none (extractive engine)"}.`);
     return model;
+}
+
+function isModelUri(model: string): boolean {
+    return /^(hf:|https?:\/\/)/i.test(model);
+}
+
+/** Whether a URI model is already in the models folder (node-llama-cpp names hf: downloads hf_<user>_<repo>_<file>). */
+async function downloaded(model: string): Promise<boolean> {
+    const hf = /^hf:([^/]+)\/([^/]+)\/(.+\.gguf)$/i.exec(model);
+    const name = hf ? `hf_${hf[1]}_${hf[2]}_${hf[3]!.replace(/\//g, "_")}` : path.basename(new URL(model).pathname);
+    return (await stat(path.join(modelsFolder(), name)).catch(() => undefined))?.isFile() === true;
+}
+
+/** The URL a model URI downloads from: hf:user/repo/file.gguf through $HF_ENDPOINT (as the server and node-llama-cpp read it). */
+function downloadUrl(model: string): URL {
+    const hf = /^hf:([^/]+\/[^/]+)\/(.+)$/i.exec(model);
+    return hf ? new URL(`${hf[1]}/resolve/main/${hf[2]}`, process.env.HF_ENDPOINT || "https://huggingface.co/") : new URL(model);
+}
+
+/** The file's size from the server's headers (HEAD, redirects followed, 8 s at most); a reason when it cannot say. */
+async function remoteSize(url: URL): Promise<{ bytes?: number; problem?: string }> {
+    try {
+        const response = await fetch(url, { method: "HEAD", redirect: "follow", signal: AbortSignal.timeout(8000) });
+        if (!response.ok) return { problem: `${url.host} answered HTTP ${response.status}` };
+        const bytes = Number(response.headers.get("x-linked-size") ?? response.headers.get("content-length"));
+        return Number.isFinite(bytes) && bytes > 0 ? { bytes } : { problem: `${url.host} did not say its size` };
+    } catch (error) {
+        const cause = (error as { cause?: { code?: string } }).cause?.code;
+        return { problem: cause === "ENOTFOUND" || cause === "EAI_AGAIN" ? `cannot reach ${url.host}: offline?` : `${url.host} did not answer (${(error as Error).name === "TimeoutError" ? "8 s" : cause ?? (error as Error).message})` };
+    }
+}
+
+/**
+ * Asks before a model is downloaded: its size from the server and whether it fits this machine's memory (the
+ * weights plus about a fifth for the context and buffers; GPU memory is reported by the dashboard once loaded).
+ */
+async function confirmDownload(model: string, log: CommandContext["log"]): Promise<boolean> {
+    const url = downloadUrl(model);
+    const file = decodeURIComponent(url.pathname.split("/").pop() ?? model);
+    const { bytes, problem } = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `LlamaHome: asking ${url.host} for the size of ${file}…` },
+        () => remoteSize(url),
+    );
+    const total = os.totalmem();
+    const fit = bytes === undefined
+        ? ""
+        : bytes * 1.2 <= os.freemem()
+            ? ` It fits in this machine's free memory (${formatBytes(os.freemem())} of ${formatBytes(total)}).`
+            : bytes * 1.2 <= total
+                ? ` It needs about ${formatBytes(bytes * 1.2)}; ${formatBytes(os.freemem())} of this machine's ${formatBytes(total)} are free now, so close other programs first.`
+                : ` It needs about ${formatBytes(bytes * 1.2)}, more than this machine's ${formatBytes(total)} of memory: it will not load here (a GPU with enough memory, or a smaller quantization, may).`;
+    const size = bytes === undefined ? `size unknown: ${problem}` : formatBytes(bytes);
+    log.line(`Select Model: ${model} is ${size}.${fit}`);
+    const answer = await vscode.window.showWarningMessage(
+        `Download ${file} (${size})?`,
+        { modal: true, detail: `From ${url.host} into ${displayPath(modelsFolder())}, once; it stays on this machine.${fit}${problem ? " The download will fail the same way until the host can be reached." : ""}` },
+        "Download",
+    );
+    return answer === "Download";
 }
 
 async function askForModel(current: string): Promise<string | undefined> {

@@ -123,6 +123,19 @@ export interface AskParams {
     /** Chunks retrieved as evidence. Defaults to 5. */
     top?: number;
     streamId?: string;
+    /**
+     * Earlier turns of the conversation, oldest first (the chat view sends them; the server uses the last 3): a
+     * follow-up such as "and who paid for it?" is read in their light, for retrieval and by the model.
+     */
+    history?: ChatTurn[];
+    /** Text the user selected in the editor and asks about (the server uses at most 4,000 characters of it). */
+    context?: string;
+}
+
+/** One question and the answer it got, as the chat view keeps them. */
+export interface ChatTurn {
+    question: string;
+    answer: string;
 }
 
 /**

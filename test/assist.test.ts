@@ -5,10 +5,13 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
+import type { ChatTurn } from "../shared/protocol";
 import { Assistant } from "../server/assist/Assistant";
 import { extractiveSummary } from "../server/assist/extractiveSummary";
+import { llmAnswer } from "../server/assist/llmAnswer";
 import { splitSentences } from "../server/assist/sentences";
-import type { Passage } from "../server/assist/types";
+import type { TextGenerator } from "../server/assist/TextGenerator";
+import { notFoundAnswer, type Passage } from "../server/assist/types";
 import { hasDotLeaders } from "../server/core/tableOfContents";
 import { WorkspaceIndex } from "../server/core/WorkspaceIndex";
 
@@ -146,6 +149,125 @@ test("extractive answers say so when the documents do not contain the answer", a
         assert.equal(result.passages, undefined, "nothing quoted when nothing answers");
         assert.match(result.answer, /do not appear to contain the answer/);
     }
+});
+
+test("a follow-up is answered from its conversation's subject: alone it finds the wrong document or nothing, with the history the right one", async (t) => {
+    const index = await sampleIndex(t);
+    const assistant = new Assistant();
+    // The turns as the chat view keeps them: each question with the answer it got.
+    const turn = async (question: string): Promise<ChatTurn> => ({ question, answer: (await assistant.ask(index, question, 5)).answer });
+    const pipe = await turn("What pipe was used for the new water main?");
+    const cost = await turn("How much did the irrigation project cost in the end?");
+
+    // "it" is the water main: alone, the question's own words find a wire mesh buried "thirty centimetres deep" in the minutes
+    const alone = await assistant.ask(index, "How deep was it laid?", 5);
+    assert.doesNotMatch(alone.answer, /75 centimetres/);
+    assert.ok(!alone.citations.some((c) => c.path === "notes/irrigation-project.md"), JSON.stringify(alone.citations));
+    const deep = await assistant.ask(index, "How deep was it laid?", 5, { history: [pipe] });
+    assert.equal(deep.found, true);
+    assert.match(deep.answer, /laid at a depth of at least 75 centimetres/);
+    assert.equal(deep.citations[0]?.path, "notes/irrigation-project.md");
+    assert.equal(deep.passages?.[0]?.path, "notes/irrigation-project.md");
+    assert.notEqual(deep.answer, pipe.answer, "a new answer, not the previous one again");
+
+    // "that" names nothing at all: alone not found; after the cost question, the date the project was completed
+    assert.equal((await assistant.ask(index, "When was that?", 5)).found, false);
+    const when = await assistant.ask(index, "When was that?", 5, { history: [cost] });
+    assert.equal(when.found, true);
+    assert.match(when.answer, /completed on 23 August 2024/);
+    assert.deepEqual(when.citations.map(({ path, page }) => ({ path, page })), [{ path: "reports/annual-report-2024.pdf", page: 3 }]);
+
+    // the subject is the last questions': an older, unrelated turn does not take over
+    const mongolia: ChatTurn = { question: "What is the capital of Mongolia?", answer: notFoundAnswer };
+    assert.match((await assistant.ask(index, "How deep was it laid?", 5, { history: [mongolia, pipe] })).answer, /75 centimetres/);
+    // a question that names its own subject is answered as it would be without the conversation
+    const hens = "How many hens may be kept on one allotment plot?";
+    assert.deepEqual(
+        (await assistant.ask(index, hens, 5, { history: [pipe, cost] })).citations,
+        (await assistant.ask(index, hens, 5)).citations,
+    );
+});
+
+test("a follow-up on a subject the documents lack is still not found, whatever its own words match", async (t) => {
+    const index = await sampleIndex(t);
+    const assistant = new Assistant();
+    const mongolia: ChatTurn = { question: "What is the capital of Mongolia?", answer: notFoundAnswer };
+    // "How deep was it laid?" alone answers (wrongly) from the minutes, "Who paid for it?" from the rent rules: their
+    // own words are in the documents, but what "it" is is not
+    for (const question of ["How deep was it laid?", "Who paid for it?", "When was that?", "When was it finished?"]) {
+        const result = await assistant.ask(index, question, 5, { history: [mongolia] });
+        assert.equal(result.found, false, question);
+        assert.deepEqual(result.citations, [], question);
+        assert.equal(result.passages, undefined, question);
+    }
+    // nor does a carried subject the documents have stand in for one a new question names and they lack
+    const fence: ChatTurn = { question: "How much has the 2025 budget set aside for replacing the east boundary fence?", answer: "£2,400" };
+    assert.equal((await assistant.ask(index, "What is the capital of Mongolia?", 5, { history: [fence] })).found, false);
+    assert.equal((await assistant.ask(index, "What is the capital of Mongolia?", 5, { context: "The Trading Hut made a surplus of £573 on sales of £2,315" })).found, false);
+});
+
+test("selected text gives a question without a subject its subject", async (t) => {
+    const index = await sampleIndex(t);
+    const assistant = new Assistant();
+    assert.equal((await assistant.ask(index, "Who is he?", 5)).found, false);
+    const he = await assistant.ask(index, "Who is he?", 5, { context: "Colin Pritchard" });
+    assert.equal(he.found, true);
+    assert.match(he.answer, /independent examiner, Colin Pritchard/);
+    assert.deepEqual(he.citations.map(({ path, page }) => ({ path, page })), [{ path: "reports/annual-report-2024.pdf", page: 3 }]);
+    // a longer selection: its most characteristic terms carry the subject
+    const culvert = await assistant.ask(index, "Where was it found?", 5, { context: "Most of the delay came from the discovery of a forgotten brick culvert." });
+    assert.equal(culvert.found, true);
+    assert.match(culvert.answer, /under the main path/);
+    assert.equal(culvert.citations[0]?.path, "notes/irrigation-project.md");
+});
+
+test("the model reads the conversation and the selection before the question; over budget the oldest turns go first, then the selection is shortened", async (t) => {
+    const index = await sampleIndex(t);
+    const [hit] = index.search("blue MDPE pipe laid depth 75 centimetres", 1);
+    assert.ok(hit);
+    const history: ChatTurn[] = [1, 2, 3].map((n) => ({ question: `Question number ${n} about the water main?`, answer: `Answer number ${n}: ${"the pipe runs along the main path. ".repeat(6)}` }));
+    const context = `Selected: ${"About 620 metres of blue MDPE pipe were laid. ".repeat(20)}`;
+    const question = "How deep was it laid?";
+    const prompts: string[] = [];
+    const stops: string[][] = [];
+    // Counts a token a byte, as the tiny test models do; answers citing the first source.
+    const generator = (contextSize: number): TextGenerator => ({
+        modelName: "recording", contextSize,
+        countTokens: (text) => Promise.resolve(Buffer.byteLength(text)),
+        generate: (request) => {
+            prompts.push(request.prompt);
+            stops.push(request.stop ?? []);
+            return Promise.resolve({ text: "At least 75 centimetres [1].", generatedTokens: 8, promptTokens: Buffer.byteLength(request.prompt), cancelled: false });
+        },
+    });
+    const ask = async (contextSize: number, turns: ChatTurn[], selection?: string) => {
+        const result = await llmAnswer(generator(contextSize), question, [hit], { history: turns, ...(selection === undefined ? {} : { context: selection }) });
+        assert.equal(result.found, true);
+        assert.deepEqual(result.citations.map((c) => c.path), [hit.path]);
+        return prompts.at(-1)!;
+    };
+
+    const full = await ask(100_000, history, context);
+    const at = (text: string) => full.indexOf(text);
+    assert.ok(at(`Sources:\n[1] ${hit.path}`) > 0 && at(hit.chunk.text) > 0);
+    const turns = history.map((turn) => `Q: ${turn.question}\nA: ${turn.answer}`).join("\n");
+    assert.ok(at(hit.chunk.text) < at(`Conversation so far:\n${turns}\n`), "the conversation, oldest first, after the sources");
+    assert.ok(at("Conversation so far:") < at(`Selected text:\n"""\n${context}\n"""`), "then the selection");
+    assert.ok(at("Selected text:") < at(`Question: ${question}\nAnswer:`) && full.endsWith(`Question: ${question}\nAnswer:`), "then the question");
+    assert.ok(stops.at(-1)!.includes("\nQ:"), "the model does not write the next turn");
+    assert.doesNotMatch(await ask(100_000, []), /Conversation so far|Selected text/, "without them, the prompt is as before");
+
+    // contextSize = prompt + 256 output tokens + 32 for the chat template: exactly the room for that prompt
+    const room = async (turns: ChatTurn[], selection?: string) => Buffer.byteLength(await ask(100_000, turns, selection)) + 256 + 32;
+    const lastTwo = await ask(await room(history.slice(1), context), history, context);
+    assert.ok(!lastTwo.includes(history[0]!.question) && lastTwo.includes(history[1]!.question) && lastTwo.includes(history[2]!.question), "the oldest turn went first");
+    assert.ok(lastTwo.includes(context), "the selection is whole while turns can go");
+    const shortened = await ask((await room([], context)) - 300, history, context);
+    assert.doesNotMatch(shortened, /Conversation so far/, "every turn went before the selection was cut");
+    const selected = /Selected text:\n"""\n([^]*?)\n"""/.exec(shortened)?.[1];
+    assert.ok(selected && selected.endsWith("…") && context.startsWith(selected.slice(0, -1)) && selected.length < context.length - 300, `shortened: ${selected?.length}`);
+    assert.ok(shortened.includes(hit.chunk.text), "the source is whole");
+    assert.ok(Buffer.byteLength(shortened) <= (await room([], context)) - 300 - 256 - 32, "within the budget");
 });
 
 test("a question written in the documents (a FAQ, one's own notes) is never given as the answer to it", async (t) => {

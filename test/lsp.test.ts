@@ -5,7 +5,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { pathToFileURL } from "node:url";
-import { AskDocumentRequest, AskRequest, IndexStatusRequest, MetricsNotification, SearchRequest, SourceTextRequest, SummarizeRequest, type MetricsParams } from "../shared/protocol";
+import {
+    AskDocumentRequest, AskRequest, IndexStatusRequest, MetricsNotification, SearchRequest, SourceTextRequest, SummarizeRequest, type AskResult, type ChatTurn, type MetricsParams,
+} from "../shared/protocol";
 import { writeTinyModel } from "../server/llm/gguf/tinyModel";
 import { startServer } from "../server/eval/LspServerProbe";
 import { codeSpan, escapeMarkdown } from "../server/lsp/markdown";
@@ -141,6 +143,79 @@ test("hover on a link to a PDF shows its summary; hover on a heading summarizes 
     assert.match(unknown.answer, /do not appear to contain/);
 });
 
+test("follow-up questions over the protocol: the history carries the subject, a subject the documents lack stays not found, malformed history and context are ignored, a selection gives the subject", async (t) => {
+    const base = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-lsp-followup-"));
+    t.after(() => fs.rm(base, { recursive: true, force: true }));
+    const root = path.join(__dirname, "..", "samples", "workspace");
+    const server = startServer();
+    t.after(() => server.stop());
+    const rootUri = pathToFileURL(root).toString();
+    await server.connection.sendRequest("initialize", {
+        processId: process.pid, rootUri, workspaceFolders: [{ uri: rootUri, name: "samples" }], capabilities: {},
+        initializationOptions: { cacheDir: path.join(base, "cache") },
+    });
+    await server.connection.sendNotification("initialized", {});
+    await server.waitForStatus((status) => status.state === "indexed");
+    const ask = (params: Record<string, unknown>) => server.connection.sendRequest("llamahome/ask", params) as Promise<AskResult>;
+    const notes = pathToFileURL(path.join(root, "notes", "irrigation-project.md")).toString();
+
+    const first = await server.connection.sendRequest(AskRequest, { question: "What pipe was used for the new water main?" });
+    const pipe: ChatTurn = { question: "What pipe was used for the new water main?", answer: first.answer };
+    const followUp = "How deep was it laid?";
+    // alone, "it" is whatever its words match: a wire mesh buried thirty centimetres deep, in the minutes
+    const alone = await ask({ question: followUp });
+    assert.doesNotMatch(alone.answer, /75 centimetres/);
+    assert.ok(!alone.citations.some((c) => c.uri === notes), JSON.stringify(alone.citations));
+    // with the conversation, the water main
+    const streamed: string[] = [];
+    server.connection.onNotification("llamahome/stream", (params: { streamId: string; text: string }) => params.streamId === "f1" && streamed.push(params.text));
+    const answered = await server.connection.sendRequest(AskRequest, { question: followUp, history: [pipe], streamId: "f1" });
+    assert.equal(answered.found, true);
+    assert.match(answered.answer, /laid at a depth of at least 75 centimetres/);
+    assert.deepEqual([answered.citations[0]?.path, answered.citations[0]?.uri], ["notes/irrigation-project.md", notes]);
+    assert.equal(answered.passages?.[0]?.uri, notes);
+    assert.equal(streamed.join(""), answered.answer);
+    // turns that point back themselves pass the subject on, within the last 3 turns: the water main 3 turns back counts, 4 back is forgotten
+    const chatter = { question: "And what about it?", answer: "The indexed documents do not appear to contain the answer to this question." };
+    assert.match((await ask({ question: followUp, history: [pipe, chatter, chatter] })).answer, /75 centimetres/);
+    assert.deepEqual((await ask({ question: followUp, history: [pipe, chatter, chatter, chatter] })).citations, alone.citations);
+
+    // the same follow-up about something the documents lack
+    const lacking = await ask({ question: followUp, history: [{ question: "What is the capital of Mongolia?", answer: "Ulaanbaatar." }] });
+    assert.equal(lacking.found, false);
+    assert.deepEqual(lacking.citations, []);
+    assert.match(lacking.answer, /do not appear to contain/);
+
+    // malformed history and context: left out, the question answered as if they were not sent
+    const plain = { found: alone.found, citations: alone.citations };
+    const malformed: Record<string, unknown>[] = [
+        { history: "What pipe was used for the new water main?" },
+        { history: { question: pipe.question, answer: pipe.answer } },
+        { history: [null, 7, "text", [pipe.question], { question: 1, answer: "a" }, { question: pipe.question }, { answer: pipe.answer }, { question: pipe.question, answer: null }] },
+        { history: null, context: 42 },
+        { context: { text: "the water main" } },
+        { context: ["the water main"], history: [{}] },
+        { context: "   \n  " },
+    ];
+    for (const extra of malformed) {
+        const result = await ask({ question: followUp, ...extra });
+        assert.deepEqual({ found: result.found, citations: result.citations }, plain, JSON.stringify(extra));
+    }
+    // well-formed turns among malformed ones still count, and oversized ones are cut, not refused
+    const mixed = await ask({ question: followUp, history: [null, { question: 5 }, { question: `${pipe.question} ${"x".repeat(50_000)}`, answer: "y".repeat(100_000) }, "?"], context: 12 });
+    assert.match(mixed.answer, /75 centimetres/);
+    // a question that is not text is refused as such, and the server keeps answering
+    await assert.rejects(ask({ question: { text: followUp } }), /question must be text/);
+    assert.equal((await ask({ question: followUp, history: [pipe] })).found, true);
+
+    // selected text as the subject of a question without one
+    assert.equal((await ask({ question: "Who is he?" })).found, false);
+    const selected = await ask({ question: "Who is he?", context: `Colin Pritchard${" ".repeat(10)}${"and so on ".repeat(1_000)}` });
+    assert.equal(selected.found, true);
+    assert.match(selected.answer, /independent examiner, Colin Pritchard/);
+    assert.deepEqual([selected.citations[0]?.path, selected.citations[0]?.page], ["reports/annual-report-2024.pdf", 3]);
+});
+
 test("with a model configured, summarize and ask run on it and report metrics; a model set or cleared while running applies to the next request; a bad model degrades to extractive with a warning", async (t) => {
     const base = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-lsp-model-"));
     t.after(() => fs.rm(base, { recursive: true, force: true }));
@@ -174,6 +249,15 @@ test("with a model configured, summarize and ask run on it and report metrics; a
     const answer = await server.connection.sendRequest(AskRequest, { question: "When were the quince trees pruned?" });
     assert.equal(answer.engine, "llm");
     assert.ok(answer.citations.length > 0 && answer.citations.every((c) => c.path === "orchard.md"));
+    // a follow-up: alone it names nothing, so the model is not asked; with the conversation (and a selection) it is
+    const bare = await server.connection.sendRequest(AskRequest, { question: "Who did that?" });
+    assert.deepEqual([bare.engine, bare.found, bare.tokens], ["llm", false, 0]);
+    const followed = await server.connection.sendRequest(AskRequest, {
+        question: "Who did that?", history: [{ question: "When were the quince trees pruned?", answer: answer.answer }], context: "The pears cropped well.",
+    });
+    assert.equal(followed.engine, "llm");
+    assert.ok((followed.tokens ?? 0) > 0, "the model answered");
+    assert.ok(followed.citations.length > 0 && followed.citations.every((c) => c.path === "orchard.md"));
     while (!metrics.some((m) => m.inferenceRssBytes)) await new Promise((resolve) => setTimeout(resolve, 50));
     assert.ok(metrics.some((m) => (m.inferenceRssBytes ?? 0) > 0 && (m.serverRssBytes ?? 0) > 0 && m.gpu === "cpu"), JSON.stringify(metrics));
     await server.stop();

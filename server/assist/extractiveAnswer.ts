@@ -7,6 +7,12 @@ import { notFoundAnswer, type Citation, type Passage } from "./types";
 export interface ExtractiveAnswerOptions {
     /** Share of the question's (idf-weighted) terms a sentence must contain to count as an answer. Defaults to 0.5. */
     minCoverage?: number;
+    /**
+     * The text whose terms an answer must cover, when not the question's own: a follow-up's question with the subject
+     * carried from the conversation ("when was that?" + "irrigation project cost"). The question still says what an
+     * answer looks like (a date for "when").
+     */
+    query?: string;
 }
 
 export interface ExtractiveAnswer {
@@ -20,6 +26,11 @@ export interface ExtractiveAnswer {
 // Words that shape a question but never appear in its answer.
 const questionWords = new Set(tokenize("what which who whom whose when where why how much many does did do is are was were can could should would tell me about please there"));
 
+/** The distinct search terms of a question that say what it is about: its words less stop words and question words. */
+export function contentTerms(question: string): string[] {
+    return [...new Set(tokenize(question))].filter((term) => !questionWords.has(term));
+}
+
 /**
  * Answers with the sentences from the retrieved chunks (`hits`) that cover the question best. Coverage is
  * weighted by how rare each term is in the index, so a question about something the documents never
@@ -31,7 +42,7 @@ export function extractiveAnswer(
     termWeight: (term: string) => number,
     options: ExtractiveAnswerOptions = {},
 ): ExtractiveAnswer {
-    const terms = [...new Set(tokenize(question))].filter((term) => !questionWords.has(term));
+    const terms = contentTerms(options.query ?? question);
     if (terms.length === 0) return { answer: notFoundAnswer, found: false, citations: [] };
     const weights = new Map(terms.map((term) => [term, termWeight(term)]));
     const totalWeight = [...weights.values()].reduce((sum, weight) => sum + weight, 0);
@@ -269,7 +280,7 @@ function range(from: number, to: number): number[] {
  * means retrieval found nothing about the question's subject, so no engine should try to answer.
  */
 export function retrievalCoverage(question: string, hits: IndexHit[], termWeight: (term: string) => number): number {
-    const terms = [...new Set(tokenize(question))].filter((term) => !questionWords.has(term));
+    const terms = contentTerms(question);
     const total = terms.reduce((sum, term) => sum + termWeight(term), 0);
     if (total === 0) return 0;
     let best = 0;

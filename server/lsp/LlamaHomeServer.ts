@@ -20,7 +20,7 @@ import {
     type IndexStatus, type SearchHit, type SearchParams, type SearchResult, type SourceTextParams, type SourceTextResult, type SummarizeParams,
     type SummarizeResult,
 } from "../../shared/protocol";
-import { Assistant, type Retriever } from "../assist/Assistant";
+import { Assistant, chatHistory, selectedText, type Retriever } from "../assist/Assistant";
 import { answerFromDocument, DocumentTooLongError, kvFigures, QuestionTooLongError, type WholeDocument } from "../assist/documentAnswer";
 import { extractiveSummary } from "../assist/extractiveSummary";
 import { defaultMaxFileSizeBytes } from "../core/discover";
@@ -198,9 +198,16 @@ export class LlamaHomeServer implements EvaluationWorkspace {
                 },
                 termWeight: (term) => Math.max(0, ...this.folders.map((folder) => folder.index.termWeight(term))),
             };
+            if (typeof params?.question !== "string") throw new ResponseError(ErrorCodes.InvalidParams, "The question must be text.");
+            // The chat view's conversation and the editor's selection: malformed parts are left out, never an error
+            // (the last 3 well-formed turns, each turn and the selection cut to size).
+            const history = chatHistory(params.history);
+            const context = selectedText(params.context);
             const stream = this.streamFor(params.streamId);
-            const top = Math.max(1, Math.min(params.top ?? 5, 50));
-            const { result, warning } = await this.generating("interactive", stream, (generator) => new Assistant(generator).ask(retriever, params.question, top, { signal, ...stream }));
+            const top = Math.max(1, Math.min(typeof params.top === "number" && Number.isFinite(params.top) ? Math.floor(params.top) : 5, 50));
+            const { result, warning } = await this.generating("interactive", stream, (generator) =>
+                new Assistant(generator).ask(retriever, params.question, top, { signal, ...stream, history, ...(context === undefined ? {} : { context }) }),
+            );
             const rootOf = (relative: string) => [...roots].find(([hit]) => hit.path === relative)?.[1] ?? this.folders[0];
             return {
                 ...result,

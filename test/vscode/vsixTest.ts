@@ -192,7 +192,7 @@ function checkInstalledFiles(dir: string): void {
         if (!fs.existsSync(path.join(dir, relative))) missing.push(relative);
     };
     for (const bundle of ["client.js", "server.js", "extractWorker.js", "inferenceChild.js"]) need(`dist/${bundle}`);
-    for (const asset of ["dom.js", "dashboard.js", "result.js", "charts.js", "webview.css", "needle-reference.json"]) need(`media/${asset}`);
+    for (const asset of ["dom.js", "dashboard.js", "result.js", "result.css", "chat.js", "chat.css", "chat-activity.svg", "charts.js", "webview.css", "needle-reference.json", "icon.png"]) need(`media/${asset}`);
     for (const dependency of Object.keys(manifest.dependencies)) need(`node_modules/${dependency}/package.json`);
     if (!fs.readdirSync(path.join(dir, "native", "h2o")).some((name) => name.endsWith(".patch"))) missing.push("native/h2o/*.patch");
     // The native parts the server loads: pdf.js's canvas (pdf-parse) and node-llama-cpp's prebuilt CPU binary.
@@ -206,6 +206,11 @@ function checkInstalledFiles(dir: string): void {
     const foreign = builds.filter((build) => !fs.existsSync(path.join(localBuilds, build, "Release", "llamahome-h2o.json")));
     assert.deepEqual(foreign, [], "local llama.cpp builds other than the H2O accumulator build were packed");
     assert.deepEqual(missing, [], `missing from the installed extension (dropped by .vscodeignore?): ${missing.join(", ")}`);
+    // A per-platform package (tools/package-vsix.mjs): no other platform's prebuilt llama.cpp binaries.
+    const nlcPlatform = `${process.platform === "win32" ? "win" : process.platform === "darwin" ? "mac" : "linux"}-${process.arch === "arm" ? "armv7l" : process.arch}`;
+    const nlcBinaries = path.join(dir, "node_modules", "@node-llama-cpp");
+    const otherPlatforms = fs.existsSync(nlcBinaries) ? fs.readdirSync(nlcBinaries).filter((name) => name !== nlcPlatform && !name.startsWith(`${nlcPlatform}-`)) : [];
+    assert.deepEqual(otherPlatforms, [], `other platforms' node-llama-cpp binaries were packed (${nlcPlatform} package)`);
 
     const forbidden = [
         ...listFiles(path.join(dir, "dist")).filter((file) => /\.(map|ts)$/.test(file)).map((file) => `dist/${file}`),

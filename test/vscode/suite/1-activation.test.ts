@@ -25,6 +25,8 @@ suite("Activation and indexing", () => {
             "llamahome.restartServer",
             "llamahome.showLogs",
             "llamahome.setEndpointApiKey",
+            "llamahome.clearChat",
+            "llamahome.askAboutSelection",
         ]) {
             assert.ok(commands.includes(id), `${id} is registered`);
         }

@@ -3,7 +3,7 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import type { Locator, Page } from "playwright-core";
-import { palette, quickOpen, webviewFrame } from "../workbench";
+import { palette, quickOpen, waitForText, webviewFrame } from "../workbench";
 
 export interface UiTestOptions {
     /** Screenshots go here. */
@@ -114,6 +114,39 @@ export async function runUiTest(page: Page, options: UiTestOptions): Promise<voi
     await shot("04c-search-as-you-type.png");
     await page.keyboard.press("Escape");
     await searchInput.waitFor({ state: "hidden" });
+
+    // The Chat view in the LlamaHome activity bar container: a question from its input box, answered extractively
+    // (marked, with the passages it quotes and their source chips), then a follow-up; in both themes. A source chip
+    // opens the readable view of the cited PDF page; the conversation is still there after the window reloads.
+    await palette(page, "View: Close All Editors");
+    await palette(page, "LlamaHome: Focus on Chat View");
+    const chat = await webviewFrame(page, "#question");
+    await chat.locator("#question").fill("What was the total cost of the irrigation project?");
+    await chat.locator("#question").press("Enter");
+    await chat.locator(".turn .passages").first().waitFor({ timeout: 30_000 });
+    assert.match(await chat.locator(".turn .engine.extractive").first().innerText(), /Extractive — quoted from your documents/);
+    assert.match(await chat.locator(".turn .passages").first().innerText(), /18,420/);
+    await chat.locator("#question").fill("Who paid for it?");
+    await chat.locator("#question").press("Enter");
+    await waitForText(async () => String(await chat.locator(".turn .turn-foot").count()), /^2$/, "two answered turns");
+    const sidebar = page.locator(".part.sidebar");
+    const chatTheme = (await page.locator(".monaco-workbench.vs-dark").count()) > 0 ? "dark" : "light";
+    await elementShot(sidebar, `04d-chat-${chatTheme}.png`);
+    await palette(page, "Preferences: Toggle between Light/Dark Themes");
+    await webviewFrame(page, chatTheme === "dark" ? "body.vscode-light #question" : "body.vscode-dark #question");
+    await elementShot(sidebar, `04d-chat-${chatTheme === "dark" ? "light" : "dark"}.png`);
+    await palette(page, "Preferences: Toggle between Light/Dark Themes");
+    await webviewFrame(page, `body.vscode-${chatTheme} #question`);
+    await chat.locator("button.chip", { hasText: "annual-report-2024.pdf · p. 3" }).first().click();
+    await page.locator(".tab.active", { hasText: "annual-report-2024.pdf — page 3" }).waitFor({ timeout: 30_000 });
+    options.log("a chat source chip opened the readable view of the PDF page");
+    await page.reload();
+    await page.locator(".statusbar-item", { hasText: /LlamaHome: \d+ docs/ }).waitFor({ timeout: 90_000 });
+    await palette(page, "LlamaHome: Focus on Chat View");
+    const restored = await webviewFrame(page, ".turn .passages");
+    await waitForText(async () => String(await restored.locator(".turn .turn-foot").count()), /^2$/, "the conversation after a reload");
+    options.log("the chat conversation was restored after the window reloaded");
+    await palette(page, "View: Close All Editors");
 
     // Select Model: the quick pick lists the GGUFs of the workspace and the models folder, recommended hf: models,
     // a path/URI entry and "no model". Picking the tiny test model writes llamahome.model.
