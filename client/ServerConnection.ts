@@ -136,6 +136,8 @@ export class ServerConnection implements vscode.Disposable {
             outputChannel: this.log.channel,
             synchronize: { configurationSection: "llamahome" },
             errorHandler: this.crashHandler,
+            // Hovers end in a "Summarize…" link: that one command may run from the server's Markdown, no other.
+            markdown: { isTrusted: { enabledCommands: ["llamahome.summarizeDocument"] } },
             // Evaluated at every (re)start, so a restarted server gets the key as it is now.
             initializationOptions: () => {
                 this.serverApiKey = this.endpointApiKey;

@@ -128,7 +128,8 @@ async function search(ctx: Pick<CommandContext, "server" | "sources">, initial?:
 
 /** Summarizes a file: the one given (Explorer context menu), else the active editor's (text or custom editor, e.g. a PDF). */
 async function summarizeDocument(ctx: AnswerContext, target?: unknown): Promise<SummarizeResult | undefined> {
-    const uri = target instanceof vscode.Uri ? target : activeDocumentUri();
+    // A Uri from a menu; a URI string from a hover's "Summarize…" link.
+    const uri = target instanceof vscode.Uri ? target : typeof target === "string" && /^file:/.test(target) ? vscode.Uri.parse(target) : activeDocumentUri();
     if (!uri) {
         void vscode.window.showInformationMessage("LlamaHome: open a document, or right-click one in the Explorer, to summarize it.");
         return undefined;

@@ -27,11 +27,7 @@
         return step * ticks;
     }
 
-    /** @param {number} time */
-    function clock(time) {
-        const date = new Date(time);
-        return `${String(date.getHours()).padStart(2, "0")}:${String(date.getMinutes()).padStart(2, "0")}:${String(date.getSeconds()).padStart(2, "0")}`;
-    }
+    const { clock } = window.llamaHomeDom;
 
     /**
      * The frame shared by both charts: an <svg> with horizontal grid lines and y labels.

@@ -15,7 +15,7 @@
 (function () {
     /** @type {VsCodeWebviewApi<SavedState>} */
     const vscode = acquireVsCodeApi();
-    const { h } = window.llamaHomeDom;
+    const { h, clock } = window.llamaHomeDom;
     const log = /** @type {HTMLElement} */ (document.getElementById("turns"));
     const form = /** @type {HTMLFormElement} */ (document.getElementById("composer"));
     const input = /** @type {HTMLTextAreaElement} */ (document.getElementById("question"));
@@ -40,13 +40,6 @@
         vscode.postMessage(message);
     }
 
-    /** @param {number} n */
-    const pad = (n) => String(n).padStart(2, "0");
-    /** Local time, HH:MM (the one clock format of the view). @param {number} time */
-    function clock(time) {
-        const date = new Date(time);
-        return `${pad(date.getHours())}:${pad(date.getMinutes())}`;
-    }
 
     /** @param {number} ms */
     function duration(ms) {

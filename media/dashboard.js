@@ -15,7 +15,7 @@
     /** @type {VsCodeWebviewApi<SavedState>} */
     const vscode = acquireVsCodeApi();
     const charts = window.llamaHomeCharts;
-    const { h } = window.llamaHomeDom;
+    const { h, clock } = window.llamaHomeDom;
     const root = /** @type {HTMLElement} */ (document.getElementById("dashboard"));
     /** @type {SavedState} */
     let state = vscode.getState() ?? {};
@@ -38,10 +38,6 @@
         return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
     }
 
-    /** @param {number} time */
-    function clock(time) {
-        return new Date(time).toLocaleTimeString();
-    }
 
     /** @param {string} text @param {DashboardCommand} command @param {boolean} [secondary] @param {boolean} [disabled] */
     function button(text, command, secondary = false, disabled = false) {
@@ -651,9 +647,9 @@
                               running: running === "needle",
                           })
                         : emptyCard("needle", "Needle in a haystack", "No needle test yet. Run Needle Test hides a fact at several depths of haystacks of several lengths and draws a depth × length heatmap, standard and H2O."),
-                    latest.rouge
-                        ? rougeCard(latest.rouge)
-                        : emptyCard("rouge", "Summary quality (ROUGE)", "No ROUGE results yet. Run `llamahome eval summaries --dataset F.jsonl [--model M]` to score summaries against references."),
+                    // Scoring summaries needs reference summaries written by people, which the editor has no way to
+                    // take: the card shows scores saved by a run elsewhere, and is absent rather than an instruction.
+                    latest.rouge ? rougeCard(latest.rouge) : null,
                 ),
                 // Shipped with the extension (measured by the project), so the H2O figures are there before any run.
                 reference

@@ -14,5 +14,15 @@
         return element;
     }
 
-    window.llamaHomeDom = { h };
+    /**
+     * The one clock format of every LlamaHome view: local time, 24-hour HH:MM:SS.
+     * @param {number} time milliseconds since the epoch
+     */
+    function clock(time) {
+        const date = new Date(time);
+        const pad = (/** @type {number} */ n) => String(n).padStart(2, "0");
+        return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+    }
+
+    window.llamaHomeDom = { h, clock };
 })();

@@ -59,5 +59,7 @@ interface Window {
     /** dom.js: elements from a tag, attributes and children (text is never parsed as HTML). */
     llamaHomeDom: {
         h(tag: string, attributes?: Record<string, string> | null, ...children: (Node | string | null | undefined | false)[]): HTMLElement;
+        /** Local time, 24-hour HH:MM:SS: the one clock format of every view. */
+        clock(time: number): string;
     };
 }

@@ -92,6 +92,12 @@ test("hover on a link to a PDF shows its summary; hover on a heading summarizes 
     assert.match(hover.contents.value, /PDF · .*KB · 5 pages · `reports\/annual-report-2024\.pdf`/);
     assert.match(hover.contents.value, /extractive summary/);
     assert.ok(hover.contents.value.length > 200, "carries a real summary");
+    // a glance, not the whole summary: a few lines, then a link that summarizes the document in the panel
+    const glance = hover.contents.value.split("\n\n")[1]!;
+    assert.ok(glance.length > 40 && glance.length <= 400, `a few lines of summary (${glance.length} characters)`);
+    const link = /\[Summarize…\]\(command:llamahome\.summarizeDocument\?([^\s)]+) "/.exec(hover.contents.value);
+    assert.ok(link, "a Summarize… link");
+    assert.deepEqual(JSON.parse(decodeURIComponent(link[1]!)), [pathToFileURL(path.join(root, "reports", "annual-report-2024.pdf")).toString()]);
     assert.equal(hover.range.start.line, linkLine);
     // Plain prose, away from any link or heading: nothing.
     const proseLine = readmeLines.findIndex((line) => /^[A-Z][a-z]/.test(line) && !line.includes("](") && !/\.\w{2,4}\b/.test(line));

@@ -311,13 +311,15 @@ export class LlamaHomeServer implements EvaluationWorkspace {
         // The hover never waits for the model; an LLM summary is made in the background for the next hover.
         if (cached.engine === "extractive" && this.models.configured) void this.summarize({ uri: pathToFileURL(target).toString() }, undefined, "background").catch(() => undefined);
         const extent = record.pages ? `${record.pages} page${record.pages === 1 ? "" : "s"}` : `${record.chars.toLocaleString("en")} characters`;
+        // A hover is a glance: a title line, a few lines of summary and a link to the whole summary in the panel.
+        const summarize = `command:llamahome.summarizeDocument?${encodeURIComponent(JSON.stringify([pathToFileURL(target).toString()]))}`;
         const value = [
             `**${escapeMarkdown(record.title ?? path.basename(record.path))}**`,
             `${record.format.toUpperCase()} · ${formatBytes(record.size)} · ${extent} · ${codeSpan(record.path)}`,
             "",
-            escapeMarkdown(cached.summary),
+            escapeMarkdown(glance(cached.summary)),
             "",
-            cached.engine === "llm" ? `*summary by ${escapeMarkdown(cached.model ?? "the local model")}*` : "*extractive summary*",
+            `${cached.engine === "llm" ? `*summary by ${escapeMarkdown(cached.model ?? "the local model")}*` : "*extractive summary*"} · [Summarize…](${summarize} "Summarize the whole document beside the editor")`,
         ].join("\n");
         return {
             contents: { kind: MarkupKind.Markdown, value },
@@ -537,3 +539,13 @@ export class LlamaHomeServer implements EvaluationWorkspace {
     }
 }
 
+/** The first sentences of a summary, about four hover lines (at most 360 characters, never less than one sentence). */
+function glance(summary: string, maxChars = 360): string {
+    const sentences = summary.match(/[^.!?]+(?:[.!?]+["')\]]*\s*|$)/g) ?? [summary];
+    let shown = "";
+    for (const sentence of sentences) {
+        if (shown && shown.length + sentence.length > maxChars) return `${shown.trimEnd()} …`;
+        shown += sentence;
+    }
+    return shown.length > maxChars * 1.5 ? `${shown.slice(0, maxChars).trimEnd()} …` : shown.trimEnd();
+}

@@ -23,8 +23,15 @@ suite("Hovers, summaries and answers (extractive engine)", () => {
         const text = hoverText(hovers);
         assert.match(text, /Annual Report 2024/);
         assert.match(text, /PDF · [\d.]+ KB · 5 pages/);
-        assert.match(text, /Treasurer|reserves|tenancies/, "the hover has the summary");
+        assert.match(text, /Treasurer|reserves|tenancies|allotment|Society/, "the hover has the summary");
         assert.match(text, /extractive summary/);
+        // its "Summarize…" link runs Summarize Document on the PDF, with the URI string the link carries
+        const link = /command:llamahome\.summarizeDocument\?([^\s)]+)/.exec(text);
+        assert.ok(link, `a Summarize… link in the hover: ${text}`);
+        const [uri] = JSON.parse(decodeURIComponent(link[1]!)) as [string];
+        const summary = await vscode.commands.executeCommand<{ engine: string; summary: string }>("llamahome.summarizeDocument", uri);
+        assert.equal(summary?.engine, "extractive");
+        assert.ok((summary?.summary.length ?? 0) > 0);
     });
 
     test("hovering a Markdown heading summarizes its section", async () => {
