@@ -125,7 +125,8 @@ export class ServerConnection implements vscode.Disposable {
     get state(): ServerState {
         return {
             running: this.running,
-            ...(this.client?.state === State.Starting ? { starting: true } : {}),
+            // Before the client exists (the API key is still being read) the server is starting, not stopped.
+            ...((this.client === undefined && !this.disposed) || this.client?.state === State.Starting ? { starting: true } : {}),
             crashRestarts: this.crashHandler.restarts,
         };
     }
