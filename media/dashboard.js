@@ -322,33 +322,27 @@
     function modelSection(snapshot) {
         const { model, server } = snapshot;
         const endpoints = currentEndpoints(snapshot);
-        if (endpoints.length) {
-            // llama.cpp servers answer: the local model, GPU, context and H2O settings do not apply while they are listed.
-            const served = [...new Set(endpoints.map((e) => e.model).filter((m) => m !== undefined))];
-            /** @type {[string, string][]} */
-            const remoteFacts = [
-                ["Engine", `llama.cpp servers (${endpoints.length}, see Endpoints)`],
-                ["Model", served.length ? served.join(", ") : "as the servers report (not known yet)"],
-                ...(/** @type {[string, string][]} */ (model.setting ? [["Local model", `${model.setting} (not used while endpoints are listed)`]] : [])),
-                ["H2O KV cache", "local engine only (not used by the servers)"],
-                ["Server", server.running ? "running" : server.starting ? "starting" : "stopped"],
-                ...(/** @type {[string, string][]} */ (server.crashRestarts ? [["Crash restarts", String(server.crashRestarts)]] : [])),
-            ];
-            return h(
-                "section",
-                { id: "model" },
-                h("h2", null, "Model and server"),
-                h("div", { class: "card" }, h("dl", { class: "facts" }, ...remoteFacts.flatMap(([key, value]) => [h("dt", null, key), h("dd", null, value)]))),
-            );
-        }
+        const served = [...new Set(endpoints.map((e) => e.model).filter((m) => m !== undefined))];
+        /** @type {[string, string][]} */
+        const engineFacts = endpoints.length
+            ? // llama.cpp servers answer: the local model, GPU, context and H2O settings do not apply while they are listed.
+              [
+                  ["Engine", `llama.cpp servers (${endpoints.length}, see Endpoints)`],
+                  ["Model", served.length ? served.join(", ") : "as the servers report (not known yet)"],
+                  ...(/** @type {[string, string][]} */ (model.setting ? [["Local model", `${model.setting} (not used while endpoints are listed)`]] : [])),
+                  ["H2O KV cache", "local engine only (not used by the servers)"],
+              ]
+            : [
+                  ["Engine", model.setting ? "local LLM" : "extractive (no model)"],
+                  ["Model", model.setting || "none — choose one with Select Model"],
+                  ...(/** @type {[string, string][]} */ (model.loaded ? [["Loaded", model.loaded]] : model.unavailable ? [["Unavailable", model.unavailable]] : model.setting ? [["Loaded", "not yet (it loads with the first request)"]] : [])),
+                  ["GPU", model.gpu],
+                  ["Context", model.contextSize ? `${model.contextSize} tokens` : "model default (at most 4096)"],
+                  ["H2O KV cache", model.h2o.enabled ? `on — window ${model.h2o.windowLength}, heavy hitters ${model.h2o.heavyHitters}` : "off"],
+              ];
         /** @type {[string, string][]} */
         const facts = [
-            ["Engine", model.setting ? "local LLM" : "extractive (no model)"],
-            ["Model", model.setting || "none — choose one with Select Model"],
-            ...(/** @type {[string, string][]} */ (model.loaded ? [["Loaded", model.loaded]] : model.unavailable ? [["Unavailable", model.unavailable]] : model.setting ? [["Loaded", "not yet (it loads with the first request)"]] : [])),
-            ["GPU", model.gpu],
-            ["Context", model.contextSize ? `${model.contextSize} tokens` : "model default (at most 4096)"],
-            ["H2O KV cache", model.h2o.enabled ? `on — window ${model.h2o.windowLength}, heavy hitters ${model.h2o.heavyHitters}` : "off"],
+            ...engineFacts,
             ["Server", server.running ? "running" : server.starting ? "starting" : "stopped"],
             ...(/** @type {[string, string][]} */ (server.crashRestarts ? [["Crash restarts", String(server.crashRestarts)]] : [])),
         ];

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import { pathToFileURL } from "node:url";
 import {
     AskDocumentRequest, AskRequest, IndexStatusRequest, MetricsNotification, SearchRequest, SourceTextRequest, SummarizeRequest, type AskResult, type ChatTurn, type MetricsParams,
@@ -67,18 +67,7 @@ test("language server indexes on initialize with progress, answers search, follo
 });
 
 test("hover on a link to a PDF shows its summary; hover on a heading summarizes the section; summarize and ask answer with citations", async (t) => {
-    const base = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-lsp-samples-"));
-    t.after(() => fs.rm(base, { recursive: true, force: true }));
-    const root = path.join(__dirname, "..", "samples", "workspace");
-    const server = startServer();
-    t.after(() => server.stop());
-    const rootUri = pathToFileURL(root).toString();
-    await server.connection.sendRequest("initialize", {
-        processId: process.pid, rootUri, workspaceFolders: [{ uri: rootUri, name: "samples" }], capabilities: {},
-        initializationOptions: { cacheDir: path.join(base, "cache") },
-    });
-    await server.connection.sendNotification("initialized", {});
-    await server.waitForStatus((status) => status.state === "indexed");
+    const { root, server } = await indexedSamples(t, "llamahome-lsp-samples-");
 
     const readme = pathToFileURL(path.join(root, "README.md")).toString();
     const readmeLines = (await fs.readFile(path.join(root, "README.md"), "utf8")).split("\n");
@@ -150,18 +139,7 @@ test("hover on a link to a PDF shows its summary; hover on a heading summarizes 
 });
 
 test("follow-up questions over the protocol: the history carries the subject, a subject the documents lack stays not found, malformed history and context are ignored, a selection gives the subject", async (t) => {
-    const base = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-lsp-followup-"));
-    t.after(() => fs.rm(base, { recursive: true, force: true }));
-    const root = path.join(__dirname, "..", "samples", "workspace");
-    const server = startServer();
-    t.after(() => server.stop());
-    const rootUri = pathToFileURL(root).toString();
-    await server.connection.sendRequest("initialize", {
-        processId: process.pid, rootUri, workspaceFolders: [{ uri: rootUri, name: "samples" }], capabilities: {},
-        initializationOptions: { cacheDir: path.join(base, "cache") },
-    });
-    await server.connection.sendNotification("initialized", {});
-    await server.waitForStatus((status) => status.state === "indexed");
+    const { root, server } = await indexedSamples(t, "llamahome-lsp-followup-");
     const ask = (params: Record<string, unknown>) => server.connection.sendRequest("llamahome/ask", params) as Promise<AskResult>;
     const notes = pathToFileURL(path.join(root, "notes", "irrigation-project.md")).toString();
 
@@ -436,3 +414,20 @@ test("document text in hovers is literal Markdown: links, images, HTML, code spa
     assert.equal(codeSpan("notes/plan.md"), "`notes/plan.md`");
     assert.equal(codeSpan("a`b.md"), "a\\`b.md");
 });
+
+/** A language server over the bundled sample workspace (its index in a temporary cache), indexed; stopped after `t`. */
+async function indexedSamples(t: TestContext, prefix: string): Promise<{ root: string; server: ReturnType<typeof startServer> }> {
+    const base = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
+    t.after(() => fs.rm(base, { recursive: true, force: true }));
+    const root = path.join(__dirname, "..", "samples", "workspace");
+    const server = startServer();
+    t.after(() => server.stop());
+    const rootUri = pathToFileURL(root).toString();
+    await server.connection.sendRequest("initialize", {
+        processId: process.pid, rootUri, workspaceFolders: [{ uri: rootUri, name: "samples" }], capabilities: {},
+        initializationOptions: { cacheDir: path.join(base, "cache") },
+    });
+    await server.connection.sendNotification("initialized", {});
+    await server.waitForStatus((status) => status.state === "indexed");
+    return { root, server };
+}
