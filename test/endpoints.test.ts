@@ -81,12 +81,18 @@ describe("two llama-servers", { skip }, () => {
             const generator = new RemoteTextGenerator(pool, await pool.start());
             const background = generator.background();
             const finished: string[] = [];
-            const run = (name: string, g: RemoteTextGenerator) => g.generate({ prompt: `Request ${name}`, maxTokens: 200 }).then(() => finished.push(name));
-            const first = run("background 1", background); // takes the server's one slot
-            await new Promise((resolve) => setTimeout(resolve, 20));
-            const queued = [run("background 2", background), run("background 3", background)];
-            await new Promise((resolve) => setTimeout(resolve, 20));
-            await Promise.all([first, ...queued, run("editor", generator)]);
+            const run = (name: string, g: RemoteTextGenerator, onText?: () => void) =>
+                g.generate({ prompt: `Request ${name}`, maxTokens: 200, onText }).then(() => finished.push(name));
+            // Queue the rest while background 1 is streaming, so it surely holds the server's one slot (a fixed sleep
+            // raced with the tiny model finishing first on a loaded machine).
+            const queued: Promise<unknown>[] = [];
+            const first = run("background 1", background, () => {
+                if (queued.length > 0) return;
+                queued.push(run("background 2", background), run("background 3", background), run("editor", generator));
+            });
+            await first;
+            assert.equal(queued.length, 3, "background 1 streamed text");
+            await Promise.all(queued);
             assert.deepEqual(finished, ["background 1", "editor", "background 2", "background 3"]);
         } finally {
             pool.dispose();

@@ -38,6 +38,8 @@ export async function newPage(browser: Browser, name: string, viewport = { width
 /** Runs a command from the command palette (F1) by its label, as a user would. */
 export async function palette(page: Page, label: string): Promise<void> {
     const input = page.locator(".quick-input-widget input");
+    // F1 pressed while the previous pick is still closing is swallowed by that widget: wait for it to go first.
+    await quickInputClosed(page);
     await page.keyboard.press("F1");
     await input.waitFor({ state: "visible" });
     await input.fill(`>${label}`);
@@ -45,9 +47,21 @@ export async function palette(page: Page, label: string): Promise<void> {
     await page.keyboard.press("Enter");
 }
 
+/** Waits for the quick input to close; one still open after 5 s is dismissed with Escape. */
+async function quickInputClosed(page: Page): Promise<void> {
+    const widget = page.locator(".quick-input-widget");
+    try {
+        await widget.waitFor({ state: "hidden", timeout: 5_000 });
+    } catch {
+        await page.keyboard.press("Escape");
+        await widget.waitFor({ state: "hidden" });
+    }
+}
+
 /** Opens a file with Quick Open (Ctrl+P) and waits for its editor tab. */
 export async function quickOpen(page: Page, file: string): Promise<void> {
     const input = page.locator(".quick-input-widget input");
+    await quickInputClosed(page);
     await page.keyboard.press("Control+P");
     await input.waitFor({ state: "visible" });
     await input.fill(file);
