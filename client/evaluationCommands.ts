@@ -102,7 +102,12 @@ async function pickGrid(): Promise<Grid | undefined> {
         },
         { label: "Custom…", detail: "Type the prompt lengths and the needle depths." },
     ];
-    const picked = await vscode.window.showQuickPick(items, { title: "LlamaHome: Run Needle Test", placeHolder: "Which prompt lengths and needle depths?" });
+    const picked = await vscode.window.showQuickPick(items, {
+        title: "LlamaHome: Run Needle Test",
+        placeHolder: "Which prompt lengths and needle depths?",
+        // A step of a wizard must not vanish when a webview (the answer, the chat) takes focus.
+        ignoreFocusOut: true,
+    });
     if (!picked) return undefined;
     if (picked.grid) return picked.grid;
     const lengths = await askNumbers("Prompt lengths, in tokens (comma-separated)", "2000,8000,32000", 64, 1_048_576);
@@ -119,6 +124,7 @@ async function askNumbers(prompt: string, value: string, min: number, max: numbe
         title: "LlamaHome: Run Needle Test",
         prompt,
         value,
+        ignoreFocusOut: true,
         validateInput: (input) => {
             const values = parse(input);
             return values.length >= 1 && values.length <= 32 && values.every((n) => Number.isInteger(n) && n >= min && n <= max)

@@ -55,6 +55,7 @@ export async function selectModel({ config, log }: Pick<CommandContext, "config"
         title: "LlamaHome: Select Model",
         placeHolder: current ? `Current: ${current}` : "No model is set: the extractive engine answers",
         matchOnDetail: true,
+        ignoreFocusOut: true,
     });
     if (!picked) return undefined;
     const model = picked.model ?? (await askForModel(current));
