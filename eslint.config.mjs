@@ -3,7 +3,7 @@ import tseslint from "typescript-eslint";
 
 export default tseslint.config(
     {
-        ignores: ["native/**", "dist/**", "node_modules/**", "localBuilds/**", "tmp/**", "media/**/*.js", "test/vscode/code-server/**", "test/vscode/.vscode-test/**", "**/*.d.ts"],
+        ignores: ["native/**", "dist/**", "node_modules/**", "localBuilds/**", "tmp/**", "media/**/*.js", "test/vscode/code-server/**", "test/vscode/.vscode-test/**", "test/fixtures/retrieval/docs/**", "**/*.d.ts"],
     },
     {
         files: ["**/*.ts", "**/*.mjs"],

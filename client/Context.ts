@@ -1,6 +1,6 @@
 import * as vscode from "vscode";
 import type { ChatTurnRecord } from "../shared/chatMessages";
-import type { AskParams, EndpointStatus, IndexStatus } from "../shared/protocol";
+import type { AskParams, EndpointStatus, IndexStatus, ModelStatusParams } from "../shared/protocol";
 import type { LatestResults, NeedleReference } from "../shared/results";
 import type { LlamaHomeApi } from "./api";
 import { ChatView } from "./ChatView";
@@ -32,6 +32,7 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
     /** Released first on dispose, so that nothing reacts to the server while it stops. */
     private readonly listeners: vscode.Disposable[] = [];
     private readonly commandRegistrations: vscode.Disposable[] = [];
+    private readonly modelNoticeTexts: string[] = [];
     private disposed = false;
 
     constructor(extensionContext: vscode.ExtensionContext, commands: CommandTable) {
@@ -51,6 +52,7 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
             server.onDidChangeState(() => dashboard.refresh()),
             server.onIndexStatus((status) => dashboard.setIndexStatus(status)),
             server.onMetrics((sample) => dashboard.addMetrics(sample)),
+            server.onModelStatus((status) => this.modelStatus(status)),
             server.onResultsChanged(() => void dashboard.fetchResults()),
             vscode.workspace.onDidChangeConfiguration((event) => this.configurationChanged(event)),
         );
@@ -95,6 +97,14 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
         return this.statusBar.tooltipMarkdown;
     }
 
+    get logLines(): readonly string[] {
+        return this.log.lines;
+    }
+
+    get modelNotices(): readonly string[] {
+        return this.modelNoticeTexts;
+    }
+
     get endpoints(): readonly EndpointStatus[] | undefined {
         return this.dashboard.endpoints;
     }
@@ -135,6 +145,21 @@ export class Context implements vscode.Disposable, LlamaHomeApi {
         this.chat.dispose();
         await this.server.dispose();
         for (const part of [this.log, this.statusBar, this.dashboard, this.resultPanel, this.sources, ...this.commandRegistrations.splice(0)]) part.dispose();
+    }
+
+    /** The local model's state: in the status bar and the log; a model that cannot be used is also told to the user, once per choice. */
+    private modelStatus(status: ModelStatusParams): void {
+        if (!this.dashboard.setModelStatus(status)) return;
+        if (status.state === "loading") this.log.line(`Loading the model ${status.model}…`);
+        if (status.state === "loaded") this.log.line(`Model loaded: ${status.name ?? status.model}.`);
+        if (status.state !== "unavailable") return;
+        this.log.line(`Model unavailable, the extractive engine answers: ${status.reason ?? "no reason given"}`);
+        const text = `LlamaHome: the model is unavailable. ${status.reason ?? ""}`.trim();
+        this.modelNoticeTexts.push(text);
+        void vscode.window.showErrorMessage(text, "Select Model", "Show Logs").then((choice) => {
+            if (choice === "Select Model") void vscode.commands.executeCommand("llamahome.selectModel");
+            if (choice === "Show Logs") this.log.show();
+        });
     }
 
     private configurationChanged(event: vscode.ConfigurationChangeEvent): void {

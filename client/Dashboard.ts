@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import * as vscode from "vscode";
 import type { RequestType0 } from "vscode-languageclient/node";
-import { IndexStatusRequest, ResultsRequest, type EndpointStatus, type IndexStatus, type MetricsParams } from "../shared/protocol";
+import { IndexStatusRequest, ResultsRequest, type EndpointStatus, type IndexStatus, type MetricsParams, type ModelStatusParams } from "../shared/protocol";
 import type { LatestResults, NeedleReference } from "../shared/results";
 import type {
     DashboardCommand,
@@ -188,6 +189,23 @@ export class Dashboard implements vscode.Disposable {
         this.lastTokensPerSecond = undefined;
         this.endpointStatus = undefined;
         this.syncEndpoints();
+    }
+
+    /**
+     * What the server says of the local model: loaded (named from now on) or unavailable (the status bar says so,
+     * with why). Returns false, changing nothing, for a report on a model that is no longer the setting (one that
+     * was loading when the user chose another) or while llama.cpp servers answer instead.
+     */
+    setModelStatus(status: ModelStatusParams): boolean {
+        const setting = this.config.model;
+        const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+        // The server makes a relative path absolute against the first workspace folder; URIs it keeps as they are.
+        const current = setting !== "" && (status.model === setting || (folder !== undefined && status.model === path.resolve(folder, setting)));
+        if (!current || this.config.endpoints.length > 0) return false;
+        if (status.state === "loaded") [this.loadedModel, this.modelProblem] = [status.name, undefined];
+        if (status.state === "unavailable") [this.loadedModel, this.modelProblem] = [undefined, status.reason];
+        this.refresh();
+        return true;
     }
 
     /** The server is up: its index status and the saved results may be new. */

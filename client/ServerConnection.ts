@@ -20,10 +20,12 @@ import {
     EndpointApiKeyNotification,
     IndexStatusNotification,
     MetricsNotification,
+    ModelStatusNotification,
     ResultsChangedNotification,
     StreamNotification,
     type IndexStatus,
     type MetricsParams,
+    type ModelStatusParams,
     type StreamParams,
 } from "../shared/protocol";
 import type { ServerState } from "../shared/webviewMessages";
@@ -57,6 +59,7 @@ export class ServerConnection implements vscode.Disposable {
 
     private readonly indexStatusEmitter = new vscode.EventEmitter<IndexStatus>();
     private readonly metricsEmitter = new vscode.EventEmitter<MetricsParams>();
+    private readonly modelStatusEmitter = new vscode.EventEmitter<ModelStatusParams>();
     private readonly resultsChangedEmitter = new vscode.EventEmitter<void>();
     private readonly startedEmitter = new vscode.EventEmitter<void>();
     private readonly stateEmitter = new vscode.EventEmitter<void>();
@@ -64,6 +67,8 @@ export class ServerConnection implements vscode.Disposable {
     readonly onIndexStatus = this.indexStatusEmitter.event;
     /** The server's own samples, and every 2 s the server process's memory, which the client measures. */
     readonly onMetrics = this.metricsEmitter.event;
+    /** The local model started loading, loaded, or cannot be used. */
+    readonly onModelStatus = this.modelStatusEmitter.event;
     /** The saved evaluation results changed (a run in this window, or the CLI's). */
     readonly onResultsChanged = this.resultsChangedEmitter.event;
     /** The server is up (again), so what it knows can be asked for. */
@@ -154,6 +159,7 @@ export class ServerConnection implements vscode.Disposable {
             this.client.onNotification(IndexStatusNotification, (status) => this.indexStatusEmitter.fire(status)),
             this.client.onNotification(StreamNotification, (params) => this.stream(params)),
             this.client.onNotification(MetricsNotification, (sample) => this.metricsEmitter.fire(sample)),
+            this.client.onNotification(ModelStatusNotification, (status) => this.modelStatusEmitter.fire(status)),
             this.client.onNotification(ResultsChangedNotification, () => this.resultsChangedEmitter.fire()),
             this.client.onDidChangeState(({ newState }) => {
                 if (newState === State.Running) {
@@ -266,7 +272,7 @@ export class ServerConnection implements vscode.Disposable {
         clearInterval(this.memoryTimer);
         await this.stop();
         for (const disposable of this.clientSubscriptions.splice(0)) disposable.dispose();
-        for (const emitter of [this.indexStatusEmitter, this.metricsEmitter, this.resultsChangedEmitter, this.startedEmitter, this.stateEmitter, this.replacedEmitter]) {
+        for (const emitter of [this.indexStatusEmitter, this.metricsEmitter, this.modelStatusEmitter, this.resultsChangedEmitter, this.startedEmitter, this.stateEmitter, this.replacedEmitter]) {
             emitter.dispose();
         }
     }

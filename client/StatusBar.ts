@@ -138,6 +138,7 @@ function tooltip(state: StatusBarState): vscode.MarkdownString {
     } else {
         rows.push(["Model", model.setting ? model.setting : "none: the extractive engine answers"]);
         if (model.loaded) rows.push(["Loaded", model.loaded]);
+        else if (model.unavailable) rows.push(["Unavailable", `${model.unavailable} (the extractive engine answers)`]);
         rows.push(["GPU", model.gpu]);
         rows.push(["Context", model.contextSize ? `${model.contextSize} tokens` : "model default (at most 4096)"]);
         rows.push(["H2O", model.h2o.enabled ? `on: window ${model.h2o.windowLength}, heavy hitters ${model.h2o.heavyHitters}` : "off"]);

@@ -23,6 +23,10 @@ export interface LlamaHomeApi {
     readonly statusBarText: string;
     /** The status bar item's tooltip, as Markdown. */
     readonly statusBarTooltip: string;
+    /** The LlamaHome output channel's last lines written by the client (each begins with its ISO timestamp), oldest first. */
+    readonly logLines: readonly string[];
+    /** Error notifications shown about the local model (why it cannot be used), oldest first. */
+    readonly modelNotices: readonly string[];
     /** The llama.cpp servers of llamahome.endpoints as the dashboard shows them; undefined when none is listed. */
     readonly endpoints: readonly EndpointStatus[] | undefined;
     /** The latest saved benchmark, needle and ROUGE results, as the dashboard shows them. */

@@ -20,6 +20,7 @@ import { maxContextChars } from "../shared/chatMessages";
 import type { RequestRecord } from "../shared/webviewMessages";
 import type { CommandContext, CommandTable, ResultDisplay, StreamConsumer } from "./commandContext";
 import { runBenchmark, runNeedleTest } from "./evaluationCommands";
+import { searchDetail } from "./searchDetail";
 import { selectModel } from "./selectModel";
 import { withServerProgressToken } from "./serverProgress";
 import { errorMessage } from "../shared/errorMessage";
@@ -77,8 +78,11 @@ async function search(ctx: Pick<CommandContext, "server" | "sources">, initial?:
     const pick = vscode.window.createQuickPick<HitItem>();
     pick.title = "LlamaHome: Search Documents";
     pick.placeholder = "Search the workspace's documents";
-    // The server ranks; the quick pick must not hide a hit whose words are not in its label. Matches in the snippet
-    // are still highlighted.
+    // The server ranks, and the list keeps its order: VS Code moves items whose label matches the typed text to the
+    // top (QuickPick.sortByLabel is proposed API), so the label is only an icon and the path is the description.
+    // With matchOnDescription/matchOnDetail VS Code highlights the typed text where it occurs whole in the path or
+    // the snippet (one range, the whole query: a multi-word query is highlighted only where it occurs as typed;
+    // per-item highlight ranges are not stable API). alwaysShow keeps the hits where it occurs nowhere.
     pick.matchOnDescription = true;
     pick.matchOnDetail = true;
     let timer: NodeJS.Timeout | undefined;
@@ -95,7 +99,13 @@ async function search(ctx: Pick<CommandContext, "server" | "sources">, initial?:
         try {
             const result = await server.request(SearchRequest, { query, top: 20 }, request.token);
             if (!result || request.token.isCancellationRequested) return;
-            pick.items = result.results.map((hit) => ({ label: `$(file) ${hit.path}`, description: locationText(hit), detail: hit.snippet, alwaysShow: true, hit }));
+            pick.items = result.results.map((hit) => ({
+                label: "$(file)",
+                description: [hit.path, locationText(hit)].filter(Boolean).join(" · "),
+                detail: searchDetail(hit.snippet, query),
+                alwaysShow: true,
+                hit,
+            }));
             pick.placeholder = result.results.length ? `${result.results.length} results` : `Nothing matches "${query}"`;
         } finally {
             if (running === request) pick.busy = false;

@@ -523,6 +523,29 @@
         );
     }
 
+    /** @param {NonNullable<EvaluationState["latest"]["retrieval"]>} saved */
+    function retrievalCard(saved) {
+        const { result } = saved;
+        const percent = (/** @type {number | undefined} */ value) => (value === undefined ? "—" : `${(value * 100).toFixed(1)}%`);
+        /** @param {string} label @param {import("../shared/results").RetrievalFigures} f */
+        const cells = (label, f) => [label, String(f.questions), percent(f.document.recallAt1), percent(f.place.recallAt1), f.place.mrr.toFixed(3), f.place.ndcgAt10.toFixed(3), percent(f.answerContains)];
+        return h(
+            "div",
+            { class: "card", id: "retrieval" },
+            h("h3", null, "Retrieval and answers"),
+            h(
+                "div",
+                { class: "meta" },
+                `Saved ${savedAt(saved.savedAt)} · ${result.retrieval.toUpperCase()} search · ${result.engine === "llm" ? `LLM answers${result.model ? ` (${result.model})` : ""}` : "extractive answers"} · ${result.overall.questions} questions from ${baseName(result.dataset)} · search p95 ${result.overall.searchP95Ms.toFixed(1)} ms`,
+            ),
+            table(
+                ["Kind", "Questions", "Right document first", "Right page first", "MRR", "nDCG@10", "Answer holds the phrase"],
+                Object.entries(result.byKind).map(([kind, figures]) => cells(kind, figures)),
+                { id: "retrieval-table", foot: [cells("All", result.overall)] },
+            ),
+        );
+    }
+
     /**
      * One heatmap per policy. A cell of several needles shows how many were found; a single needle, ✓ or the share of
      * the code's characters it got right.
@@ -645,6 +668,8 @@
                     // take: the card shows scores saved by a run elsewhere, and is absent rather than an instruction.
                     latest.rouge ? rougeCard(latest.rouge) : null,
                 ),
+                // Like ROUGE, a dataset of questions with known sources comes from a run elsewhere (the CLI).
+                latest.retrieval ? retrievalCard(latest.retrieval) : null,
                 // Shipped with the extension (measured by the project), so the H2O figures are there before any run.
                 reference
                     ? needleCard(reference, {

@@ -101,9 +101,21 @@ export interface SummarizeParams {
     streamId?: string;
 }
 
+/** A section of a summarized document's outline (its bookmarks, table of contents or headings; top two levels). */
+export interface SummaryOutlineEntry {
+    title: string;
+    level: 1 | 2;
+    /** 1-based page the section starts on (PDF). */
+    page?: number;
+}
+
 export interface SummarizeResult {
+    /** For a whole document: its title, a short lead and its sections, as blank-line separated paragraphs. */
     summary: string;
     engine: EngineName;
+    /** The document's title (from its metadata when it has one, else its first heading or file name). */
+    title?: string;
+    outline?: SummaryOutlineEntry[];
     model?: string;
     /** The llama.cpp server (a llamahome.endpoints URL) that generated it; absent when the local model or the extractive engine did. */
     endpoint?: string;
@@ -272,6 +284,24 @@ export const EndpointApiKeyNotification = new NotificationType<{ apiKey: string 
 
 /** Server → client: live inference and memory metrics, after each generation and every few seconds while a model is loaded. */
 export const MetricsNotification = new NotificationType<MetricsParams>("llamahome/metrics");
+
+/** The configured local model's state, as the language server sees it. */
+export interface ModelStatusParams {
+    /** The llamahome.model setting it is about, as the server applies it (a path made absolute, or a URI). */
+    model: string;
+    /** "loading" (downloading first, for a URI not yet in the models folder), "loaded", or "unavailable". */
+    state: "loading" | "loaded" | "unavailable";
+    /** When loaded: the model's name (GGUF general.name) or file name. */
+    name?: string;
+    /** When unavailable: why, in one line (a download that cannot reach its server names the host). */
+    reason?: string;
+}
+
+/**
+ * Server → client: a local model started loading, loaded, or cannot be used (the extractive engine answers). A
+ * model chosen while the server runs is loaded at once, so this comes without waiting for a question.
+ */
+export const ModelStatusNotification = new NotificationType<ModelStatusParams>("llamahome/modelStatus");
 
 // ---- evaluation: benchmark, needle in a haystack, ROUGE (saved results the dashboard shows) ------------------------
 

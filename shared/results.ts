@@ -3,7 +3,7 @@
 // the LSP connection and the webview's postMessage.
 
 /** Which evaluation a saved result comes from; also its file name: latest-<kind>.json. */
-export type ResultKind = "bench" | "needle" | "rouge";
+export type ResultKind = "bench" | "needle" | "rouge" | "retrieval";
 
 /** A saved run: when it was saved and what it measured. */
 export interface SavedResult<T> {
@@ -137,11 +137,69 @@ export interface RougeResult {
     aggregate: Record<RougeVariant, RougeInterval>;
 }
 
+// ---- retrieval (llamahome eval retrieval) --------------------------------------------------------------------------
+
+/** Ranking figures over one relevance level: the right document, or the right place in it (its page, when given). */
+export interface RankFigures {
+    recallAt1: number;
+    recallAt5: number;
+    /** Mean reciprocal rank of the first relevant hit in the top 10. */
+    mrr: number;
+    ndcgAt10: number;
+}
+
+export interface RetrievalFigures {
+    questions: number;
+    document: RankFigures;
+    place: RankFigures;
+    /** Share of answered questions whose answer holds the expected phrase; absent when no question has one. */
+    answerContains?: number;
+    /** Share whose answer or one of its quoted passages (extractive answers quote 2–3) holds the phrase. */
+    passagesContain?: number;
+    answered?: number;
+    searchP50Ms: number;
+    searchP95Ms: number;
+}
+
+export interface RetrievalQuestionResult {
+    /** The dataset's line. */
+    line: number;
+    question: string;
+    path: string;
+    page?: number;
+    kind?: string;
+    /** 1-based rank of the first hit in the right document / on the right page; absent when not in the hits. */
+    rankDocument?: number;
+    rankPlace?: number;
+    /** Where the top hit was. */
+    top?: { path: string; page?: number };
+    searchMs: number;
+    answer?: string;
+    expected?: string;
+    contains?: boolean;
+    /** Whether one of the answer's quoted passages holds the phrase (extractive answers). */
+    passagesContain?: boolean;
+}
+
+export interface RetrievalResult {
+    dataset: string;
+    /** Which retrieval ran. */
+    retrieval: "bm25";
+    engine: string;
+    model?: string;
+    roots: { root: string; documents: number; failed: number }[];
+    overall: RetrievalFigures;
+    byKind: Record<string, RetrievalFigures>;
+    questions: RetrievalQuestionResult[];
+    ms: number;
+}
+
 /** The result types by kind. */
 export interface ResultTypes {
     bench: BenchResult;
     needle: NeedleResult;
     rouge: RougeResult;
+    retrieval: RetrievalResult;
 }
 
 /**

@@ -162,7 +162,8 @@ test("search over segments, tombstones and merges scores exactly as BM25 over th
                 const document = subject.getDocument(hit.path)!;
                 const position = document.chunks.findIndex((chunk) => chunk.start === hit.chunk.start);
                 const score = byKey.get(`${hit.path}#${position}`);
-                assert.ok(score !== undefined && Math.abs(score - hit.score) < 1e-9, `${label} "${query}": ${hit.path}#${position} scored ${hit.score}, BM25 ${score}`);
+                assert.ok(score !== undefined && Math.abs(score - hit.bm25) < 1e-9, `${label} "${query}": ${hit.path}#${position} scored ${hit.bm25}, BM25 ${score}`);
+                assert.ok(hit.score >= hit.bm25, "the name bonus only adds");
                 assert.equal(hit.chunk.text, document.chunks[position]!.text);
             }
             for (let i = 1; i < actual.length; i++) assert.ok(actual[i - 1]!.score >= actual[i]!.score, "best first");

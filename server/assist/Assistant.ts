@@ -1,15 +1,22 @@
 import type { ChatTurn } from "../../shared/protocol";
+import { withoutContentsLines } from "../core/tableOfContents";
 import { tokenize } from "../core/tokenize";
+import type { OutlineEntry } from "../core/types";
 import type { IndexHit } from "../core/WorkspaceIndex";
 import { contentTerms, extractiveAnswer, retrievalCoverage } from "./extractiveAnswer";
 import { extractiveSummary } from "./extractiveSummary";
 import { llmAnswer } from "./llmAnswer";
 import { llmSummary } from "./llmSummary";
+import { structureFrame, withStructure } from "./structuredSummary";
+import { withoutChangelogs } from "./summarySections";
 import type { TextGenerator } from "./TextGenerator";
 import { notFoundAnswer, type AnswerResult, type SummaryResult } from "./types";
 
 export interface SummarizeOptions {
+    /** The document's title: with it (or an outline) the summary is a title line, a short lead and the sections. */
     title?: string;
+    /** The document's outline (extraction, or the index): its sections are named and its changelogs left out. */
+    outline?: readonly OutlineEntry[];
     signal?: AbortSignal;
     onText?: (text: string) => void;
     onRestart?: (reason: string) => void;
@@ -59,13 +66,36 @@ export class Assistant {
 
     async summarize(text: string, options: SummarizeOptions = {}): Promise<SummaryResult> {
         const started = performance.now();
+        const { title, outline } = options;
+        const described = { ...(title ? { title } : {}), ...(outline?.length ? { outline: [...outline] } : {}) };
         if (!this.generator) {
-            const summary = extractiveSummary(text);
+            // A document with sections gets a short lead before them; one without (a report, a letter) is summarized
+            // by its most central sentences, under its title.
+            const lead = extractiveSummary(text, { outline, title, brief: (outline?.length ?? 0) > 0 });
+            const summary = withStructure(lead, { title, outline });
             options.onText?.(summary);
-            return { summary, engine: "extractive", ms: elapsed(started) };
+            return { summary, engine: "extractive", ...described, ms: elapsed(started) };
         }
-        const result = await llmSummary(this.generator, text, options);
-        return { summary: result.summary, engine: "llm", model: this.generator.modelName, tokens: result.tokens, ms: elapsed(started), ...(result.kv ? { kv: result.kv } : {}), ...(result.endpoint ? { endpoint: result.endpoint } : {}) };
+        // The model writes the lead, from the text without its changelogs and contents pages; the title and the section
+        // names are the document's own, so they frame the lead as they are rather than as the model retells them.
+        const { head, tail } = structureFrame({ title, outline });
+        let streaming = false;
+        const result = await llmSummary(this.generator, withoutContentsLines(withoutChangelogs(text, outline)), {
+            ...options,
+            onText: options.onText && ((piece) => {
+                options.onText?.(streaming ? piece : head + piece);
+                streaming = true;
+            }),
+            onRestart: (reason) => {
+                streaming = false;
+                options.onRestart?.(reason);
+            },
+        });
+        if (tail && !result.cancelled) options.onText?.(tail);
+        return {
+            summary: `${head}${result.summary}${result.cancelled ? "" : tail}`, engine: "llm", ...described, model: this.generator.modelName, tokens: result.tokens, ms: elapsed(started),
+            ...(result.kv ? { kv: result.kv } : {}), ...(result.endpoint ? { endpoint: result.endpoint } : {}),
+        };
     }
 
     async ask(retriever: Retriever, question: string, top: number, options: AskOptions = {}): Promise<AnswerResult> {
@@ -77,7 +107,7 @@ export class Assistant {
             // once retrieval found that subject (its own check weighs each sentence, not whether the subject is there).
             const result = followUp && coverage < minimumRetrievalCoverage
                 ? { answer: notFoundAnswer, found: false, citations: [] }
-                : extractiveAnswer(question, hits, (term) => retriever.termWeight(term), followUp ? { query } : {});
+                : extractiveAnswer(question, hits, (term) => retriever.termWeight(term), { isKnown: (term) => retriever.search(term, 1).length > 0, ...(followUp ? { query } : {}) });
             options.onText?.(result.answer);
             return { ...result, engine: "extractive", ms: elapsed(started) };
         }

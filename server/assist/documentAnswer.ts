@@ -124,7 +124,7 @@ function extractiveFromDocument(doc: WholeDocument, question: string): Omit<Answ
     doc.record.chunks.forEach((chunk, id) => bm25.add(id, chunk.text));
     const hits: IndexHit[] = bm25.search(question, 5).map((match) => {
         const chunk = doc.record.chunks[match.id]!;
-        return { path: doc.path, score: match.score, snippet: chunk.text.slice(0, 200), chunk, document: doc.record };
+        return { path: doc.path, score: match.score, bm25: match.score, snippet: chunk.text.slice(0, 200), chunk, document: doc.record };
     });
     const result = extractiveAnswer(question, hits, (term) => bm25.idf(term));
     return result.found ? result : { ...result, answer: notInDocument };

@@ -5,8 +5,13 @@ import { plainSentence, splitSentences, type Sentence } from "./sentences";
 import { notFoundAnswer, type Citation, type Passage } from "./types";
 
 export interface ExtractiveAnswerOptions {
-    /** Share of the question's (idf-weighted) terms a sentence must contain to count as an answer. Defaults to 0.5. */
+    /**
+     * Share of the question's (idf-weighted) terms a sentence must contain to count as an answer. Defaults to 0.4 when
+     * `isKnown` says every term is in the documents, else 0.5.
+     */
     minCoverage?: number;
+    /** Whether any indexed chunk contains the term. */
+    isKnown?: (term: string) => boolean;
     /**
      * The text whose terms an answer must cover, when not the question's own: a follow-up's question with the subject
      * carried from the conversation ("when was that?" + "irrigation project cost"). The question still says what an
@@ -42,18 +47,26 @@ export function extractiveAnswer(
     termWeight: (term: string) => number,
     options: ExtractiveAnswerOptions = {},
 ): ExtractiveAnswer {
-    const terms = contentTerms(options.query ?? question);
+    const shape = expectedAnswerShape(question);
+    const asked = contentTerms(options.query ?? question);
+    // "Is the X field required?": "required" is what the answer decides ("X: optional"), not a word it must repeat.
+    const terms = shape?.decides ? asked.filter((term) => !shape.decides!.has(term)) : asked;
     if (terms.length === 0) return { answer: notFoundAnswer, found: false, citations: [] };
     const weights = new Map(terms.map((term) => [term, termWeight(term)]));
     const totalWeight = [...weights.values()].reduce((sum, weight) => sum + weight, 0);
-    const minCoverage = options.minCoverage ?? 0.5;
-    const expected = expectedAnswerShape(question);
+    // A question whose words all occur in the documents may be answered by a sentence that says it in other words
+    // (0.4 of it in the same words); one naming something no document mentions ("Mongolia") needs half.
+    const minCoverage = options.minCoverage ?? (options.isKnown && terms.every(options.isKnown) ? 0.4 : 0.5);
+    const expected = shape?.pattern;
 
     const candidates: Candidate[] = [];
-    const coverageOf = (present: Set<string>) => terms.reduce((sum, term) => sum + (present.has(term) ? weights.get(term)! : 0), 0) / totalWeight;
+    // Sentences are matched on stems: "the largest shed" is answered by "Shed: no larger than…".
+    const stems = terms.map(lightStem);
+    const coverageOf = (present: Set<string>) => terms.reduce((sum, term, i) => sum + (present.has(stems[i]) ? weights.get(term)! : 0), 0) / totalWeight;
+    const stemsOf = (text: string) => new Set(tokenize(text).map(lightStem));
     const chunks = hits.map((hit, rank) => {
         const sentences = splitSentences(hit.chunk.text);
-        const termSets = sentences.map((sentence) => new Set(tokenize(sentence.text)));
+        const termSets = sentences.map((sentence) => withFieldWords(sentence.text, stemsOf(sentence.text)));
         const own = termSets.map(coverageOf);
         sentences.forEach((_sentence, i) => {
             // Questions often name their subject in a neighbouring sentence ("9.1 Hens. No more than six…") or ask
@@ -72,12 +85,37 @@ export function extractiveAnswer(
             const last = sentences[span[span.length - 1]];
             candidates.push({ text, coverage: coverage + bonus, rank, span, citation: citationFor(hit, first.start, last.start + last.text.length - first.start) });
         });
-        return { hit, sentences, own, coverage: (text: string) => coverageOf(new Set(tokenize(text))) };
+        return { hit, sentences, own, coverage: (text: string) => coverageOf(stemsOf(text)) };
     });
     candidates.sort((a, b) => b.coverage - a.coverage || a.rank - b.rank);
     const best = candidates[0];
     if (!best || best.coverage < minCoverage) return { answer: notFoundAnswer, found: false, citations: [] };
-    return { answer: best.text, found: true, citations: [best.citation], passages: supportingPassages(candidates, chunks, minCoverage, expected) };
+    const answer = withContext(best, chunks[best.rank]!);
+    return { answer: answer.text, found: true, citations: [answer.citation], passages: supportingPassages(candidates, chunks, minCoverage, expected) };
+}
+
+/**
+ * The answer with the sentences it cannot be read without: the one before, when it opens by pointing back ("That's
+ * why the first release was 1.1", "These are the copyright dates…"); the ones after, while short, when it announces
+ * them ("The following priority levels are recognized:").
+ */
+function withContext(candidate: Candidate, chunk: ScoredChunk): { text: string; citation: Citation } {
+    const { sentences, hit } = chunk;
+    const span = [...candidate.span];
+    const usable = (j: number) => j >= 0 && j < sentences.length && !isQuestion(sentences[j].text);
+    const first = span[0];
+    if (/^(?:this|that|these|those|it|they|such|thus|hence|therefore)\b/i.test(sentences[first].text) && usable(first - 1) && !isHeading(sentences[first - 1].text)) span.unshift(first - 1);
+    const announces = (text: string) => /:\s*$|\b(?:the following|as follows)\b/i.test(text);
+    if (announces(sentences[span[span.length - 1]].text)) {
+        const length = () => span.reduce((sum, j) => sum + sentences[j].text.length + 1, 0);
+        for (let j = span[span.length - 1] + 1; usable(j) && length() + sentences[j].text.length <= passageChars; j++) span.push(j);
+    }
+    if (span.length === candidate.span.length) return candidate;
+    const start = sentences[span[0]].start;
+    return {
+        text: span.map((j) => plainSentence(sentences[j].text)).join(" "),
+        citation: citationFor(hit, start, rawEnd(hit.chunk.text, sentences[span[span.length - 1]]) - start),
+    };
 }
 
 interface Candidate {
@@ -293,13 +331,58 @@ export function retrievalCoverage(question: string, hits: IndexHit[], termWeight
 
 const month = "(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*";
 
+interface AnswerShape {
+    /** What the answer looks like on the page. */
+    pattern: RegExp;
+    /** Terms of the question that the answer decides rather than repeats (yes/no questions). */
+    decides?: Set<string>;
+}
+
+// A yes/no question's deciding words: the answer says one of them (or its opposite) about the subject.
+const decidingTerms = new Set(tokenize("required optional mandatory compulsory necessary allowed permitted forbidden prohibited recommended needed"));
+
 /** What an answer to this question looks like on the page, when the question word says so. */
-function expectedAnswerShape(question: string): RegExp | undefined {
-    const q = question.toLowerCase();
-    if (/\bwhen\b|\bwhat (?:date|day|time|year)\b/.test(q)) return new RegExp(`\\b(?:\\d{1,2}(?:st|nd|rd|th)? ${month}|${month} \\d{1,2}|\\d{4}-\\d{2}-\\d{2}|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\\d{1,2}[:.]\\d{2}\\s*(?:am|pm))`, "i");
-    if (/\bhow much\b|\bcost\b|\bprice\b/.test(q)) return /[£$€¥]\s?\d|\d\s?(?:pounds|dollars|euros)\b/i;
-    if (/\bhow (?:many|long|far|big|old)\b/.test(q)) return /\d/;
+function expectedAnswerShape(question: string): AnswerShape | undefined {
+    const q = question.toLowerCase().trim();
+    // a year answers "which year"; "when" wants more than the year a title carries ("Annual General Meeting 2025")
+    if (/\b(?:what|which) year\b|\bin what year\b/.test(q)) return { pattern: /\b(?:19|20)\d{2}\b/ };
+    if (/\bwhen\b|\bwhat (?:date|day|time)\b/.test(q)) {
+        return { pattern: new RegExp(`\\b(?:\\d{1,2}(?:st|nd|rd|th)? ${month}|${month} \\d{1,2}|${month} \\d{4}|\\d{4}-\\d{2}-\\d{2}|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\\d{1,2}[:.]\\d{2}\\s*(?:am|pm))`, "i") };
+    }
+    if (/\bhow much\b|\bcost\b|\bprice\b/.test(q)) return { pattern: /[£$€¥]\s?\d|\d\s?(?:pounds|dollars|euros)\b/i };
+    if (/\bhow (?:many|long|far|big|old|often|large|small|deep|high|wide|tall|heavy|fast)\b|\bwhat (?:number|size|length|percentage)\b|\bhow much (?:time|space|memory)\b|\b(?:largest|biggest|smallest|maximum|minimum|highest|lowest)\b/.test(q)) {
+        return { pattern: /\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|hundred|thousand|dozen|once|twice)\b/i };
+    }
+    if (/^(?:is|are|does|do|did|can|could|must|should|may|will|would|has|have|was|were|shall)\b/.test(q)) {
+        return {
+            pattern: /\b(?:required|optional|mandatory|must|should|may|shall|not|never|allowed|permitted|forbidden|prohibited|recommended|yes|no)\b/i,
+            decides: new Set([...decidingTerms].filter((term) => tokenize(q).includes(term))),
+        };
+    }
     return undefined;
+}
+
+// "Upstream-Contact: optional", "Priority: required": a field's line states a fact about the field (its value).
+const fieldLine = /^[\p{L}][\p{L}\p{N}_.-]*(?:[ -][\p{L}\p{N}_.-]+){0,2}:\s+\S/u;
+const fieldWords = tokenize("field value entry setting option key attribute property header").map(lightStem);
+
+/** A field's line answers for the words a question uses to name a field ("the X field", "its value"). */
+function withFieldWords(text: string, stems: Set<string>): Set<string> {
+    if (fieldLine.test(text)) for (const stem of fieldWords) stems.add(stem);
+    return stems;
+}
+
+/**
+ * A search term without its inflection ("largest", "larger", "large" → "larg"; "installed", "installing" →
+ * "install"), for matching a question's words to a sentence's. Crude on purpose: it only decides which sentence
+ * answers among retrieved ones, and keeps at least four letters so short words stay whole.
+ */
+export function lightStem(term: string): string {
+    if (term.length <= 4 || term.charCodeAt(term.length - 1) < 97) return term;
+    for (const suffix of ["ing", "est", "ed", "er", "ly", "e"]) {
+        if (term.endsWith(suffix) && term.length - suffix.length >= 4) return term.slice(0, -suffix.length);
+    }
+    return term;
 }
 
 function isQuestion(sentence: string): boolean {

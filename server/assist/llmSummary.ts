@@ -1,8 +1,11 @@
 import type { KvCacheReport } from "../../shared/inferenceMessages";
+import type { OutlineEntry } from "../core/types";
 import type { TextGenerator } from "./TextGenerator";
 
 export interface LlmSummaryOptions {
     title?: string;
+    /** The document's sections, named to the model so that its summary covers the whole and not the part it read last. */
+    outline?: readonly OutlineEntry[];
     /** Tokens the summary may use. Defaults to 200. */
     maxTokens?: number;
     signal?: AbortSignal;
@@ -27,7 +30,10 @@ export interface LlmSummary {
     endpoint?: string;
 }
 
-const promptOverheadTokens = 64;
+/** What a chat template adds around a prompt (role markers, a system line). */
+const templateOverheadTokens = 32;
+/** Section names given to the model: enough to say what the document covers, few enough to leave room for it. */
+const promptSections = 12;
 
 /**
  * Summarizes text of any length. With a bounded KV cache (generator.boundedKv: H2O, or its sink-window fallback) the
@@ -40,7 +46,7 @@ export async function llmSummary(generator: TextGenerator, text: string, options
         const { policy, windowLength } = generator.boundedKv;
         // The output stays in the recent part of the window, with room left for the document's heavy hitters.
         const maxTokens = Math.max(1, Math.min(options.maxTokens ?? 200, Math.floor(windowLength / 2)));
-        const outcome = await generator.generate({ instruction: true, prompt: boundedSummaryPrompt(text, options.title), maxTokens, signal: options.signal, onText: options.onText, onRestart: options.onRestart });
+        const outcome = await generator.generate({ instruction: true, prompt: boundedSummaryPrompt(text, options), maxTokens, signal: options.signal, onText: options.onText, onRestart: options.onRestart });
         // A summary asks no question: a query-aware cache runs it as H2O, which the outcome reports.
         return {
             summary: outcome.text.trim(), tokens: outcome.generatedTokens, passes: 1, cancelled: outcome.cancelled,
@@ -50,7 +56,8 @@ export async function llmSummary(generator: TextGenerator, text: string, options
     }
     // A small context cannot give most of itself to the output.
     const maxTokens = Math.min(options.maxTokens ?? 200, Math.floor(generator.contextSize / 4));
-    const budget = generator.contextSize - maxTokens - promptOverheadTokens;
+    // The instruction (with the title and section names, which can be long) is measured, the chat template estimated.
+    const budget = generator.contextSize - maxTokens - templateOverheadTokens - (await generator.countTokens(summaryPrompt("", options), options.signal));
     if (budget < 64) throw new Error(`the model's context (${generator.contextSize} tokens) is too small to summarize; set a larger context size`);
     let tokens = 0;
     let passes = 0;
@@ -58,7 +65,7 @@ export async function llmSummary(generator: TextGenerator, text: string, options
     for (let round = 0; ; round++) {
         const size = await generator.countTokens(current, options.signal);
         if (size <= budget) {
-            const outcome = await generator.generate({ instruction: true, prompt: summaryPrompt(current, options.title), maxTokens, signal: options.signal, onText: options.onText, onRestart: options.onRestart });
+            const outcome = await generator.generate({ instruction: true, prompt: summaryPrompt(current, options), maxTokens, signal: options.signal, onText: options.onText, onRestart: options.onRestart });
             return {
                 summary: outcome.text.trim(), tokens: tokens + outcome.generatedTokens, passes: passes + 1, cancelled: outcome.cancelled, kvPolicy: "full",
                 ...(outcome.endpoint ? { endpoint: outcome.endpoint } : {}),
@@ -68,7 +75,7 @@ export async function llmSummary(generator: TextGenerator, text: string, options
         if (round === 0) options.onPlan?.(parts.length);
         const summaries: string[] = [];
         for (const part of parts) {
-            const outcome = await generator.generate({ instruction: true, prompt: summaryPrompt(part, options.title), maxTokens, signal: options.signal });
+            const outcome = await generator.generate({ instruction: true, prompt: summaryPrompt(part, options), maxTokens, signal: options.signal });
             tokens += outcome.generatedTokens;
             passes++;
             if (outcome.cancelled) return { summary: summaries.join("\n"), tokens, passes, cancelled: true, kvPolicy: "full" };
@@ -81,16 +88,32 @@ export async function llmSummary(generator: TextGenerator, text: string, options
     }
 }
 
-function summaryPrompt(text: string, title: string | undefined): string {
-    return `Summarize the following document${title ? ` ("${title}")` : ""} in a few sentences. State its main points and any key facts (names, dates, amounts).\n\nDocument:\n${text}\n\nSummary:`;
+type Described = Pick<LlmSummaryOptions, "title" | "outline">;
+
+/**
+ * Asks for a lead: what the document is and its main points in two to four sentences. The title and the top-level
+ * section names are given as the document's structure (the summary shows them itself, see Assistant), and changes
+ * listed in a changelog are asked to be left out, as the extractive engine leaves them out.
+ */
+function summaryPrompt(text: string, described: Described): string {
+    return `${instruction(described)}\n\nDocument:\n${text}\n\nSummary:`;
+}
+
+function instruction({ title, outline }: Described): string {
+    const sections = outline?.filter((entry) => entry.level === 1).slice(0, promptSections).map((entry) => entry.title) ?? [];
+    return (
+        `Summarize the following document${title ? ` ("${title}")` : ""} in two to four sentences: what it is and its main points, with key facts (names, dates, amounts).` +
+        (sections.length ? ` Its sections are: ${sections.join("; ")}.` : "") +
+        " Do not list changes from a changelog or revision history."
+    );
 }
 
 /**
  * The one-pass prompt for a bounded KV cache: the instruction comes again after the document, since the cache keeps
  * the most recent tokens for sure and the opening instruction only if it drew enough attention.
  */
-function boundedSummaryPrompt(text: string, title: string | undefined): string {
-    return `${summaryPrompt(text, title).slice(0, -"Summary:".length)}Summarize the document above${title ? ` ("${title}")` : ""} in a few sentences.\n\nSummary:`;
+function boundedSummaryPrompt(text: string, described: Described): string {
+    return `${instruction(described)}\n\nDocument:\n${text}\n\n${instruction(described).replace("the following document", "the document above")}\n\nSummary:`;
 }
 
 /** Splits at paragraph or sentence ends into parts of about `budget` tokens, estimating from the measured tokens per character. */

@@ -1,4 +1,5 @@
 import type { KvCacheReport } from "../../shared/inferenceMessages";
+import type { OutlineEntry } from "../core/types";
 
 /** Where an answer's evidence is: a document and, when the format has them, a page or line. */
 export interface Citation {
@@ -21,8 +22,13 @@ export interface Passage extends Citation {
 export type EngineName = "llm" | "extractive";
 
 export interface SummaryResult {
+    /** The document's title, a lead and its sections as paragraphs, when it has them (structuredSummary.ts). */
     summary: string;
     engine: EngineName;
+    /** The document's title (from its metadata when it has one). */
+    title?: string;
+    /** The sections the summary names: the document's outline (top two levels). */
+    outline?: OutlineEntry[];
     model?: string;
     /** Tokens generated (LLM engine). */
     tokens?: number;

@@ -6,6 +6,7 @@ import { terminalText } from "./terminalText";
 import { demoCommand } from "./commands/demoCommand";
 import { askCommand } from "./commands/askCommand";
 import { benchCommand } from "./commands/benchCommand";
+import { evalRetrievalCommand } from "./commands/evalRetrievalCommand";
 import { evalRougeCommand } from "./commands/evalRougeCommand";
 import { evalSummariesCommand } from "./commands/evalSummariesCommand";
 import { generateCommand } from "./commands/generateCommand";
@@ -17,7 +18,7 @@ import { searchCommand } from "./commands/searchCommand";
 import { errorMessage } from "../../shared/errorMessage";
 
 const commands: Command[] = [
-    indexCommand, searchCommand, summarizeCommand, askCommand, generateCommand, needleCommand, benchCommand, evalRougeCommand, evalSummariesCommand, makeTinyModelCommand, demoCommand,
+    indexCommand, searchCommand, summarizeCommand, askCommand, generateCommand, needleCommand, benchCommand, evalRougeCommand, evalSummariesCommand, evalRetrievalCommand, makeTinyModelCommand, demoCommand,
 ];
 
 function overview(): string {

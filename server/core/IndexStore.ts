@@ -7,7 +7,8 @@ import { Segment } from "./Segment";
 import type { SegmentData } from "./SegmentWriter";
 import type { RememberedFailure } from "./types";
 
-const formatVersion = 2;
+/** 3: document rows carry the outline, and titles come from metadata; an index of 2 (or 1) is rebuilt once. */
+const formatVersion = 3;
 const manifestName = "manifest.json";
 /** What format 1 wrote: one JSON-lines file, re-tokenized at every open. */
 const formatOneFile = "index.jsonl";
@@ -59,7 +60,9 @@ export class IndexStore {
         const segments: Segment[] = [];
         try {
             const manifest = JSON.parse(text) as Manifest;
-            if (manifest?.llamahomeIndex !== formatVersion) throw new Error(`unsupported index format ${String(manifest?.llamahomeIndex)}`);
+            const version = manifest?.llamahomeIndex;
+            if (typeof version === "number" && Number.isInteger(version) && version >= 1 && version < formatVersion) return { kind: "outdated" };
+            if (version !== formatVersion) throw new Error(`unsupported index format ${String(manifest?.llamahomeIndex)}`);
             if (!Array.isArray(manifest.segments) || !Array.isArray(manifest.failures)) throw new Error("the manifest is damaged");
             const damaged: string[] = [];
             for (const entry of manifest.segments) {

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { isDocumentFormat } from "./indexRecords";
+import { isDocumentFormat, outlineOf } from "./indexRecords";
 import { chunkFields, segmentMagic, type DocumentRow, type SectionName, type SegmentData, type SegmentHeader } from "./SegmentWriter";
 import type { Chunk, DocumentFormat, DocumentInfo } from "./types";
 
@@ -253,15 +253,18 @@ function parseHeader(json: string, bytes: number, id: string): SegmentHeader {
 const isCount = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value >= 0;
 
 function documentOf(row: unknown, chunks: number): SegmentDocument | undefined {
-    if (!Array.isArray(row) || row.length !== 10) return undefined;
-    const [file, size, mtimeMs, hash, format, title, chars, pages, firstChunk, chunkCount] = row as DocumentRow;
+    if (!Array.isArray(row) || row.length !== 11) return undefined;
+    const [file, size, mtimeMs, hash, format, title, chars, pages, firstChunk, chunkCount, outlineRows] = row as DocumentRow;
+    const outline = outlineRows === null ? undefined : outlineOf(outlineRows);
     const sound =
         typeof file === "string" && file.length > 0 && isCount(size) && typeof mtimeMs === "number" && Number.isFinite(mtimeMs) &&
         typeof hash === "string" && isDocumentFormat(format) && (title === null || typeof title === "string") && isCount(chars) &&
-        (pages === null || isCount(pages)) && isCount(firstChunk) && isCount(chunkCount) && firstChunk + chunkCount <= chunks;
+        (pages === null || isCount(pages)) && isCount(firstChunk) && isCount(chunkCount) && firstChunk + chunkCount <= chunks &&
+        (outlineRows === null || outline !== undefined);
     if (!sound) return undefined;
     const document: SegmentDocument = { path: file, size, mtimeMs, hash, format: format as DocumentFormat, chars, chunkCount, firstChunk };
     if (title !== null) document.title = title;
     if (pages !== null) document.pages = pages;
+    if (outline) document.outline = outline;
     return document;
 }

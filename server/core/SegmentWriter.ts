@@ -1,5 +1,5 @@
 import { countTerms, rankedChunkText, type TermTable } from "./termCounts";
-import type { Chunk, DocumentRecord } from "./types";
+import type { Chunk, DocumentRecord, OutlineEntry } from "./types";
 
 // A segment is an immutable slice of an index: its documents' metadata (JSON, `<id>.docs.json`) and a binary file
 // (`<id>.seg`) holding what search needs — a sorted term dictionary, postings (chunk ids and term frequencies,
@@ -24,8 +24,15 @@ export interface SegmentHeader {
 /** One document's row in `<id>.docs.json`: its metadata and the range of the segment's chunks that are its own. */
 export type DocumentRow = [
     path: string, size: number, mtimeMs: number, hash: string, format: string, title: string | null, chars: number,
-    pages: number | null, firstChunk: number, chunkCount: number,
+    pages: number | null, firstChunk: number, chunkCount: number, outline: OutlineRow[] | null,
 ];
+
+/** An outline entry in a row: [title, level] or [title, level, page]. */
+export type OutlineRow = [title: string, level: 1 | 2] | [title: string, level: 1 | 2, page: number];
+
+export function outlineRows(outline: readonly OutlineEntry[] | undefined): OutlineRow[] | null {
+    return outline?.length ? outline.map(({ title, level, page }) => (page === undefined ? [title, level] : [title, level, page])) : null;
+}
 
 /** A built segment, not yet anywhere: written by the store, or kept in memory when the cache cannot be written. */
 export interface SegmentData {
@@ -72,7 +79,7 @@ export class SegmentBuilder {
     add(document: DocumentRecord, counted?: { pairs: Uint32Array; ends: Uint32Array }): void {
         this.rows.push([
             document.path, document.size, document.mtimeMs, document.hash, document.format, document.title ?? null,
-            document.chars, document.pages ?? null, this.chunks, document.chunks.length,
+            document.chars, document.pages ?? null, this.chunks, document.chunks.length, outlineRows(document.outline),
         ]);
         const { pairs, ends } = counted ?? countTerms(this.terms, document.chunks.map((chunk, position) => rankedText(document, chunk, position)));
         this.counted.push({ pairs, ends, firstChunk: this.chunks });

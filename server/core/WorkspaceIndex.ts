@@ -9,6 +9,7 @@ import { Segment, SegmentFormatError, type EncodedPostings, type SegmentDocument
 import { SegmentBuilder } from "./SegmentWriter";
 import { TermTable } from "./termCounts";
 import { makeSnippet } from "./snippet";
+import { nameBonus, rerankDepth } from "./rerank";
 import { tokenize } from "./tokenize";
 import type { Chunk, DocumentInfo, DocumentRecord, RememberedFailure, SkippedFile } from "./types";
 
@@ -48,7 +49,10 @@ export interface IndexReport {
 
 export interface IndexHit {
     path: string;
+    /** What ranks the hit: BM25 plus the bonus for query words in the document's name. */
     score: number;
+    /** Okapi BM25 alone. */
+    bm25: number;
     snippet: string;
     chunk: Chunk;
     document: Omit<DocumentRecord, "chunks">;
@@ -175,7 +179,10 @@ export class WorkspaceIndex {
         return run;
     }
 
-    /** Okapi BM25 over every live chunk of every segment (k1 1.2, b 0.75), best first; ties in index order. */
+    /**
+     * Okapi BM25 over every live chunk of every segment (k1 1.2, b 0.75), the best 40 then reordered with a bonus for
+     * query words in the document's path or title (nameBonus); best first, ties in index order.
+     */
     search(query: string, top = 10): IndexHit[] {
         if (this.disposed) throw new DisposedError("WorkspaceIndex");
         const terms = [...new Set(tokenize(query))];
@@ -189,7 +196,7 @@ export class WorkspaceIndex {
         const averageLength = totalLength / n || 1;
         const lists = terms.map((term) => this.segments.map((segment) => this.postingsOf(segment, term)));
         const idfs = lists.map((perSegment) => this.idfOf(perSegment, n));
-        const best = new TopHits(top);
+        const best = new TopHits(Math.max(top, rerankDepth));
         this.segments.forEach((segment, s) => {
             const scores = segment.scratch?.length === segment.chunkCount ? segment.scratch : (segment.scratch = new Float64Array(segment.chunkCount));
             const norms = segment.lengthNorms(k1, b, averageLength);
@@ -228,11 +235,16 @@ export class WorkspaceIndex {
                 if (live[id]) best.offer(score, s, id);
             }
         });
-        return best.sorted().map(({ score, segment: s, id }) => {
+        const idf = (term: string) => idfs[terms.indexOf(term)] ?? 0;
+        const reranked = best.sorted().map(({ score, segment: s, id }, order) => {
             const segment = this.segments[s];
             const document = segment.documents[segment.chunkDocument[id]]!;
+            return { score: score + nameBonus(terms, `${document.path} ${document.title ?? ""}`, idf), bm25: score, order, segment, id, document };
+        });
+        reranked.sort((x, y) => y.score - x.score || x.order - y.order);
+        return reranked.slice(0, top).map(({ score, bm25, segment, id, document }) => {
             const chunk = segment.chunk(id);
-            return { path: document.path, score, snippet: makeSnippet(chunk.text, query), chunk, document: withoutChunkRange(document) };
+            return { path: document.path, score, bm25, snippet: makeSnippet(chunk.text, query), chunk, document: withoutChunkRange(document) };
         });
     }
 
@@ -417,7 +429,7 @@ export class WorkspaceIndex {
                 building.add(
                     {
                         path: file.path, size: file.size, mtimeMs: file.mtimeMs, hash: outcome.hash, format: document.format,
-                        title: document.title, chunks: document.chunks, chars: document.chars, pages: document.pages,
+                        title: document.title, outline: document.outline, chunks: document.chunks, chars: document.chars, pages: document.pages,
                     },
                     document.terms,
                 );

@@ -27,7 +27,7 @@ async function run(job: ExtractJob): Promise<ExtractOutcome> {
     try {
         const extracted = await extractDocument(bytes, job.format);
         const chunks = chunkText(extracted, job.chunkOptions);
-        const document: ExtractedDocumentData = { format: extracted.format, title: extracted.title, chars: extracted.text.length, pages: extracted.pageStarts?.length, chunks };
+        const document: ExtractedDocumentData = { format: extracted.format, title: extracted.title, outline: extracted.outline, chars: extracted.text.length, pages: extracted.pageStarts?.length, chunks };
         if (job.countTerms) {
             const counted = countTerms(termTable, chunks.map((chunk, position) => rankedChunkText(extracted.title, job.absolutePath, chunk.text, position)));
             document.terms = { newTerms: termTable.terms.slice(termsSent), ...counted };

@@ -1,6 +1,6 @@
 // Messages between the index (main thread) and its extraction workers.
 import type { ChunkOptions } from "./chunk";
-import type { Chunk, DocumentFormat } from "./types";
+import type { Chunk, DocumentFormat, OutlineEntry } from "./types";
 
 export interface ExtractJob {
     type: "extract";
@@ -34,6 +34,7 @@ export interface ChunkTerms {
 export interface ExtractedDocumentData {
     format: DocumentFormat;
     title?: string;
+    outline?: OutlineEntry[];
     chars: number;
     pages?: number;
     chunks: Chunk[];

@@ -36,7 +36,7 @@ export async function readWholeDocument(absolutePath: string, citedPath: string,
             ...(extracted.title === undefined ? {} : { title: extracted.title }),
             text: extracted.text,
             // a transient record (never persisted): the hash says which bytes were read
-            record: { path: citedPath, size: bytes.length, mtimeMs: 0, hash, format: extracted.format, title: extracted.title, chunks, chars: extracted.text.length, pages: extracted.pageStarts?.length },
+            record: { path: citedPath, size: bytes.length, mtimeMs: 0, hash, format: extracted.format, title: extracted.title, outline: extracted.outline, chunks, chars: extracted.text.length, pages: extracted.pageStarts?.length },
         };
     } catch (error) {
         if (error instanceof ExtractionError) throw new DocumentReadError(citedPath, error.reason);

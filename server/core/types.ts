@@ -11,7 +11,21 @@ export interface ExtractedText {
     text: string;
     /** Offsets into `text` where each page (PDF) or slide (PPTX) starts; page n starts at pageStarts[n-1]. */
     pageStarts?: number[];
+    /** From the document's metadata when it has one (PDF info/XMP, OPF, core properties), else its first heading. */
     title?: string;
+    outline?: OutlineEntry[];
+}
+
+/**
+ * A section of a document's outline: PDF bookmarks, an EPUB's table of contents, the headings of HTML, DOCX or
+ * Markdown. Only the top two levels are kept, at most `maxOutlineEntries` (extract/outline.ts): enough to say what a
+ * document covers, small enough to keep in memory for every document of the index.
+ */
+export interface OutlineEntry {
+    title: string;
+    level: 1 | 2;
+    /** 1-based page the section starts on (PDF bookmarks, when their destination resolves). */
+    page?: number;
 }
 
 /** A span of a document's text: the unit that is ranked, cited and fed to the model. */
@@ -38,6 +52,7 @@ export interface DocumentRecord {
     hash: string;
     format: DocumentFormat;
     title?: string;
+    outline?: OutlineEntry[];
     chunks: Chunk[];
     /** Total characters of extracted text. */
     chars: number;

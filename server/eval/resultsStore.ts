@@ -48,8 +48,10 @@ export async function loadLatestResult<K extends ResultKind>(kind: K, problem?: 
 
 /** The latest saved run of every kind (read in parallel). */
 export async function loadLatestResults(problem?: (message: string) => void): Promise<LatestResults> {
-    const [bench, needle, rouge] = await Promise.all([loadLatestResult("bench", problem), loadLatestResult("needle", problem), loadLatestResult("rouge", problem)]);
-    return { ...(bench ? { bench } : {}), ...(needle ? { needle } : {}), ...(rouge ? { rouge } : {}) };
+    const [bench, needle, rouge, retrieval] = await Promise.all([
+        loadLatestResult("bench", problem), loadLatestResult("needle", problem), loadLatestResult("rouge", problem), loadLatestResult("retrieval", problem),
+    ]);
+    return { ...(bench ? { bench } : {}), ...(needle ? { needle } : {}), ...(rouge ? { rouge } : {}), ...(retrieval ? { retrieval } : {}) };
 }
 
 /** What the dashboard relies on in each kind of result; optional fields it checks where it uses them. */
@@ -57,5 +59,6 @@ const shapes: Record<ResultKind, (result: Record<string, unknown>) => boolean> =
     bench: (r) => Array.isArray(r.documents) && r.documents.every(isObject) && isObject(r.lsp) && typeof r.ms === "number",
     needle: (r) => Array.isArray(r.cells) && r.cells.every((cell) => isObject(cell) && typeof cell.length === "number" && typeof cell.depth === "number" && typeof cell.policy === "string") && Array.isArray(r.lengths) && Array.isArray(r.depths),
     rouge: (r) => Array.isArray(r.pairs) && r.pairs.every(isObject) && isObject(r.aggregate),
+    retrieval: (r) => isObject(r.overall) && isObject(r.overall.document) && isObject(r.overall.place) && Array.isArray(r.questions) && isObject(r.byKind),
 };
 

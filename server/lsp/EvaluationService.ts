@@ -30,7 +30,7 @@ const defaultIterations = 100;
 const defaultLengths = [2000, 8000, 32000];
 const defaultDepths = [10, 50, 90];
 
-type RunKind = Exclude<ResultKind, "rouge">;
+type RunKind = Exclude<ResultKind, "rouge" | "retrieval">;
 
 const runNames: Record<RunKind, string> = { bench: "the benchmark", needle: "the needle test" };
 

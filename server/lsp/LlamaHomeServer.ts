@@ -23,10 +23,12 @@ import {
 import { Assistant, chatHistory, selectedText, type Retriever } from "../assist/Assistant";
 import { answerFromDocument, DocumentTooLongError, kvFigures, QuestionTooLongError, type WholeDocument } from "../assist/documentAnswer";
 import { extractiveSummary } from "../assist/extractiveSummary";
+import { summaryLead } from "../assist/structuredSummary";
 import { defaultMaxFileSizeBytes } from "../core/discover";
 import { readRegularFile } from "../core/readRegularFile";
 import { DocumentReadError, readWholeDocument } from "../core/readWholeDocument";
 import { sourceView } from "../core/sourceView";
+import type { OutlineEntry } from "../core/types";
 import { WorkspaceIndex, type IndexHit } from "../core/WorkspaceIndex";
 import type { TextGenerator } from "../assist/TextGenerator";
 import { boundedKv, workspaceEngine, type EngineSettings, type RemoteEngineSettings } from "../llm/engineSettings";
@@ -163,6 +165,7 @@ export class LlamaHomeServer implements EvaluationWorkspace {
             const located = this.locate(params.uri);
             let text: string | undefined;
             let title: string | undefined;
+            let outline: OutlineEntry[] | undefined;
             if (params.range) {
                 const document = await this.textDocument(params.uri);
                 text = document?.getText(params.range);
@@ -170,12 +173,13 @@ export class LlamaHomeServer implements EvaluationWorkspace {
                 const record = located.folder.index.documentInfo(located.path);
                 text = located.folder.index.documentText(located.path);
                 title = record?.title ?? path.basename(located.path);
+                outline = record?.outline;
             }
             if (!text?.trim()) {
                 throw new ResponseError(1, located ? "That document has no extractable text (see the index report for why)." : "That file is not in an indexed workspace folder.");
             }
             const stream = this.streamFor(params.streamId);
-            const { result: summarized, warning } = await this.generating(priority, stream, (generator) => new Assistant(generator).summarize(text, { title, signal, ...stream }));
+            const { result: summarized, warning } = await this.generating(priority, stream, (generator) => new Assistant(generator).summarize(text, { title, ...(outline ? { outline } : {}), signal, ...stream }));
             const { kv, ...rest } = summarized;
             const result: SummarizeResult = { ...rest, ...(kv ? { kv: kvFigures(kv) } : {}) };
             const record = located && !params.range ? located.folder.index.documentInfo(located.path) : undefined;
@@ -305,7 +309,7 @@ export class LlamaHomeServer implements EvaluationWorkspace {
         const key = `${located.folder.root}/${record.path}`;
         let cached = this.summaries.get(key, record.hash);
         if (!cached) {
-            cached = { summary: extractiveSummary(located.folder.index.documentText(record.path) ?? ""), engine: "extractive" };
+            cached = { summary: extractiveSummary(located.folder.index.documentText(record.path) ?? "", { brief: true, ...(record.outline ? { outline: record.outline } : {}) }), engine: "extractive" };
             this.summaries.set(key, record.hash, cached);
         }
         // The hover never waits for the model; an LLM summary is made in the background for the next hover.
@@ -317,7 +321,8 @@ export class LlamaHomeServer implements EvaluationWorkspace {
             `**${escapeMarkdown(record.title ?? path.basename(record.path))}**`,
             `${record.format.toUpperCase()} · ${formatBytes(record.size)} · ${extent} · ${codeSpan(record.path)}`,
             "",
-            escapeMarkdown(glance(cached.summary)),
+            // the summary's own title line (structuredSummary) is the hover's first line already
+            escapeMarkdown(glance(summaryLead(cached.summary, record.title ?? path.basename(record.path)))),
             "",
             `${cached.engine === "llm" ? `*summary by ${escapeMarkdown(cached.model ?? "the local model")}*` : "*extractive summary*"} · [Summarize…](${summarize} "Summarize the whole document beside the editor")`,
         ].join("\n");

@@ -1,5 +1,5 @@
 import type { Connection, WorkDoneProgressServerReporter } from "vscode-languageserver/node";
-import { MetricsNotification, type MetricsParams } from "../../shared/protocol";
+import { MetricsNotification, ModelStatusNotification, type MetricsParams, type ModelStatusParams } from "../../shared/protocol";
 import type { TextGenerator } from "../assist/TextGenerator";
 import { createEndpointPool, createEngine, type EngineSettings, type RemoteEngineSettings } from "../llm/engineSettings";
 import type { EndpointPool } from "../llm/remote/EndpointPool";
@@ -15,10 +15,12 @@ export interface GeneratorChoice {
 }
 
 /**
- * Owns the engine the settings configure: the inference process for a local model (started on first use, replaced
- * when the model settings change, a model that fails to load turned into one warning while the extractive engine
- * keeps answering), or the pool of llama.cpp servers of llamahome.endpoints (probed on every request while none is
- * up, so a server that comes back is used again). Reports metrics for either.
+ * Owns the engine the settings configure: the inference process for a local model (started on first use, or at
+ * once for a model chosen while the server runs, so one that cannot load says so when it is chosen; replaced when the
+ * model settings change; a model that fails to load turned into one warning while the extractive engine keeps
+ * answering), or the pool of llama.cpp servers of llamahome.endpoints (probed on every request while none is up, so a
+ * server that comes back is used again). Reports metrics for either, and the local model's state
+ * (ModelStatusNotification).
  */
 export class ModelHost {
     private inference: InferenceProcess | undefined;
@@ -46,12 +48,16 @@ export class ModelHost {
     async configure(engine: EngineSettings | undefined, remote?: RemoteEngineSettings): Promise<void> {
         const key = JSON.stringify({ engine: engine ?? null, remote: remote ?? null });
         if (key === this.settingsKey) return;
+        // The first configuration is the server starting: its model loads with the first question, keeping a start
+        // that may only search light. Any later one is a choice the user just made, and they want to know it works.
+        const chosen = this.settingsKey !== "";
         this.settingsKey = key;
         this.engine = remote ? undefined : engine;
         this.remote = remote;
         this.failure = undefined;
         this.remoteFailure = undefined;
         await this.stop();
+        if (chosen && this.engine) void this.choose("background");
     }
 
     /** The generator for a request. `priority` puts editor requests ahead of background summaries. */
@@ -59,16 +65,21 @@ export class ModelHost {
         if (this.remote) return this.chooseRemote(this.remote, priority);
         if (!this.engine) return {};
         if (this.failure?.key === this.settingsKey) return { warning: this.failure.message };
+        const key = this.settingsKey;
+        const model = this.engine.model;
         try {
             const generator = await this.start(this.engine);
             return { generator: priority === "background" ? generator.background() : generator };
         } catch (error) {
-            const message = `The model could not be loaded, so the extractive engine answered: ${(error as Error).message}`;
-            // Reported once per configuration; every later request carries the warning without retrying.
-            if (this.failure?.key !== this.settingsKey) void Promise.resolve(this.connection.window.showErrorMessage(`LlamaHome: ${(error as Error).message}`)).catch(() => undefined);
-            this.failure = { key: this.settingsKey, message };
+            // Other settings came while this load ran (and stopped it): its failure says nothing about them.
+            if (key !== this.settingsKey) return this.choose(priority);
+            const reason = (error as Error).message;
+            // Reported once per configuration (the client shows and logs it); every later request carries the
+            // warning without retrying.
+            if (this.failure?.key !== key) this.reportModel({ model, state: "unavailable", reason });
+            this.failure = { key, message: `The model could not be loaded, so the extractive engine answered: ${reason}` };
             await this.stop();
-            return { warning: message };
+            return { warning: this.failure.message };
         }
     }
 
@@ -102,6 +113,8 @@ export class ModelHost {
 
     async dispose(): Promise<void> {
         this.settingsKey = "disposed";
+        this.engine = undefined;
+        this.remote = undefined;
         await this.stop();
     }
 
@@ -144,7 +157,9 @@ export class ModelHost {
                 onDownloadProgress: (progress) => void this.reportDownload(progress.downloadedBytes, progress.totalBytes),
             });
             this.inference = inference;
+            this.reportModel({ model: engine.model, state: "loading" });
             this.loaded = inference.load().then((info) => {
+                if (this.inference === inference) this.reportModel({ model: engine.model, state: "loaded", name: info.name ?? info.path });
                 clearInterval(this.metricsTimer);
                 this.metricsTimer = setInterval(() => void this.reportMetrics(), 5000);
                 this.metricsTimer.unref();
@@ -152,6 +167,10 @@ export class ModelHost {
             }).finally(() => this.finishDownload());
         }
         return this.loaded;
+    }
+
+    private reportModel(status: ModelStatusParams): void {
+        void this.connection.sendNotification(ModelStatusNotification, status);
     }
 
     private download: Promise<WorkDoneProgressServerReporter> | undefined;

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { runTests } from "@vscode/test-electron";
 import { writeTinyModel } from "../../server/llm/gguf/tinyModel";
 import { buildSuite, copyFixtureWorkspace, repo } from "./buildSuite";
+import { closedPort } from "./closedPort";
 
 async function main(): Promise<number> {
     const extensionTestsPath = await buildSuite();
@@ -24,7 +25,8 @@ async function main(): Promise<number> {
             extensionDevelopmentPath: repo,
             extensionTestsPath,
             launchArgs: [workspace, "--disable-extensions", "--disable-workspace-trust", `--user-data-dir=${path.join(tmp, "user-data")}`],
-            extensionTestsEnv: { XDG_CACHE_HOME: cache, LLAMAHOME_TEST_MODEL: model },
+            // hf: downloads go to a refusing local port (see runTests.ts): the offline-model suite needs no network rules.
+            extensionTestsEnv: { XDG_CACHE_HOME: cache, LLAMAHOME_TEST_MODEL: model, HF_ENDPOINT: `http://127.0.0.1:${await closedPort()}/` },
         });
     } finally {
         fs.rmSync(tmp, { recursive: true, force: true });

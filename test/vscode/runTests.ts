@@ -15,6 +15,7 @@ import type { Browser } from "playwright-core";
 import { makeTinyModel, writeTinyModel } from "../../server/llm/gguf/tinyModel";
 import { llamaServerBinaries, startLlamaServer, type RunningServer } from "../helpers/llamaServer";
 import { buildSuite, copyFixtureWorkspace, repo, suiteOut } from "./buildSuite";
+import { closedPort } from "./closedPort";
 import { runUiTest } from "./ui/uiTest";
 import { VsCodeServer } from "./VsCodeServer";
 import { runMain, seconds, TestRun } from "./TestRun";
@@ -44,21 +45,27 @@ async function main(): Promise<number> {
     fs.mkdirSync(path.dirname(model), { recursive: true });
     await writeTinyModel(model);
     // Saved evaluation results, shared by every process the VS Code server starts (the suite runs the benchmark and
-    // the needle test into it; the UI test's dashboard shows them). ROUGE has no editor command: the CLI scores the
-    // bundled dataset with the extractive engine here, as a user would.
+    // the needle test into it; the UI test's dashboard shows them). ROUGE and retrieval have no editor command: the CLI
+    // scores the bundled datasets with the extractive engine here, as a user would.
     const evaluationResults = path.join(tmp, "results");
-    await promisify(execFile)(process.execPath, [path.join(repo, "dist", "cli.js"), "eval", "summaries", "--dataset", path.join(repo, "samples", "eval", "summaries.jsonl"), "--json"], {
-        env: { ...process.env, LLAMAHOME_RESULTS_DIR: evaluationResults, LLAMAHOME_MODEL: "" },
-    });
+    const evaluate = (kind: string, dataset: string, ...options: string[]) =>
+        promisify(execFile)(process.execPath, [path.join(repo, "dist", "cli.js"), "eval", kind, "--dataset", path.join(repo, "samples", "eval", dataset), ...options, "--json"], {
+            env: { ...process.env, LLAMAHOME_RESULTS_DIR: evaluationResults, LLAMAHOME_MODEL: "" },
+        });
+    await evaluate("summaries", "summaries.jsonl");
+    await evaluate("retrieval", "retrieval.jsonl", "--cache-dir", path.join(tmp, "eval-index"));
 
     let failed = 0;
     const llamaServers: RunningServer[] = [];
     try {
         const endpointsEnv = await startEndpoints(tmp, llamaServers);
+        // hf: models download from HF_ENDPOINT (node-llama-cpp and LlamaHome read it): a local port nobody listens on,
+        // so the offline-model suite fails the same way with or without a network, and nothing reaches Hugging Face.
+        const huggingFace = `http://127.0.0.1:${await closedPort()}/`;
         const server = (run.server = await VsCodeServer.start({
             vscodeDir,
             dataDir,
-            env: { LLAMAHOME_TEST_LOG: testLog, LLAMAHOME_TEST_MODEL: model, LLAMAHOME_RESULTS_DIR: evaluationResults, ...endpointsEnv },
+            env: { LLAMAHOME_TEST_LOG: testLog, LLAMAHOME_TEST_MODEL: model, LLAMAHOME_RESULTS_DIR: evaluationResults, HF_ENDPOINT: huggingFace, ...endpointsEnv },
         }));
         console.log(`VS Code server (pid ${server.pid}) listening on 127.0.0.1:${server.port} — ${seconds(started)}`);
         const browser = (run.browser = await launchChromium());

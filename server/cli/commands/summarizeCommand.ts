@@ -13,7 +13,8 @@ export const summarizeCommand: Command = {
   Without --model (or LLAMAHOME_MODEL) the extractive engine picks the document's central sentences.
   With a model, long documents are summarized part by part and the parts summarized again (map-reduce);
   with --enable-h2o, in one pass through a bounded KV cache.
-  Prints the summary as it streams; --json prints {"summary","engine","model"?,"tokens"?,"ms","policy"?,"fallbackReason"?}
+  The summary is the document's title, a short lead and its sections (bookmarks, table of contents or headings).
+  Prints the summary as it streams; --json prints {"summary","engine","title"?,"outline"?,"model"?,"tokens"?,"ms","policy"?,"fallbackReason"?}
   ("policy": "full", "h2o" or "sink-window" when a model ran).
   ${modelOptionsHelp}
   ${h2oOptionsHelp}`,
@@ -31,6 +32,7 @@ export const summarizeCommand: Command = {
             const streaming = !args.values.json;
             const result = await new Assistant(generator).summarize(extracted.text, {
                 title: extracted.title ?? path.basename(file),
+                ...(extracted.record.outline ? { outline: extracted.record.outline } : {}),
                 signal,
                 ...streamToTerminal(!streaming),
             });

@@ -1,7 +1,8 @@
 import type { DocumentFormat, ExtractedText } from "../types";
 import { extractDocx } from "./docxExtractor";
-import { htmlToText } from "./htmlText";
+import { htmlHeadings, htmlToText } from "./htmlText";
 import { extractOffice } from "./officeExtractor";
+import { boundedOutline, outlineEntries } from "./outline";
 import { extractPdf } from "./pdfExtractor";
 import { decodeText, extractText } from "./textExtractor";
 
@@ -16,7 +17,10 @@ export async function extractDocument(bytes: Buffer, format: DocumentFormat): Pr
             return extractOffice(bytes, format);
         case "html": {
             extractText(bytes, format);
-            return { format, ...htmlToText(decodeText(bytes)) };
+            const html = decodeText(bytes);
+            const { text, title } = htmlToText(html);
+            const outline = outlineEntries(boundedOutline(htmlHeadings(html), title));
+            return { format, text, ...(title === undefined ? {} : { title }), ...(outline ? { outline } : {}) };
         }
         default:
             return extractText(bytes, format);

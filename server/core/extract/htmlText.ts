@@ -1,3 +1,5 @@
+import { maxHeadingsRead, type RawHeading } from "./outline";
+
 const entities: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " ", mdash: "—", ndash: "–", hellip: "…", rsquo: "’", lsquo: "‘", rdquo: "”", ldquo: "“" };
 
 /**
@@ -17,6 +19,28 @@ export function htmlToText(html: string): { text: string; title?: string } {
         .replace(/\n{3,}/g, "\n\n")
         .trim();
     return { text, title: title ? htmlToText(title).text || undefined : undefined };
+}
+
+/**
+ * The h1–h6 headings of HTML, in order. Tags are matched one at a time (a heading's text is what lies between its tag
+ * and the next closing heading tag), so unclosed or nested headings cost a linear scan, never a backtracking one. A
+ * heading marked class="title" (DOCX's Title style, see docxExtractor) is the document's name, not a section.
+ */
+export function htmlHeadings(html: string): RawHeading[] {
+    const headings: RawHeading[] = [];
+    let open: { depth: number; end: number } | undefined;
+    for (const tag of html.matchAll(/<(\/?)h([1-6])\b([^>]{0,500})>/gi)) {
+        if (!tag[1]) {
+            open = /\bclass\s*=\s*["']?title\b/i.test(tag[3]) ? undefined : { depth: Number(tag[2]), end: tag.index + tag[0].length };
+            continue;
+        }
+        if (!open) continue;
+        const title = htmlToText(html.slice(open.end, Math.min(tag.index, open.end + 2_000))).text;
+        if (title) headings.push({ title, depth: open.depth });
+        open = undefined;
+        if (headings.length >= maxHeadingsRead) break;
+    }
+    return headings;
 }
 
 function decodeEntity(code: string): string | undefined {

@@ -1,6 +1,8 @@
 import type { DocumentFormat, ExtractedText } from "../types";
 import { ExtractionError } from "./ExtractionError";
-import { checkZipPackage } from "./zipPackage";
+import { boundedOutline, outlineEntries } from "./outline";
+import { coreTitle, epubStructure } from "./packageMetadata";
+import { checkZipPackage, type ZipPackage } from "./zipPackage";
 
 interface ContentNode {
     type?: string;
@@ -13,7 +15,8 @@ const containerTypes = new Set(["slide", "sheet", "page", "table", "row", "list"
 
 /** PPTX, XLSX, ODT/ODP/ODS, RTF and EPUB with officeparser. Slides become pages so they can be cited. */
 export async function extractOffice(bytes: Buffer, format: DocumentFormat): Promise<ExtractedText> {
-    if (format !== "rtf") checkZipPackage(bytes, format.toUpperCase());
+    let zip: ZipPackage | undefined;
+    if (format !== "rtf") zip = checkZipPackage(bytes, format.toUpperCase());
     else if (!bytes.subarray(0, 16).toString("latin1").startsWith("{\\rtf")) {
         throw new ExtractionError("not a valid RTF: missing {\\rtf header (corrupt or mislabelled)");
     }
@@ -44,5 +47,16 @@ export async function extractOffice(bytes: Buffer, format: DocumentFormat): Prom
     for (const node of content) walk(node);
     const text = lines.join("\n");
     if (!text.trim()) throw new ExtractionError(`no text in ${format.toUpperCase()}`);
-    return { format, text, pageStarts: pageStarts.length ? pageStarts : undefined };
+    return { format, text, pageStarts: pageStarts.length ? pageStarts : undefined, ...(zip ? packageStructure(zip, format) : {}) };
+}
+
+/** The package's own title (core properties, OPF) and, for an EPUB, its table of contents. */
+function packageStructure(zip: ZipPackage, format: DocumentFormat): Pick<ExtractedText, "title" | "outline"> {
+    if (format !== "epub") {
+        const title = coreTitle(zip, format);
+        return title === undefined ? {} : { title };
+    }
+    const { title, headings } = epubStructure(zip);
+    const outline = outlineEntries(boundedOutline(headings, title));
+    return { ...(title === undefined ? {} : { title }), ...(outline ? { outline } : {}) };
 }

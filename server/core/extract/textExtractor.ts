@@ -1,12 +1,16 @@
 import { looksLikeText } from "../formats";
 import type { DocumentFormat, ExtractedText } from "../types";
 import { ExtractionError } from "./ExtractionError";
+import { boundedOutline, markdownHeadings, outlineEntries } from "./outline";
 
 /** Plain text, Markdown, code, JSON and CSV: decoded as they are, so offsets map to lines in the file. */
 export function extractText(bytes: Buffer, format: DocumentFormat): ExtractedText {
     if (!looksLikeText(bytes.subarray(0, 8192))) throw new ExtractionError("binary content, not text", "skipped");
     const text = decodeText(bytes);
-    return { format, text, title: format === "markdown" ? markdownTitle(text) : undefined };
+    if (format !== "markdown") return { format, text };
+    const title = markdownTitle(text);
+    const outline = outlineEntries(boundedOutline(markdownHeadings(text), title));
+    return { format, text, ...(title === undefined ? {} : { title }), ...(outline ? { outline } : {}) };
 }
 
 export function decodeText(bytes: Buffer): string {

@@ -9,6 +9,20 @@ export interface ZipLimits {
     maxEntries?: number;
 }
 
+/** A checked package's parts, read on demand: for the metadata and tables of contents the parsers do not give. */
+export interface ZipPackage {
+    /** The part's text (UTF-8), or undefined when it is absent, larger than `maxBytes` or does not inflate. */
+    text(name: string, maxBytes?: number): string | undefined;
+}
+
+interface EntryLocation {
+    method: number;
+    start: number;
+    compressedSize: number;
+}
+
+/** Metadata parts and tables of contents are small; a larger one is not read. */
+const DEFAULT_MAX_PART_BYTES = 4 * 1024 * 1024;
 const DEFAULT_MAX_UNCOMPRESSED = 100 * 1024 * 1024;
 const DEFAULT_MAX_ENTRIES = 20_000;
 
@@ -21,7 +35,7 @@ const DEFAULT_MAX_ENTRIES = 20_000;
  * Office Open XML forbids DTDs, ODF and EPUB content never needs entities of its own, and neither parser's XML reader
  * should be trusted to bound their expansion.
  */
-export function checkZipPackage(bytes: Buffer, label: string, limits: ZipLimits = {}): void {
+export function checkZipPackage(bytes: Buffer, label: string, limits: ZipLimits = {}): ZipPackage {
     // Password-protected Office files are stored as an OLE compound file, not a zip.
     if (bytes.length >= 8 && bytes.readUInt32BE(0) === 0xd0cf11e0 && bytes.readUInt32BE(4) === 0xa1b11ae1) {
         throw new ExtractionError(`encrypted ${label}: password required (or a legacy binary Office file renamed)`);
@@ -35,10 +49,23 @@ export function checkZipPackage(bytes: Buffer, label: string, limits: ZipLimits 
     if (found < 0 || tail + found + 22 > bytes.length) {
         throw new ExtractionError(`truncated ${label}: the zip package is incomplete`);
     }
-    checkEntries(bytes, tail + found, label, limits);
+    const entries = checkEntries(bytes, tail + found, label, limits);
+    return {
+        text(name, maxBytes = DEFAULT_MAX_PART_BYTES) {
+            const entry = entries.get(name);
+            if (!entry) return undefined;
+            const data = bytes.subarray(entry.start, entry.start + entry.compressedSize);
+            try {
+                const content = entry.method === 8 ? inflateRawSync(data, { maxOutputLength: maxBytes }) : data;
+                return content.length <= maxBytes ? content.toString("utf8") : undefined;
+            } catch {
+                return undefined;
+            }
+        },
+    };
 }
 
-function checkEntries(bytes: Buffer, eocd: number, label: string, limits: ZipLimits): void {
+function checkEntries(bytes: Buffer, eocd: number, label: string, limits: ZipLimits): Map<string, EntryLocation> {
     const maxBytes = limits.maxUncompressedBytes ?? DEFAULT_MAX_UNCOMPRESSED;
     const maxEntries = limits.maxEntries ?? DEFAULT_MAX_ENTRIES;
     const corrupt = (what: string): never => {
@@ -54,6 +81,7 @@ function checkEntries(bytes: Buffer, eocd: number, label: string, limits: ZipLim
     }
     if (entries > maxEntries) throw new ExtractionError(`${label} has ${entries.toLocaleString("en")} entries (cap ${maxEntries.toLocaleString("en")})`);
 
+    const located = new Map<string, EntryLocation>();
     let declared = 0;
     let inflated = 0;
     let at = directoryOffset;
@@ -96,7 +124,9 @@ function checkEntries(bytes: Buffer, eocd: number, label: string, limits: ZipLim
         if (parsedAsXml.test(name) && entityDeclarations.some((declaration) => content.includes(declaration))) {
             throw new ExtractionError(`${label} declares XML entities in ${name.slice(0, 120)} (a DTD, which ${label} files never need): refused, as entity expansion can take all memory`);
         }
+        located.set(name, { method, start: dataStart, compressedSize });
     }
+    return located;
 }
 
 // The parts mammoth and officeparser read as XML. Images (an SVG may declare entities harmlessly) are not parsed.

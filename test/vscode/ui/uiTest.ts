@@ -109,7 +109,7 @@ export async function runUiTest(page: Page, options: UiTestOptions): Promise<voi
     await page.locator(".quick-input-list .monaco-list-row", { hasText: "composting-guide.md" }).first().waitFor({ timeout: 30_000 });
     await searchInput.fill("irrigation project cost");
     // rows of the new query's hits (the compost hits list pages 2 and 5 of the report, not the cost on page 3)
-    await page.locator(".quick-input-list .monaco-list-row", { hasText: /annual-report-2024\.pdf\s*page 3/ }).first().waitFor({ timeout: 30_000 });
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: /annual-report-2024\.pdf · page 3/ }).first().waitFor({ timeout: 30_000 });
     await page.locator(".quick-input-list .monaco-list-row", { hasText: "irrigation-project.md" }).first().waitFor({ timeout: 30_000 });
     await shot("04c-search-as-you-type.png");
     await page.keyboard.press("Escape");
@@ -199,8 +199,8 @@ export async function runUiTest(page: Page, options: UiTestOptions): Promise<voi
     await dashboard.locator("#chart-speed svg").waitFor({ timeout: 30_000 });
     await shot("06-dashboard.png");
 
-    // Benchmarks and evaluation: the benchmark the integration suite ran, the ROUGE result the runner saved with the
-    // CLI, and the needle heatmap just made (rows: lengths, columns: depths; the 5000-token row skipped, with why).
+    // Benchmarks and evaluation: the benchmark the integration suite ran, the ROUGE and retrieval results the runner
+    // saved with the CLI, and the needle heatmap just made (rows: lengths, columns: depths; the 5000-token row skipped, with why).
     const heatmap = dashboard.locator("#heatmap-full");
     await heatmap.waitFor({ timeout: 30_000 });
     assert.equal(await heatmap.locator("tbody td").count(), 9);
@@ -211,6 +211,7 @@ export async function runUiTest(page: Page, options: UiTestOptions): Promise<voi
     await dashboard.locator("#chart-bench-tokens svg").waitFor();
     assert.match(await dashboard.locator("#bench-formats").innerText(), /PDF/);
     assert.match(await dashboard.locator("#rouge-table tfoot").innerText(), /Mean/);
+    assert.match(await dashboard.locator("#retrieval-table tfoot").innerText(), /^All\s+12\s/);
     // The reference table the extension ships (the project's needle model): one heatmap per policy, several needles a cell.
     const reference = dashboard.locator("#heatmap-needle-reference-h2o");
     await reference.waitFor();

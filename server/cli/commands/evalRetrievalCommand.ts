@@ -1,0 +1,63 @@
+import * as path from "node:path";
+import type { RetrievalFigures } from "../../../shared/results";
+import { evaluateRetrieval } from "../../eval/evaluateRetrieval";
+import { readRetrievalDataset, RetrievalDatasetError } from "../../eval/retrievalDataset";
+import { saveResult } from "../../eval/resultsStore";
+import { intOption, stringOption, UsageError, type Command } from "../Command";
+import { modelOptions, modelOptionsHelp, withGenerator } from "../generatorFromArgs";
+import { cacheDirOption } from "../openIndex";
+import { terminalLine } from "../terminalText";
+
+export const evalRetrievalCommand: Command = {
+    name: "eval-retrieval",
+    summary: "Measure search and answers on a dataset of questions with known sources: recall@k, MRR, nDCG, answer-contains",
+    usage: `llamahome eval retrieval --dataset F.jsonl [--model M] [--top K] [--cache-dir D] [--json]
+
+  Each line of F is {"root", "question", "path", "page"?, "alsoIn"?, "answer"?, "kind"?}: the folder to index
+  (relative to F), the question, the document (relative to root) and page that state the answer, other documents
+  that state it too, a phrase a correct answer contains, and the kind of question. Indexes each folder, searches every question and reports, overall and per kind:
+  recall@1/@5, MRR and nDCG@10 of the right document and of the right place (page), the share of answers (from
+  \`ask\` with the top K chunks, default 5; the extractive engine without a model) that contain the phrase, and
+  search latency p50/p95. Retrieval is BM25. Results are saved for the dashboard.
+  ${modelOptionsHelp}`,
+    options: { ...modelOptions, ...cacheDirOption, dataset: { type: "string" }, top: { type: "string" }, json: { type: "boolean" } },
+    positionals: [0, 0],
+    async run(args) {
+        const datasetPath = stringOption(args, "dataset");
+        if (!datasetPath) throw new UsageError("--dataset F.jsonl is required");
+        const askTop = intOption(args, "top", 5);
+        const dataset = path.resolve(datasetPath);
+        const questions = await readRetrievalDataset(dataset).catch((error: unknown) => {
+            throw error instanceof RetrievalDatasetError ? new UsageError(error.message) : error;
+        });
+        const cacheDir = stringOption(args, "cache-dir");
+        return withGenerator(args, async (generator, signal) => {
+            const result = await evaluateRetrieval(questions, generator, {
+                dataset, askTop, signal, cacheDir: cacheDir ? path.resolve(cacheDir) : undefined,
+                log: (message) => process.stderr.write(`${terminalLine(message)}\n`),
+                onQuestion: (r) => {
+                    if (!args.values.json && process.stderr.isTTY) process.stderr.write(`line ${r.line}: document rank ${r.rankDocument ?? "-"}, place rank ${r.rankPlace ?? "-"}${r.contains === undefined ? "" : `, answer ${r.contains ? "holds" : "lacks"} the phrase`}\n`);
+                },
+            });
+            await saveResult("retrieval", result);
+            if (args.values.json) {
+                process.stdout.write(JSON.stringify(result) + "\n");
+                return 0;
+            }
+            const row = (label: string, f: RetrievalFigures) => {
+                const pct = (value: number | undefined) => (value === undefined ? "    -" : `${(value * 100).toFixed(1).padStart(5)}`);
+                return `${label.padEnd(14)} ${String(f.questions).padStart(4)}  ${pct(f.document.recallAt1)} ${pct(f.document.recallAt5)} ${f.document.mrr.toFixed(3)} ${f.document.ndcgAt10.toFixed(3)}   ${pct(f.place.recallAt1)} ${pct(f.place.recallAt5)} ${f.place.mrr.toFixed(3)} ${f.place.ndcgAt10.toFixed(3)}   ${pct(f.answerContains)}   ${f.searchP50Ms.toFixed(1)}/${f.searchP95Ms.toFixed(1)}\n`;
+            };
+            process.stdout.write(`Retrieval: ${result.retrieval}; answers: ${result.engine}${result.model ? ` (${result.model})` : ""}; ${result.roots.map((r) => `${r.documents} documents in ${terminalLine(r.root)}`).join(", ")}\n\n`);
+            process.stdout.write(`${"".padEnd(14)} ${"n".padStart(4)}  ${"document: R@1   R@5   MRR  nDCG@10".padEnd(32)}  ${"place: R@1   R@5   MRR  nDCG@10".padEnd(31)} answer  search ms p50/p95\n`);
+            process.stdout.write(row("all", result.overall));
+            for (const [kind, figures] of Object.entries(result.byKind)) process.stdout.write(row(kind, figures));
+            const missed = result.questions.filter((q) => q.rankPlace !== 1 || q.contains === false);
+            if (missed.length) {
+                process.stdout.write(`\nNot first, or answer without the phrase (${missed.length}):\n`);
+                for (const q of missed) process.stdout.write(`  line ${q.line}: ${terminalLine(q.question)} → want ${q.path}${q.page ? ` p. ${q.page}` : ""}, top ${q.top ? `${q.top.path}${q.top.page ? ` p. ${q.top.page}` : ""}` : "none"} (place rank ${q.rankPlace ?? "-"})${q.contains === false ? `; answer lacks "${terminalLine(q.expected ?? "")}"` : ""}\n`);
+            }
+            return 0;
+        });
+    },
+};
