@@ -93,6 +93,26 @@ test("an EPUB's title comes from its OPF and its outline from the nav table of c
     ]);
 });
 
+test("an EPUB's text follows its spine, chapter by chapter, with inline elements inside their sentences", async () => {
+    const page = (body: string) => `<?xml version="1.0" encoding="UTF-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><head><title>t</title></head><body>${body}</body></html>`;
+    const epub = await zipDeterministic([
+        { name: "mimetype", data: "application/epub+zip", store: true },
+        { name: "META-INF/container.xml", data: '<container><rootfiles><rootfile full-path="book/content.opf"/></rootfiles></container>' },
+        {
+            name: "book/content.opf",
+            data:
+                '<package xmlns="http://www.idpf.org/2007/opf" version="3.0"><metadata/><manifest>' +
+                '<item id="a" href="text/first.xhtml" media-type="application/xhtml+xml"/><item id="b" href="text/second.xhtml" media-type="application/xhtml+xml"/>' +
+                '<item id="css" href="style.css" media-type="text/css"/></manifest><spine><itemref idref="b"/><itemref idref="a"/><itemref idref="css"/></spine></package>',
+        },
+        { name: "book/text/first.xhtml", data: page('<p>Write to <a href="mailto:x">debian-devel@<em>lists</em>.debian.org</a> before you <code>upload</code>.</p>') },
+        { name: "book/text/second.xhtml", data: page("<h1>Opening</h1><ul><li>One item.</li><li>Another item.</li></ul>") },
+        { name: "book/style.css", data: "p { color: red }" },
+    ]);
+    const { text } = await extractDocument(epub, "epub");
+    assert.equal(text, "Opening\nOne item.\nAnother item.\n\nWrite to debian-devel@lists.debian.org before you upload.");
+});
+
 test("a DOCX's title comes from its core properties and its outline from its headings, not the Title paragraph", async () => {
     const docx = await buildDocx(
         [

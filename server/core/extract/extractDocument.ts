@@ -1,5 +1,6 @@
 import type { DocumentFormat, ExtractedText } from "../types";
 import { extractDocx } from "./docxExtractor";
+import { extractEpub } from "./epubExtractor";
 import { htmlHeadings, htmlToText } from "./htmlText";
 import { extractOffice } from "./officeExtractor";
 import { boundedOutline, outlineEntries } from "./outline";
@@ -13,7 +14,9 @@ export async function extractDocument(bytes: Buffer, format: DocumentFormat): Pr
             return extractPdf(bytes);
         case "docx":
             return extractDocx(bytes);
-        case "pptx": case "xlsx": case "odt": case "odp": case "ods": case "rtf": case "epub":
+        case "epub":
+            return extractEpub(bytes);
+        case "pptx": case "xlsx": case "odt": case "odp": case "ods": case "rtf":
             return extractOffice(bytes, format);
         case "html": {
             extractText(bytes, format);

@@ -13,7 +13,7 @@ interface ContentNode {
 // Nodes whose own `text` is the concatenation of their children without separators: walk into them instead.
 const containerTypes = new Set(["slide", "sheet", "page", "table", "row", "list", "section", "note"]);
 
-/** PPTX, XLSX, ODT/ODP/ODS, RTF and EPUB with officeparser. Slides become pages so they can be cited. */
+/** PPTX, XLSX, ODT/ODP/ODS, RTF (and an EPUB without a readable spine) with officeparser. Slides become pages so they can be cited. */
 export async function extractOffice(bytes: Buffer, format: DocumentFormat): Promise<ExtractedText> {
     let zip: ZipPackage | undefined;
     if (format !== "rtf") zip = checkZipPackage(bytes, format.toUpperCase());
@@ -51,7 +51,7 @@ export async function extractOffice(bytes: Buffer, format: DocumentFormat): Prom
 }
 
 /** The package's own title (core properties, OPF) and, for an EPUB, its table of contents. */
-function packageStructure(zip: ZipPackage, format: DocumentFormat): Pick<ExtractedText, "title" | "outline"> {
+export function packageStructure(zip: ZipPackage, format: DocumentFormat): Pick<ExtractedText, "title" | "outline"> {
     if (format !== "epub") {
         const title = coreTitle(zip, format);
         return title === undefined ? {} : { title };

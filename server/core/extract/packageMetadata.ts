@@ -43,6 +43,25 @@ export function epubStructure(zip: ZipPackage): EpubStructure {
     return { ...(title === undefined ? {} : { title }), headings };
 }
 
+/** The zip entries of an EPUB's spine, in reading order (XHTML and HTML items only); undefined without a package document. */
+export function epubSpine(zip: ZipPackage): string[] | undefined {
+    const container = zip.text("META-INF/container.xml");
+    const opfPath = container && /<(?:[\w-]+:)?rootfile\b[^>]{0,1000}?\bfull-path\s*=\s*["']([^"']{1,500})["']/i.exec(container)?.[1];
+    const opf = opfPath ? zip.text(opfPath) : undefined;
+    if (!opfPath || opf === undefined) return undefined;
+    const items = new Map(manifestItems(opf).map((item) => [item.id, item]));
+    const parts: string[] = [];
+    for (const ref of opf.matchAll(/<(?:[\w-]+:)?itemref\b[^>]{0,1000}?\bidref\s*=\s*["']([^"']{1,200})["']/gi)) {
+        const item = items.get(ref[1]);
+        if (item && /html/i.test(item.mediaType ?? "xhtml")) parts.push(partPath(opfPath, item.href));
+        if (parts.length >= maxSpineItems) break;
+    }
+    return parts;
+}
+
+/** More spine items than this are not read (real books have tens to a few hundred). */
+const maxSpineItems = 5_000;
+
 function pageTitle(xhtml: string | undefined): string | undefined {
     const raw = xhtml === undefined ? undefined : /<title\b[^>]{0,300}>([^<]{0,2000})</i.exec(xhtml)?.[1];
     return raw === undefined ? undefined : metadataTitle(htmlToText(raw).text);
