@@ -5,7 +5,6 @@ import { errorMessage } from "../shared/errorMessage";
 import { isObject } from "../shared/isObject";
 import { AskRequest, type AskParams, type AskResult, type ChatTurn, type CitationLocation, type PassageLocation } from "../shared/protocol";
 import type { ChatControl, CommandLog, DashboardControl, ServerControl } from "./commandContext";
-import { withPassageUris } from "./passageUris";
 import { webviewHtml, webviewOptions } from "./webviewHtml";
 
 export const chatViewType = "llamahome.chat";
@@ -221,8 +220,7 @@ export class ChatView implements vscode.WebviewViewProvider, ChatControl, vscode
             this.settle(id, { status: "error", errorKind: "notRunning", error: "The LlamaHome server stopped before it answered." });
             return undefined;
         }
-        const passages = result.passages && withPassageUris(result.passages, result.citations);
-        const answered: AskResult = passages ? { ...result, passages } : result;
+        const answered = result;
         this.settle(id, {
             status: "done",
             answer: answered.answer,
@@ -428,7 +426,7 @@ function isCitation(value: unknown): value is CitationLocation {
 }
 
 function isPassage(value: unknown): value is PassageLocation {
-    return isLocation(value) && typeof value.text === "string" && (value.uri === undefined || typeof value.uri === "string");
+    return isCitation(value) && typeof (value as { text?: unknown }).text === "string";
 }
 
 /** A message from the webview, checked field by field (a webview is not trusted input); anything else is ignored. */

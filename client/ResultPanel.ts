@@ -1,7 +1,6 @@
 import * as vscode from "vscode";
 import type { ExtensionToResultMessage, ResultToExtensionMessage, ResultView } from "../shared/webviewMessages";
 import { isObject } from "../shared/isObject";
-import { withPassageUris } from "./passageUris";
 import { SingletonWebview } from "./SingletonWebview";
 
 /**
@@ -26,8 +25,7 @@ export class ResultPanel implements vscode.Disposable {
         });
     }
 
-    show(shown: ResultView): void {
-        const view = shown.kind === "answer" && shown.result.passages ? { ...shown, result: { ...shown.result, passages: withPassageUris(shown.result.passages, shown.result.citations) } } : shown;
+    show(view: ResultView): void {
         this.view = view;
         this.webview.show(true);
         this.webview.title = view.kind === "answer" ? "LlamaHome: Answer" : view.kind === "summary" ? `Summary: ${view.title}` : `LlamaHome: ${view.title}`;

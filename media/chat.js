@@ -73,7 +73,7 @@
     /** @param {PassageLocation} passage */
     function passageSource(passage) {
         const { text, uri, ...place } = passage;
-        return uri === undefined ? h("span", { class: "chip static", title: where(passage) }, h("span", { class: "chip-text" }, chipText(passage))) : chip({ uri, ...place });
+        return chip({ uri, ...place });
     }
 
     /**

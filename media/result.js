@@ -53,7 +53,7 @@
      */
     function passageItem(passage) {
         const { text, uri, ...place } = passage;
-        const source = uri === undefined ? h("span", { class: "muted", title: where(passage) }, shortWhere(passage)) : citationLink({ uri, ...place }, shortWhere(passage));
+        const source = citationLink({ uri, ...place }, shortWhere(passage));
         return h("li", { class: "passage" }, h("blockquote", null, text), h("div", { class: "passage-source" }, source));
     }
 

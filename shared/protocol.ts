@@ -150,13 +150,9 @@ export interface ChatTurn {
     answer: string;
 }
 
-/**
- * A passage an extractive answer quotes from a document (a sentence or two, as prose), with where it is. `uri` opens
- * it like a citation's; a server that does not set it leaves the client to resolve `path` in the workspace folders.
- */
-export interface PassageLocation extends Omit<CitationLocation, "uri"> {
+/** A passage an extractive answer quotes from a document (a sentence or two, as prose), with where it is; `uri` opens it like a citation's. */
+export interface PassageLocation extends CitationLocation {
     text: string;
-    uri?: string;
 }
 
 export interface AskResult {

@@ -213,10 +213,11 @@ export class LlamaHomeServer implements EvaluationWorkspace {
                 new Assistant(generator).ask(retriever, params.question, top, { signal, ...stream, history, ...(context === undefined ? {} : { context }) }),
             );
             const rootOf = (relative: string) => [...roots].find(([hit]) => hit.path === relative)?.[1] ?? this.folders[0];
+            const { passages, ...answer } = result;
             return {
-                ...result,
-                citations: result.citations.map((citation) => ({ ...citation, uri: pathToFileURL(path.join(rootOf(citation.path).root, citation.path)).toString() })),
-                ...(result.passages ? { passages: result.passages.map((passage) => ({ ...passage, uri: pathToFileURL(path.join(rootOf(passage.path).root, passage.path)).toString() })) } : {}),
+                ...answer,
+                citations: answer.citations.map((citation) => ({ ...citation, uri: pathToFileURL(path.join(rootOf(citation.path).root, citation.path)).toString() })),
+                ...(passages ? { passages: passages.map((passage) => ({ ...passage, uri: pathToFileURL(path.join(rootOf(passage.path).root, passage.path)).toString() })) } : {}),
                 ...(warning ? { warning } : {}),
             };
         } finally {
@@ -249,11 +250,11 @@ export class LlamaHomeServer implements EvaluationWorkspace {
                 progress?.done();
             }
             const { warning } = answered;
-            const { kv, ...result } = answered.result;
+            const { kv, passages, ...result } = answered.result;
             return {
                 ...result,
                 citations: result.citations.map((citation) => ({ ...citation, uri: pathToFileURL(path.join(folder.root, citation.path)).toString() })),
-                ...(result.passages ? { passages: result.passages.map((passage) => ({ ...passage, uri: pathToFileURL(path.join(folder.root, passage.path)).toString() })) } : {}),
+                ...(passages ? { passages: passages.map((passage) => ({ ...passage, uri: pathToFileURL(path.join(folder.root, passage.path)).toString() })) } : {}),
                 ...(kv === undefined ? {} : { kv: kvFigures(kv) }),
                 ...(warning ? { warning } : {}),
             };

@@ -38,12 +38,21 @@ export async function newPage(browser: Browser, name: string, viewport = { width
 /** Runs a command from the command palette (F1) by its label, as a user would. */
 export async function palette(page: Page, label: string): Promise<void> {
     const input = page.locator(".quick-input-widget input");
-    // F1 pressed while the previous pick is still closing is swallowed by that widget: wait for it to go first.
-    await quickInputClosed(page);
-    await page.keyboard.press("F1");
-    await input.waitFor({ state: "visible" });
-    await input.fill(`>${label}`);
-    await page.locator(".quick-input-list .monaco-list-row", { hasText: label }).first().waitFor();
+    for (let attempt = 1; ; attempt++) {
+        // F1 pressed while the previous pick is still closing is swallowed by that widget: wait for it to go first.
+        await quickInputClosed(page);
+        await page.keyboard.press("F1");
+        try {
+            await input.waitFor({ state: "visible", timeout: 10_000 });
+            await input.fill(`>${label}`, { timeout: 5_000 });
+            await page.locator(".quick-input-list .monaco-list-row", { hasText: label }).first().waitFor({ timeout: 10_000 });
+            break;
+        } catch (error) {
+            // The palette closes when it loses focus, and a toast or view handing focus back as it goes (after "Clear
+            // All Notifications", in two CI runs) can take it just as the palette opens: open it again.
+            if (attempt === 3) throw error;
+        }
+    }
     await page.keyboard.press("Enter");
 }
 

@@ -2,11 +2,15 @@
 import * as assert from "node:assert/strict";
 import * as vscode from "vscode";
 import type { AskResult, SummarizeResult } from "../../../shared/protocol";
-import { activateIndexed, fixture, hoverText, waitFor } from "./helpers";
+import type { LlamaHomeApi } from "../../../client/api";
+import { zipOf } from "../../helpers/zip";
+import { activateIndexed, fixture, hoverText, waitFor, waitForIndex } from "./helpers";
 
 suite("Hovers, summaries and answers (extractive engine)", () => {
+    let api: LlamaHomeApi;
+
     suiteSetup(async () => {
-        await activateIndexed();
+        api = await activateIndexed();
     });
 
     teardown(async () => {
@@ -137,6 +141,43 @@ suite("Hovers, summaries and answers (extractive engine)", () => {
         assert.equal(editor.document.uri.scheme, "llamahome-source");
         assert.match(editor.document.getText(), /plot/i);
         assert.equal(editor.document.getText(editor.selection).length, 12);
+    });
+
+    test("EPUB and HTML sources open as their extracted text with the cited passage selected", async () => {
+        // Written into the workspace for this test and removed after it: the other suites count 12 documents.
+        const folder = vscode.Uri.joinPath(fixture("."), "manuals");
+        const page = (body: string) => `<?xml version="1.0" encoding="UTF-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml"><head><title>t</title></head><body>${body}</body></html>`;
+        const epub = zipOf([
+            { name: "mimetype", data: Buffer.from("application/epub+zip") },
+            { name: "META-INF/container.xml", data: Buffer.from('<container><rootfiles><rootfile full-path="OEBPS/content.opf"/></rootfiles></container>') },
+            { name: "OEBPS/content.opf", data: Buffer.from('<package xmlns="http://www.idpf.org/2007/opf" version="3.0"><metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Beekeeping on the Site</dc:title></metadata><manifest><item id="c1" href="c1.xhtml" media-type="application/xhtml+xml"/><item id="c2" href="c2.xhtml" media-type="application/xhtml+xml"/></manifest><spine><itemref idref="c1"/><itemref idref="c2"/></spine></package>') },
+            { name: "OEBPS/c1.xhtml", data: Buffer.from(page("<h1>Hives</h1><p>Hives must stand at least <em>five metres</em> from any path.</p>")) },
+            { name: "OEBPS/c2.xhtml", data: Buffer.from(page("<h1>Swarms</h1><p>Report a swarm to the <a href='#'>Bee Officer</a> on the same day.</p>")) },
+        ]);
+        await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(folder, "beekeeping.epub"), epub);
+        await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(folder, "bonfire-rules.html"), Buffer.from("<html><head><title>Bonfire rules</title></head><body><h1>Bonfires</h1><p>Garden waste may be burnt in the incinerator bin on the first Sunday of each month.</p></body></html>"));
+        try {
+            await waitForIndex(api, (status) => status.documents === 14, "the two manuals indexed");
+            for (const [question, file, quoted] of [
+                ["How far from a path must hives stand?", "beekeeping.epub", /five metres/],
+                ["When may garden waste be burnt in the incinerator bin?", "bonfire-rules.html", /first Sunday of each month/],
+            ] as const) {
+                const result = await vscode.commands.executeCommand<AskResult>("llamahome.ask", question);
+                const citation = result?.citations.find((c) => c.path === `manuals/${file}`);
+                assert.ok(citation, `${question}: ${JSON.stringify(result)}`);
+                await vscode.commands.executeCommand("llamahome.openCitation", citation);
+                const editor = await waitFor(
+                    () => (vscode.window.activeTextEditor?.document.uri.path.includes(file) ? vscode.window.activeTextEditor : undefined),
+                    `a readable view of ${file}`,
+                );
+                assert.equal(editor.document.uri.scheme, "llamahome-source");
+                assert.match(editor.document.getText(editor.selection), quoted);
+                assert.doesNotMatch(editor.document.getText(), /<p>|<em>/, "extracted text, not markup");
+            }
+        } finally {
+            await vscode.workspace.fs.delete(folder, { recursive: true });
+            await waitForIndex(api, (status) => status.documents === 12, "the manuals gone from the index");
+        }
     });
 
     test("results and the dashboard open as webview panels", async () => {
