@@ -52,8 +52,8 @@ test("extractive answers: the sample questions are answered from, and cite, the 
             if (citation.path.endsWith(".pdf")) assert.ok(citation.page! >= 1 && citation.page! <= 5);
         }
     }
-    // Measured 11/12 when written; a regression below 10 means the answerer got worse.
-    assert.ok(wrong.length <= 2, `${questions.length - wrong.length}/${questions.length} correct; wrong:\n${wrong.join("\n")}`);
+    // Measured 12/12 (11/12 before definition lists and light stems); below 11 means the answerer got worse.
+    assert.ok(wrong.length <= 1, `${questions.length - wrong.length}/${questions.length} correct; wrong:\n${wrong.join("\n")}`);
     const cost = await assistant.ask(index, "How much did the irrigation project cost in the end?", 5);
     const { offset, length, ...place } = cost.citations[0]!;
     assert.deepEqual(place, { path: "reports/annual-report-2024.pdf", page: 3 });

@@ -10,6 +10,7 @@ import { chunkText } from "../server/core/chunk";
 import { discoverFiles } from "../server/core/discover";
 import { readableFileName } from "../server/core/fileNameText";
 import { sourceView } from "../server/core/sourceView";
+import { htmlToText } from "../server/core/extract/htmlText";
 import { withoutRunningHeaders } from "../server/core/extract/pdfExtractor";
 import { looksLikeText } from "../server/core/formats";
 import { checkZipPackage } from "../server/core/extract/zipPackage";
@@ -162,6 +163,16 @@ test("a file or folder name that is not valid UTF-8 is skipped with a readable p
         { path: "g\\xff.log", reason: "ignored by .gitignore" },
     ]);
     assert.equal(readableFileName(Buffer.from([0xc3, 0xa9, 0xed, 0xa0, 0x80, 0x41, 0xf0, 0x9f, 0x90])), "é\\xed\\xa0\\x80A\\xf0\\x9f\\x90", "a surrogate and a cut sequence are bytes");
+});
+
+test("HTML text keeps blocks apart and a definition list's term with its definition", () => {
+    const { text, title } = htmlToText(
+        "<html><head><title>Menu &amp; sections</title><style>p { color: red }</style></head><body><h1>Sections</h1>" +
+            "<dl><dt>Games/Blocks</dt>\n<dd>Tetris-like games involving <em>falling</em> blocks.</dd><dt>upstream</dt><dd><p>The source of software.</p></dd></dl>" +
+            "<p>One<br>two</p><table><tr><th>Path</th><td>/opt</td></tr></table></body></html>",
+    );
+    assert.equal(title, "Menu & sections");
+    assert.equal(text, "Sections\nGames/Blocks: Tetris-like games involving falling blocks.\nupstream: The source of software.\n\nOne\ntwo\nPath\t/opt");
 });
 
 test("running PDF headers and footers are dropped; a line that recurs only sometimes is kept", () => {

@@ -4,14 +4,16 @@ const entities: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"'
 
 /**
  * Readable text from HTML: block elements become line breaks so paragraphs stay apart in chunks
- * and snippets; script/style content is dropped.
+ * and snippets (a definition list's items become "term: definition" lines); script/style content is dropped.
  */
 export function htmlToText(html: string): { text: string; title?: string } {
     const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html)?.[1] ?? /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(html)?.[1];
     const text = html
         .replace(/<(script|style|head)[^>]*>[\s\S]*?<\/\1>/gi, " ")
         .replace(/<!--[\s\S]*?-->/g, " ")
-        .replace(/<\/(p|div|h[1-6]|li|tr|table|section|article|blockquote|pre|ul|ol)>|<br\s*\/?>/gi, "\n")
+        // a definition list's term and its definition read as one "term: definition" line, as a field and its value
+        .replace(/<\/dt>\s*/gi, ": ")
+        .replace(/<\/(p|div|h[1-6]|li|tr|table|section|article|blockquote|pre|ul|ol|dl|dd|header|footer|nav|aside|main|figure|figcaption|caption|details|summary|address)>|<br\s*\/?>|<hr\b[^>]*>/gi, "\n")
         .replace(/<\/t[dh]>/gi, "\t")
         .replace(/<[^>]+>/g, "")
         .replace(/&(#x?[0-9a-f]+|[a-z]+);/gi, (whole, code: string) => decodeEntity(code) ?? whole)
