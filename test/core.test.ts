@@ -168,11 +168,31 @@ test("a file or folder name that is not valid UTF-8 is skipped with a readable p
 test("HTML text keeps blocks apart and a definition list's term with its definition", () => {
     const { text, title } = htmlToText(
         "<html><head><title>Menu &amp; sections</title><style>p { color: red }</style></head><body><h1>Sections</h1>" +
-            "<dl><dt>Games/Blocks</dt>\n<dd>Tetris-like games involving <em>falling</em> blocks.</dd><dt>upstream</dt><dd><p>The source of software.</p></dd></dl>" +
+            "<dl><dt>Games/Blocks</dt>\n<dd>Tetris-like games involving <em>falling</em> blocks.</dd><dt>upstream</dt><dd><p>The source of software.</p></dd><dt>0-99:</dt><dd>Globally allocated.</dd></dl>" +
             "<p>One<br>two</p><table><tr><th>Path</th><td>/opt</td></tr></table></body></html>",
     );
     assert.equal(title, "Menu & sections");
-    assert.equal(text, "Sections\nGames/Blocks: Tetris-like games involving falling blocks.\nupstream: The source of software.\n\nOne\ntwo\nPath\t/opt");
+    assert.equal(text, "Sections\nGames/Blocks: Tetris-like games involving falling blocks.\nupstream: The source of software.\n\n0-99: Globally allocated.\n\nOne\ntwo\nPath\t/opt");
+});
+
+test("HTML text takes linear time on hostile shapes: long runs of spaces or '<', unclosed comments, scripts, titles and rules", () => {
+    // Each of these took minutes at a megabyte (quadratic rescans: 13 s for 100,000 spaces) before the patterns were made linear.
+    const n = 1_000_000;
+    const shapes: Record<string, string> = {
+        spaces: `<p>a${" ".repeat(n)}b</p>`,
+        "less-than signs": "<".repeat(n),
+        "unclosed comments": "<!--".repeat(n / 4),
+        "unclosed scripts": "<script>".repeat(n / 8),
+        "unclosed titles and headings": "<title><h1>".repeat(n / 11),
+        "unclosed rules": "<hr ".repeat(n / 4),
+        "definition terms": `${":".repeat(n)}</dt>`,
+    };
+    for (const [shape, html] of Object.entries(shapes)) {
+        const started = performance.now();
+        htmlToText(html);
+        const ms = performance.now() - started;
+        assert.ok(ms < 2_000, `${shape}: ${Math.round(ms)} ms`);
+    }
 });
 
 test("running PDF headers and footers are dropped; a line that recurs only sometimes is kept", () => {

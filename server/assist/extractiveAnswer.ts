@@ -104,7 +104,8 @@ function withContext(candidate: Candidate, chunk: ScoredChunk): { text: string; 
     const span = [...candidate.span];
     const usable = (j: number) => j >= 0 && j < sentences.length && !isQuestion(sentences[j].text);
     const first = span[0];
-    if (/^(?:this|that|these|those|it|they|such|thus|hence|therefore)\b/i.test(sentences[first].text) && usable(first - 1) && !isHeading(sentences[first - 1].text)) span.unshift(first - 1);
+    const pointsBack = /^(?:this|that|these|those|it|they|such|thus|hence|therefore)\b|\b(?:in|of|for|to|within|from) (?:this|these|those|that|such) (?:range|ranges|list|value|values|case|cases|way|form|format|field|table|directory|section)\b/i;
+    if (pointsBack.test(sentences[first].text) && usable(first - 1) && !isHeading(sentences[first - 1].text)) span.unshift(first - 1);
     const announces = (text: string) => /:\s*$|\b(?:the following|as follows)\b/i.test(text);
     if (announces(sentences[span[span.length - 1]].text)) {
         const length = () => span.reduce((sum, j) => sum + sentences[j].text.length + 1, 0);

@@ -5,22 +5,51 @@ const entities: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"'
 /**
  * Readable text from HTML: block elements become line breaks so paragraphs stay apart in chunks
  * and snippets (a definition list's items become "term: definition" lines); script/style content is dropped.
+ * Every pattern here is linear in the input: none can rescan a long run (of spaces, of "<", of unclosed comments or
+ * scripts) from each of its positions, which made hostile pages cost minutes.
  */
 export function htmlToText(html: string): { text: string; title?: string } {
-    const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(html)?.[1] ?? /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(html)?.[1];
-    const text = html
-        .replace(/<(script|style|head)[^>]*>[\s\S]*?<\/\1>/gi, " ")
-        .replace(/<!--[\s\S]*?-->/g, " ")
+    const title = firstElementText(html, "title") ?? firstElementText(html, "h1");
+    const text = withoutHiddenParts(html)
         // a definition list's term and its definition read as one "term: definition" line, as a field and its value
-        .replace(/<\/dt>\s*/gi, ": ")
-        .replace(/<\/(p|div|h[1-6]|li|tr|table|section|article|blockquote|pre|ul|ol|dl|dd|header|footer|nav|aside|main|figure|figcaption|caption|details|summary|address)>|<br\s*\/?>|<hr\b[^>]*>/gi, "\n")
+        // (marked here, joined once the tags are gone: a pattern anchored on the marker stays linear)
+        .replace(/<\/dt>/gi, "\u0001")
+        .replace(/<\/(p|div|h[1-6]|li|tr|table|section|article|blockquote|pre|ul|ol|dl|dd|header|footer|nav|aside|main|figure|figcaption|caption|details|summary|address)>|<br\s*\/?>|<hr\b[^<>]*>/gi, "\n")
         .replace(/<\/t[dh]>/gi, "\t")
-        .replace(/<[^>]+>/g, "")
-        .replace(/&(#x?[0-9a-f]+|[a-z]+);/gi, (whole, code: string) => decodeEntity(code) ?? whole)
-        .replace(/[ \t]+\n/g, "\n")
+        .replace(/<[^<>]*>/g, "")
+        .replace(/:?\u0001\s*/g, ": ")
+        .replace(/&(#x?[0-9a-f]{1,8}|[a-z]{1,32});/gi, (whole, code: string) => decodeEntity(code) ?? whole)
+        .replace(/(?<![ \t])[ \t]+\n/g, "\n")
         .replace(/\n{3,}/g, "\n\n")
         .trim();
     return { text, title: title ? htmlToText(title).text || undefined : undefined };
+}
+
+/** The HTML without comments and script, style and head elements; one left open runs to the end, as in a browser. */
+function withoutHiddenParts(html: string): string {
+    const opening = /<!--|<(script|style|head)\b/gi;
+    let kept = "";
+    let at = 0;
+    for (let found = opening.exec(html); found; found = opening.exec(html)) {
+        kept += `${html.slice(at, found.index)} `;
+        const closing = found[1] ? new RegExp(`</${found[1]}\\s*>`, "gi") : /-->/g;
+        closing.lastIndex = found.index + found[0].length;
+        const end = closing.exec(html);
+        at = end ? end.index + end[0].length : html.length;
+        opening.lastIndex = at;
+    }
+    return kept + html.slice(at);
+}
+
+/** The inner HTML of the first `name` element, when it is closed. */
+function firstElementText(html: string, name: string): string | undefined {
+    const open = new RegExp(`<${name}\\b[^<>]{0,1000}>`, "i").exec(html);
+    if (!open) return undefined;
+    const from = open.index + open[0].length;
+    const closing = new RegExp(`</${name}\\s*>`, "gi");
+    closing.lastIndex = from;
+    const end = closing.exec(html);
+    return end ? html.slice(from, end.index) : undefined;
 }
 
 /**
