@@ -1,4 +1,4 @@
-import { statSync, type Dirent, type Stats } from "node:fs";
+import { readdirSync, realpathSync, statSync, type Dirent, type Stats } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import ignore, { type Ignore } from "ignore";
@@ -18,10 +18,34 @@ export interface DiscoverOptions {
 
 export interface DiscoveredFile {
     /** Relative to the root, forward slashes. */
-    path: string;
-    absolutePath: string;
-    size: number;
-    mtimeMs: number;
+    readonly path: string;
+    readonly absolutePath: string;
+    readonly size: number;
+    readonly mtimeMs: number;
+}
+
+/**
+ * A file found by the walk. Its absolute path is made when asked, which is only for the files that must be read: kept
+ * for every file until the index compared them, those strings were a fifth of what discovery holds (5.3 → 4.1 MB at
+ * 20,000 notes), all of it copied by the garbage collector into freshly faulted pages.
+ */
+class FoundFile implements DiscoveredFile {
+    constructor(
+        readonly path: string,
+        private readonly directory: string,
+        private readonly name: string,
+        readonly size: number,
+        readonly mtimeMs: number,
+    ) {}
+
+    get absolutePath(): string {
+        return childPath(this.directory, this.name);
+    }
+}
+
+/** dirAbs is already normal and a name holds no separator: path.join would only normalise again, per file. */
+function childPath(directory: string, name: string): string {
+    return directory.endsWith(path.sep) ? directory + name : `${directory}${path.sep}${name}`;
 }
 
 export interface DiscoverResult {
@@ -52,6 +76,7 @@ export async function discoverFiles(root: string, options: DiscoverOptions = {})
     const skipped: SkippedFile[] = [];
     const userRules: IgnoreScope = { base: "", rules: ignore().add([...(options.exclude ?? [])]), empty: !hasPatterns((options.exclude ?? []).join("\n")) };
     const visitedDirs = new Set<string>([rootReal]);
+    let statted = 0;
 
     const isIgnored = (rel: string, isDir: boolean, scopes: IgnoreScope[]): string | undefined => {
         for (const scope of scopes) {
@@ -69,7 +94,7 @@ export async function discoverFiles(root: string, options: DiscoverOptions = {})
         options.signal?.throwIfAborted();
         let entries: NamedEntry[];
         try {
-            entries = await readEntries(dirAbs);
+            entries = readEntries(dirAbs);
         } catch (error) {
             skipped.push({ path: dirRel || ".", reason: `unreadable directory: ${(error as Error).message}` });
             return;
@@ -81,9 +106,6 @@ export async function discoverFiles(root: string, options: DiscoverOptions = {})
         }
         entries.sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
         const active = [userRules, ...scopes].filter((scope) => !scope.empty);
-        const stats = await statFiles(dirAbs, entries.filter(({ name, dirent }) => (
-            name !== undefined && name !== ".gitignore" && dirent.isFile() && !isIgnored(dirRel ? `${dirRel}/${name}` : name, false, active)
-        )).map(({ name }) => name!));
         for (const { name, label, dirent: entry } of entries) {
             if (name === undefined) {
                 // Decoded, its name would be a different one that opens nothing (it was reported as vanished).
@@ -92,8 +114,7 @@ export async function discoverFiles(root: string, options: DiscoverOptions = {})
                 skipped.push({ path: rel, reason: ignoredBy ?? `${entry.isDirectory() ? "folder" : "file"} name is not valid UTF-8 (rename it to index it)` });
                 continue;
             }
-            // dirAbs is already normal and a name holds no separator: path.join would only normalise again, per file
-            const abs = dirAbs.endsWith(path.sep) ? dirAbs + name : `${dirAbs}${path.sep}${name}`;
+            const abs = childPath(dirAbs, name);
             const rel = dirRel ? `${dirRel}/${name}` : name;
             if (alwaysSkipped.has(name)) {
                 skipped.push({ path: rel, reason: `${name} is never indexed` });
@@ -123,7 +144,7 @@ export async function discoverFiles(root: string, options: DiscoverOptions = {})
                 continue;
             }
             if (isDir) {
-                const real = await fs.realpath(target).catch(() => target);
+                const real = realpathOr(target);
                 if (excludeDirs.has(real) || excludeDirs.has(abs)) continue;
                 // A symlink back into the tree would otherwise loop forever.
                 if (visitedDirs.has(real)) continue;
@@ -131,7 +152,10 @@ export async function discoverFiles(root: string, options: DiscoverOptions = {})
                 await walk(abs, rel, scopes);
             } else if (isFile) {
                 if (name === ".gitignore") continue;
-                const stat = target === abs && stats.has(name) ? stats.get(name) : await fs.stat(target).catch(() => undefined);
+                // A blocking stat, with a yield to the event loop every thousand files: awaiting them one by one left a
+                // 20,000-file index run mostly waiting, and even batched promises cost twice the blocking calls.
+                if (++statted % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));
+                const stat = statOrUndefined(target);
                 if (!stat) {
                     skipped.push({ path: rel, reason: "vanished while indexing" });
                 } else if (stat.size === 0) {
@@ -139,7 +163,7 @@ export async function discoverFiles(root: string, options: DiscoverOptions = {})
                 } else if (stat.size > maxSize) {
                     skipped.push({ path: rel, reason: overSizeCap(stat.size, maxSize) });
                 } else {
-                    files.push({ path: rel, absolutePath: abs, size: stat.size, mtimeMs: stat.mtimeMs });
+                    files.push(new FoundFile(rel, dirAbs, name, stat.size, stat.mtimeMs));
                 }
             } else {
                 skipped.push({ path: rel, reason: "not a regular file" });
@@ -161,12 +185,22 @@ interface NamedEntry {
 
 /**
  * A folder's entries. Read as text first; only a folder where some name decoded to U+FFFD is read again as bytes, so a
- * name that is not UTF-8 is seen as such (the common case costs no Buffer per name).
+ * name that is not UTF-8 is seen as such (the common case costs no Buffer per name). Blocking, like the stats: through
+ * the thread pool, a cold open of 20,000 notes sat idle ~40 ms waiting for its folders and their real paths (CPU profile).
  */
-async function readEntries(directory: string): Promise<NamedEntry[]> {
-    const dirents = await fs.readdir(directory, { withFileTypes: true });
+function readEntries(directory: string): NamedEntry[] {
+    const dirents = readdirSync(directory, { withFileTypes: true });
     if (!dirents.some((dirent) => dirent.name.includes("\uFFFD"))) return dirents.map((dirent) => ({ name: dirent.name, label: dirent.name, dirent }));
-    return namedEntries(await fs.readdir(directory, { withFileTypes: true, encoding: "buffer" }));
+    return namedEntries(readdirSync(directory, { withFileTypes: true, encoding: "buffer" }));
+}
+
+/** The folder's real path (realpath(3), as fs.promises.realpath), or the path itself if that fails. */
+function realpathOr(directory: string): string {
+    try {
+        return realpathSync.native(directory);
+    } catch {
+        return directory;
+    }
 }
 
 /** Directory entries read as bytes, so a name that is not UTF-8 is seen as such rather than silently replaced. */
@@ -178,23 +212,16 @@ function namedEntries(dirents: Dirent<Buffer>[]): NamedEntry[] {
 }
 
 /**
- * Stats of a folder's files. Blocking calls, a thousand at a time between yields to the event loop: awaiting them one
- * by one left a 20,000-file index run mostly waiting, and even batched promises cost twice the blocking calls.
- * Undefined for a file that vanished.
+ * The file's size and mtime, or undefined if it vanished. Called inline, once per file: the walk no longer keeps a map of
+ * each folder's Stats (with their four Dates) and checks each file's ignore rules once, not twice. Discovery of 20,000
+ * notes alone, with FoundFile and the blocking readdir: 5,000 page faults instead of 7,400, ~0.1 s less CPU.
  */
-async function statFiles(directory: string, names: string[]): Promise<Map<string, Stats | undefined>> {
-    const stats = new Map<string, Stats | undefined>();
-    for (let i = 0; i < names.length; i++) {
-        if (i > 0 && i % 1000 === 0) await new Promise((resolve) => setImmediate(resolve));
-        let stat: Stats | undefined;
-        try {
-            stat = statSync(directory.endsWith(path.sep) ? directory + names[i] : `${directory}${path.sep}${names[i]}`, { throwIfNoEntry: false });
-        } catch {
-            stat = undefined;
-        }
-        stats.set(names[i], stat);
+function statOrUndefined(file: string): Stats | undefined {
+    try {
+        return statSync(file, { throwIfNoEntry: false });
+    } catch {
+        return undefined;
     }
-    return stats;
 }
 
 function hasPatterns(text: string): boolean {
