@@ -220,27 +220,26 @@ export class ChatView implements vscode.WebviewViewProvider, ChatControl, vscode
             this.settle(id, { status: "error", errorKind: "notRunning", error: "The LlamaHome server stopped before it answered." });
             return undefined;
         }
-        const answered = result;
         this.settle(id, {
             status: "done",
-            answer: answered.answer,
-            engine: answered.engine,
-            found: answered.found,
-            citations: answered.citations,
-            ms: answered.ms,
-            ...(answered.passages?.length ? { passages: answered.passages } : {}),
-            ...(answered.model ? { model: answered.model } : {}),
-            ...(answered.endpoint ? { endpoint: answered.endpoint } : {}),
-            ...(answered.tokens ? { tokens: answered.tokens } : {}),
-            ...(answered.warning ? { warning: answered.warning } : {}),
+            answer: result.answer,
+            engine: result.engine,
+            found: result.found,
+            citations: result.citations,
+            ms: result.ms,
+            ...(result.passages?.length ? { passages: result.passages } : {}),
+            ...(result.model ? { model: result.model } : {}),
+            ...(result.endpoint ? { endpoint: result.endpoint } : {}),
+            ...(result.tokens ? { tokens: result.tokens } : {}),
+            ...(result.warning ? { warning: result.warning } : {}),
         });
         this.dashboard.recordRequest({
-            time: Date.now(), kind: "ask", engine: answered.engine, ms: answered.ms, subject: params.question.slice(0, 200),
-            ...(answered.tokens ? { tokens: answered.tokens } : {}),
-            ...(answered.model ? { model: answered.model } : {}),
-            ...(answered.warning ? { warning: answered.warning } : {}),
+            time: Date.now(), kind: "ask", engine: result.engine, ms: result.ms, subject: params.question.slice(0, 200),
+            ...(result.tokens ? { tokens: result.tokens } : {}),
+            ...(result.model ? { model: result.model } : {}),
+            ...(result.warning ? { warning: result.warning } : {}),
         });
-        return answered;
+        return result;
     }
 
     /** True once the server runs; a server still starting is waited for (until it runs, fails, or the turn is stopped). */

@@ -55,6 +55,8 @@ const existential = new Set("is are was were be been being".split(" "));
 export interface Retriever {
     search(query: string, top: number): IndexHit[];
     termWeight(term: string): number;
+    /** Whether any document holds the (tokenized) term. */
+    contains(term: string): boolean;
 }
 
 /**
@@ -107,7 +109,7 @@ export class Assistant {
             // once retrieval found that subject (its own check weighs each sentence, not whether the subject is there).
             const result = followUp && coverage < minimumRetrievalCoverage
                 ? { answer: notFoundAnswer, found: false, citations: [] }
-                : extractiveAnswer(question, hits, (term) => retriever.termWeight(term), { isKnown: (term) => retriever.search(term, 1).length > 0, ...(followUp ? { query } : {}) });
+                : extractiveAnswer(question, hits, (term) => retriever.termWeight(term), { isKnown: (term) => retriever.contains(term), ...(followUp ? { query } : {}) });
             options.onText?.(result.answer);
             return { ...result, engine: "extractive", ms: elapsed(started) };
         }
@@ -202,7 +204,7 @@ export function retrieve(retriever: Retriever, question: string, top: number, op
     const followed = retriever.search(query, top);
     // A question that names something no document mentions ("what is the capital of Mongolia?" after a question on the
     // fence) brings a subject of its own, which the documents lack: the carried terms must not make up for it.
-    const unknown = [...own].some((term) => retriever.search(term, 1).length === 0);
+    const unknown = [...own].some((term) => !retriever.contains(term));
     return { query, hits: followed, coverage: unknown ? 0 : retrievalCoverage(query, followed, weight) };
 }
 

@@ -248,6 +248,11 @@ export class WorkspaceIndex {
         });
     }
 
+    /** Whether any live chunk holds the (tokenized) term. */
+    contains(term: string): boolean {
+        return this.segments.some((segment, s) => this.liveCount(this.postingsOf(segment, term), s) > 0);
+    }
+
     /** How informative a search term is in this index (BM25 idf of the tokenized term). */
     termWeight(term: string): number {
         const n = this.segments.reduce((sum, segment) => sum + segment.liveChunks, 0);
@@ -293,13 +298,15 @@ export class WorkspaceIndex {
 
     /** BM25 idf from the live chunks holding the term in each segment; a term no chunk contains gets the highest weight. */
     private idfOf(perSegment: (EncodedPostings | undefined)[], n: number): number {
-        let df = 0;
-        perSegment.forEach((postings, s) => {
-            if (!postings) return;
-            const segment = this.segments[s];
-            df += segment.deleted.size === 0 && segment.damaged.length === 0 ? postings.count : countLive(postings, segment.live);
-        });
+        const df = perSegment.reduce((sum, postings, s) => sum + this.liveCount(postings, s), 0);
         return Math.log(1 + (n - df + 0.5) / (df + 0.5));
+    }
+
+    /** How many of a term's postings in segment `s` are live chunks. */
+    private liveCount(postings: EncodedPostings | undefined, s: number): number {
+        if (!postings) return 0;
+        const segment = this.segments[s];
+        return segment.deleted.size === 0 && segment.damaged.length === 0 ? postings.count : countLive(postings, segment.live);
     }
 
     private install(segment: Segment): void {

@@ -201,6 +201,7 @@ export class LlamaHomeServer implements EvaluationWorkspace {
                     return hits.sort((a, b) => b.score - a.score).slice(0, top);
                 },
                 termWeight: (term) => Math.max(0, ...this.folders.map((folder) => folder.index.termWeight(term))),
+                contains: (term) => this.folders.some((folder) => folder.index.contains(term)),
             };
             if (typeof params?.question !== "string") throw new ResponseError(ErrorCodes.InvalidParams, "The question must be text.");
             // The chat view's conversation and the editor's selection: malformed parts are left out, never an error

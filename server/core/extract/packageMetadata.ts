@@ -22,11 +22,9 @@ export interface EpubStructure {
 
 /** An EPUB's title (OPF dc:title) and table of contents (the nav document, else the NCX). */
 export function epubStructure(zip: ZipPackage): EpubStructure {
-    const container = zip.text("META-INF/container.xml");
-    const opfPath = container && /<(?:[\w-]+:)?rootfile\b[^>]{0,1000}?\bfull-path\s*=\s*["']([^"']{1,500})["']/i.exec(container)?.[1];
-    const opf = opfPath ? zip.text(opfPath) : undefined;
-    if (!opfPath || opf === undefined) return { headings: [] };
-    const items = manifestItems(opf);
+    const book = packageDocument(zip);
+    if (!book) return { headings: [] };
+    const { opfPath, opf, items } = book;
     const nav = items.find((item) => /(?:^|\s)nav(?:\s|$)/.test(item.properties ?? ""));
     const tocId = /<(?:[\w-]+:)?spine\b[^>]{0,1000}?\btoc\s*=\s*["']([^"']{1,200})["']/i.exec(opf)?.[1];
     const ncx = items.find((item) => item.id === tocId) ?? items.find((item) => item.mediaType === "application/x-dtbncx+xml");
@@ -45,11 +43,10 @@ export function epubStructure(zip: ZipPackage): EpubStructure {
 
 /** The zip entries of an EPUB's spine, in reading order (XHTML and HTML items only); undefined without a package document. */
 export function epubSpine(zip: ZipPackage): string[] | undefined {
-    const container = zip.text("META-INF/container.xml");
-    const opfPath = container && /<(?:[\w-]+:)?rootfile\b[^>]{0,1000}?\bfull-path\s*=\s*["']([^"']{1,500})["']/i.exec(container)?.[1];
-    const opf = opfPath ? zip.text(opfPath) : undefined;
-    if (!opfPath || opf === undefined) return undefined;
-    const items = new Map(manifestItems(opf).map((item) => [item.id, item]));
+    const book = packageDocument(zip);
+    if (!book) return undefined;
+    const { opfPath, opf } = book;
+    const items = new Map(book.items.map((item) => [item.id, item]));
     const parts: string[] = [];
     for (const ref of opf.matchAll(/<(?:[\w-]+:)?itemref\b[^>]{0,1000}?\bidref\s*=\s*["']([^"']{1,200})["']/gi)) {
         const item = items.get(ref[1]);
@@ -61,6 +58,14 @@ export function epubSpine(zip: ZipPackage): string[] | undefined {
 
 /** More spine items than this are not read (real books have tens to a few hundred). */
 const maxSpineItems = 5_000;
+
+/** An EPUB's package document (OPF): where container.xml says it is, its text and its manifest. */
+function packageDocument(zip: ZipPackage): { opfPath: string; opf: string; items: ManifestItem[] } | undefined {
+    const container = zip.text("META-INF/container.xml");
+    const opfPath = container && /<(?:[\w-]+:)?rootfile\b[^>]{0,1000}?\bfull-path\s*=\s*["']([^"']{1,500})["']/i.exec(container)?.[1];
+    const opf = opfPath ? zip.text(opfPath) : undefined;
+    return opfPath && opf !== undefined ? { opfPath, opf, items: manifestItems(opf) } : undefined;
+}
 
 function pageTitle(xhtml: string | undefined): string | undefined {
     const raw = xhtml === undefined ? undefined : /<title\b[^>]{0,300}>([^<]{0,2000})</i.exec(xhtml)?.[1];
