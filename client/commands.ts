@@ -13,6 +13,7 @@ import {
     type CitationLocation,
     type IndexStatus,
     type SearchHit,
+    type SearchResult,
     type SummarizeParams,
     type SummarizeResult,
 } from "../shared/protocol";
@@ -20,7 +21,7 @@ import { maxContextChars } from "../shared/chatMessages";
 import type { RequestRecord } from "../shared/webviewMessages";
 import type { CommandContext, CommandTable, ResultDisplay, StreamConsumer } from "./commandContext";
 import { runBenchmark, runNeedleTest } from "./evaluationCommands";
-import { searchDetail } from "./searchDetail";
+import { retrievalLabel, searchDetail } from "./searchDetail";
 import { selectModel } from "./selectModel";
 import { withServerProgressToken } from "./serverProgress";
 import { errorMessage } from "../shared/errorMessage";
@@ -72,8 +73,11 @@ async function indexWorkspace({ server, log }: Pick<CommandContext, "server" | "
  * Search as you type: each pause in typing (200 ms) asks the server again, the previous request cancelled; a hit opens
  * at its line, or as the readable text of its page or passage.
  */
-async function search(ctx: Pick<CommandContext, "server" | "sources">, initial?: unknown): Promise<void> {
+/** Resolves, once the list closes, with the last results it showed (undefined when it showed none). */
+async function search(ctx: Pick<CommandContext, "server" | "sources" | "log">, initial?: unknown): Promise<SearchResult | undefined> {
     const { server } = ctx;
+    let reported = "";
+    let shown: SearchResult | undefined;
     type HitItem = vscode.QuickPickItem & { hit: SearchHit };
     const pick = vscode.window.createQuickPick<HitItem>();
     pick.title = "LlamaHome: Search Documents";
@@ -99,6 +103,7 @@ async function search(ctx: Pick<CommandContext, "server" | "sources">, initial?:
         try {
             const result = await server.request(SearchRequest, { query, top: 20 }, request.token);
             if (!result || request.token.isCancellationRequested) return;
+            shown = result;
             pick.items = result.results.map((hit) => ({
                 label: "$(file)",
                 description: [hit.path, locationText(hit)].filter(Boolean).join(" · "),
@@ -107,6 +112,11 @@ async function search(ctx: Pick<CommandContext, "server" | "sources">, initial?:
                 hit,
             }));
             pick.placeholder = result.results.length ? `${result.results.length} results` : `Nothing matches "${query}"`;
+            // which retrieval ran, so a user who set an embedding model sees it work (or why it did not)
+            pick.title = `LlamaHome: Search Documents · ${retrievalLabel(result.retrieval)}${result.warning ? ` · ${result.warning}` : ""}`;
+            // the log says which retrieval ran (once, and again when that changes), and why a model was left out
+            const report = `Search: ${retrievalLabel(result.retrieval)}${result.warning ? `. ${result.warning}` : ""}`;
+            if (report !== reported) ctx.log.line((reported = report));
         } finally {
             if (running === request) pick.busy = false;
             request.dispose();
@@ -134,6 +144,7 @@ async function search(ctx: Pick<CommandContext, "server" | "sources">, initial?:
     running?.cancel();
     for (const disposable of disposables) disposable.dispose();
     pick.dispose();
+    return shown;
 }
 
 /** Summarizes a file: the one given (Explorer context menu), else the active editor's (text or custom editor, e.g. a PDF). */

@@ -1,3 +1,5 @@
+import type { RetrievalKind } from "../shared/protocol";
+
 /**
  * A table of contents' dot leader: four or more dots, middle dots or ellipses (spaced or not) between an entry and
  * its page number. Two of them make a snippet a contents listing.
@@ -37,4 +39,14 @@ function firstMatch(text: string, query: string): number {
     if (whole >= 0) return whole;
     const places = (query.toLowerCase().match(/[\p{L}\p{N}]{2,}/gu) ?? []).map((word) => lower.indexOf(word)).filter((place) => place >= 0);
     return places.length ? Math.min(...places) : -1;
+}
+
+/** How the search list names the retrieval that ran. */
+export function retrievalLabel(kind: RetrievalKind | undefined): string {
+    switch (kind) {
+        case "hybrid": return "hybrid (BM25 + embeddings)";
+        case "hybrid+rerank": return "hybrid (BM25 + embeddings), reranked";
+        case "bm25+rerank": return "BM25, reranked";
+        default: return "BM25";
+    }
 }

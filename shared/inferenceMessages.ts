@@ -158,6 +158,37 @@ export interface InferenceMetrics {
     lastGenerationTokensPerSecond: number;
 }
 
+/** What loads an embedding model or a reranker (RetrievalModels): a local GGUF, the backend, CPU threads. */
+export interface VectorModelParams {
+    modelPath: string;
+    gpu: InferenceGpu;
+    /** Defaults to defaultThreads(). */
+    threads?: number;
+    /** Tokens one text (one query + passage for a reranker) may take; longer ones are cut. Defaults to min(training context, 512). */
+    contextSize?: number;
+}
+
+/** An embedding model as loaded. */
+export interface EmbeddingModelInfo {
+    /** The weights' identity (size, name and a hash of the file's first MiB): stored vectors of another id are stale. */
+    id: string;
+    path: string;
+    name?: string;
+    /** Numbers per vector. */
+    dimension: number;
+    contextSize: number;
+    loadMs: number;
+}
+
+/** A reranking (cross-encoder) model as loaded. */
+export interface RerankerModelInfo {
+    id: string;
+    path: string;
+    name?: string;
+    contextSize: number;
+    loadMs: number;
+}
+
 /**
  * Why a request failed, so the parent can throw the matching typed error:
  * "model-load" (bad file, llama.cpp refused it, GPU backend unavailable), "not-loaded" (generate before load),
@@ -172,6 +203,12 @@ export type InferenceRequest =
     | { type: "generate"; id: number; params: GenerateParams }
     | { type: "countTokens"; id: number; text: string }
     | { type: "metrics"; id: number }
+    | { type: "loadEmbedding"; id: number; params: VectorModelParams }
+    /** Replies embeddings: one unit-length vector per text (a zero vector for a text with nothing to embed). */
+    | { type: "embed"; id: number; texts: string[] }
+    | { type: "loadReranker"; id: number; params: VectorModelParams }
+    /** Replies ranks: each document's relevance to the query, 0..1. */
+    | { type: "rank"; id: number; query: string; documents: string[] }
     /** Stops the generate request with this id at its next token or prompt batch (it ends with stopReason "cancelled"); no reply of its own. */
     | { type: "cancel"; id: number };
 
@@ -187,6 +224,10 @@ export type InferenceReply =
     | { type: "done"; id: number; result: GenerateResult }
     | { type: "tokenCount"; id: number; count: number }
     | { type: "metrics"; id: number; metrics: InferenceMetrics }
+    | { type: "embeddingLoaded"; id: number; model: EmbeddingModelInfo }
+    | { type: "embeddings"; id: number; vectors: number[][] }
+    | { type: "rerankerLoaded"; id: number; model: RerankerModelInfo }
+    | { type: "ranks"; id: number; scores: number[] }
     /** message is one line. For "model-load", file and reason are the parts of it. */
     | { type: "error"; id: number; code: InferenceErrorCode; message: string; file?: string; reason?: string }
     /** A llama.cpp or child log line, not tied to a request. */

@@ -26,11 +26,21 @@ export interface SearchParams {
     top?: number;
 }
 
+/**
+ * Which retrieval ranked the hits: BM25 alone; fused with an embedding model's nearest passages ("hybrid", with
+ * llamahome.embeddingModel); reordered by a reranking model ("+rerank", with llamahome.rerankerModel). A configured
+ * model that fails is left out, and the result says so in `warning`.
+ */
+export type RetrievalKind = "bm25" | "bm25+rerank" | "hybrid" | "hybrid+rerank";
+
 export interface SearchResult {
     results: SearchHit[];
+    retrieval: RetrievalKind;
+    /** Why a configured model did not take part (it failed to load), or passages not embedded yet. */
+    warning?: string;
 }
 
-/** Client → server: BM25 search over the indexed workspace folders. */
+/** Client → server: search over the indexed workspace folders (BM25, hybrid with an embedding model, reranked). */
 export const SearchRequest = new RequestType<SearchParams, SearchResult, void>("llamahome/search");
 
 export type IndexState = "idle" | "indexing" | "indexed" | "failed";
@@ -166,6 +176,8 @@ export interface AskResult {
      * well-separated places), the answer's own first. Absent for model answers and when not found.
      */
     passages?: PassageLocation[];
+    /** Which retrieval found the passages the answer comes from. */
+    retrieval?: RetrievalKind;
     model?: string;
     /** The llama.cpp server (a llamahome.endpoints URL) that generated it; absent when the local model or the extractive engine did. */
     endpoint?: string;

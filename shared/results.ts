@@ -183,8 +183,17 @@ export interface RetrievalQuestionResult {
 
 export interface RetrievalResult {
     dataset: string;
-    /** Which retrieval ran. */
-    retrieval: "bm25";
+    /** Which retrieval ran: the weakest any question got (a model that failed leaves BM25). */
+    retrieval: "bm25" | "bm25+rerank" | "hybrid" | "hybrid+rerank";
+    /** With an embedding model: BM25 and vector rankings fused by reciprocal rank ("rrf") or a weighted sum ("convex"). */
+    fusion?: "rrf" | "convex";
+    /** The embedding model's GGUF and the reranker's, when set. */
+    embeddingModel?: string;
+    reranker?: string;
+    /** Passages embedded for the run (all folders) and the rate; absent without an embedding model. */
+    embedding?: { chunks: number; embedded: number; reused: number; chunksPerSecond: number };
+    /** Why a configured model did not take part in some searches. */
+    warning?: string;
     engine: string;
     model?: string;
     roots: { root: string; documents: number; failed: number }[];

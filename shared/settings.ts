@@ -34,6 +34,10 @@ export interface LlamaHomeSettings extends ModelSettings {
     endpoints: string[];
     /** Longest wait for an endpoint's reply, or between two streamed words, in seconds. */
     endpointTimeout: number;
+    /** A GGUF path or URI of an embedding model; "" means BM25 alone. */
+    embeddingModel: string;
+    /** A GGUF path or URI of a reranking model; "" means no reranking. */
+    rerankerModel: string;
 }
 
 export const defaultSettings: LlamaHomeSettings = {
@@ -44,6 +48,8 @@ export const defaultSettings: LlamaHomeSettings = {
     h2o: { enabled: false, windowLength: 512, heavyHitters: 128 },
     endpoints: [],
     endpointTimeout: 60,
+    embeddingModel: "",
+    rerankerModel: "",
 };
 
 /** Turns whatever the client sent for `llamahome` into valid settings, reporting each value it had to ignore. */
@@ -80,6 +86,11 @@ export function validateSettings(raw: unknown, warn: (message: string) => void):
     if (section.endpointTimeout !== undefined) {
         if (Number.isInteger(section.endpointTimeout) && (section.endpointTimeout as number) > 0) settings.endpointTimeout = section.endpointTimeout as number;
         else warn(`llamahome.endpointTimeout must be a whole number of seconds > 0 (got ${JSON.stringify(section.endpointTimeout)}); using 60.`);
+    }
+    for (const key of ["embeddingModel", "rerankerModel"] as const) {
+        if (section[key] === undefined) continue;
+        if (typeof section[key] === "string") settings[key] = section[key].trim();
+        else warn(`llamahome.${key} must be a path or a URI; ignoring it.`);
     }
     const h2o = isObject(section.h2o) ? section.h2o : {};
     if (typeof h2o.enabled === "boolean") settings.h2o.enabled = h2o.enabled;

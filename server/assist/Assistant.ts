@@ -53,10 +53,17 @@ const existential = new Set("is are was were be been being".split(" "));
 
 /** What asking needs from the index: ranked chunks and how informative a term is. */
 export interface Retriever {
-    search(query: string, top: number): IndexHit[];
+    /** Best first; a hybrid search (HybridSearch) answers asynchronously. */
+    search(query: string, top: number): IndexHit[] | Promise<IndexHit[]>;
     termWeight(term: string): number;
     /** Whether any document holds the (tokenized) term. */
     contains(term: string): boolean;
+    /**
+     * True when search also finds passages by meaning (an embedding model): a question in other words than the
+     * documents' ("automobile" for "car") is then not refused for sharing few words with its passages; the model reads
+     * them and says whether they answer it.
+     */
+    readonly semantic?: boolean;
 }
 
 /**
@@ -102,7 +109,7 @@ export class Assistant {
 
     async ask(retriever: Retriever, question: string, top: number, options: AskOptions = {}): Promise<AnswerResult> {
         const started = performance.now();
-        const { query, hits, coverage } = retrieve(retriever, question, top, options);
+        const { query, hits, coverage } = await retrieve(retriever, question, top, options);
         const followUp = query !== question;
         if (!this.generator) {
             // No model reads the conversation: the extractive engine answers the question with its carried subject,
@@ -114,7 +121,7 @@ export class Assistant {
             return { ...result, engine: "extractive", ms: elapsed(started) };
         }
         // The model is not asked when retrieval found nothing on the question's subject: it would invent an answer.
-        if (coverage < minimumRetrievalCoverage) {
+        if (coverage < minimumRetrievalCoverage && !(retriever.semantic && hits.length > 0)) {
             options.onText?.(notFoundAnswer);
             return { answer: notFoundAnswer, engine: "llm", found: false, citations: [], model: this.generator.modelName, tokens: 0, ms: elapsed(started) };
         }
@@ -181,9 +188,9 @@ export interface Retrieval {
  * from whatever its own words match. Answers come from the carried query's hits only, never the bare question's. And a
  * question that names a term no document contains is not found either way: the carried subject cannot outweigh it.
  */
-export function retrieve(retriever: Retriever, question: string, top: number, options: Pick<AskOptions, "history" | "context"> = {}): Retrieval {
+export async function retrieve(retriever: Retriever, question: string, top: number, options: Pick<AskOptions, "history" | "context"> = {}): Promise<Retrieval> {
     const weight = (term: string) => retriever.termWeight(term);
-    const hits = retriever.search(question, top);
+    const hits = await retriever.search(question, top);
     const asked = { query: question, hits, coverage: retrievalCoverage(question, hits, weight) };
     const history = (options.history ?? []).slice(-historyTurns);
     const context = options.context?.trim() ? options.context : undefined;
@@ -201,7 +208,7 @@ export function retrieve(retriever: Retriever, question: string, top: number, op
     if (context) carry(characteristicTerms(context, weight));
     if (carried.length === 0) return asked;
     const query = `${question} ${carried.join(" ")}`;
-    const followed = retriever.search(query, top);
+    const followed = await retriever.search(query, top);
     // A question that names something no document mentions ("what is the capital of Mongolia?" after a question on the
     // fence) brings a subject of its own, which the documents lack: the carried terms must not make up for it.
     const unknown = [...own].some((term) => !retriever.contains(term));

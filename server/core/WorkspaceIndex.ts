@@ -58,6 +58,16 @@ export interface IndexHit {
     document: Omit<DocumentRecord, "chunks">;
 }
 
+/** A chunk as ranking sees it: where it is and what it scored, before its text is read. */
+export interface RankedChunk {
+    segment: Segment;
+    /** The chunk's index in its segment. */
+    chunk: number;
+    score: number;
+    /** Okapi BM25 alone; 0 for a chunk only the embedding model found. */
+    bm25: number;
+}
+
 interface Located {
     segment: Segment;
     doc: number;
@@ -184,6 +194,11 @@ export class WorkspaceIndex {
      * query words in the document's path or title (nameBonus); best first, ties in index order.
      */
     search(query: string, top = 10): IndexHit[] {
+        return this.rankChunks(query, top).map((ranked) => this.hitFor(ranked, query));
+    }
+
+    /** search's ranking without reading any chunk text: the best `top` chunks with their scores. */
+    rankChunks(query: string, top = 10): RankedChunk[] {
         if (this.disposed) throw new DisposedError("WorkspaceIndex");
         const terms = [...new Set(tokenize(query))];
         let n = 0;
@@ -239,13 +254,23 @@ export class WorkspaceIndex {
         const reranked = best.sorted().map(({ score, segment: s, id }, order) => {
             const segment = this.segments[s];
             const document = segment.documents[segment.chunkDocument[id]]!;
-            return { score: score + nameBonus(terms, `${document.path} ${document.title ?? ""}`, idf), bm25: score, order, segment, id, document };
+            return { score: score + nameBonus(terms, `${document.path} ${document.title ?? ""}`, idf), bm25: score, order, segment, chunk: id };
         });
         reranked.sort((x, y) => y.score - x.score || x.order - y.order);
-        return reranked.slice(0, top).map(({ score, bm25, segment, id, document }) => {
-            const chunk = segment.chunk(id);
-            return { path: document.path, score, bm25, snippet: makeSnippet(chunk.text, query), chunk, document: withoutChunkRange(document) };
-        });
+        return reranked.slice(0, top).map(({ score, bm25, segment, chunk }) => ({ score, bm25, segment, chunk }));
+    }
+
+    /** The hit for a ranked chunk: its text (read now), its document, and a snippet around the query's words. */
+    hitFor(ranked: RankedChunk, query: string): IndexHit {
+        const { segment, chunk: id } = ranked;
+        const document = segment.documents[segment.chunkDocument[id]]!;
+        const chunk = segment.chunk(id);
+        return { path: document.path, score: ranked.score, bm25: ranked.bm25, snippet: makeSnippet(chunk.text, query), chunk, document: withoutChunkRange(document) };
+    }
+
+    /** The segments search reads, for the chunk vectors kept beside them (HybridSearch). */
+    get liveSegments(): readonly Segment[] {
+        return this.segments;
     }
 
     /** Whether any live chunk holds the (tokenized) term. */

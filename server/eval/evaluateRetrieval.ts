@@ -1,5 +1,7 @@
 import { Assistant } from "../assist/Assistant";
 import type { TextGenerator } from "../assist/TextGenerator";
+import type { Fusion } from "../core/fusion";
+import { HybridSearch, type ChunkEmbedder, type PassageRanker, type RetrievalKind } from "../core/HybridSearch";
 import { WorkspaceIndex, type IndexHit } from "../core/WorkspaceIndex";
 import type { RetrievalFigures, RetrievalQuestionResult, RetrievalResult } from "../../shared/results";
 import { percentile } from "./percentile";
@@ -14,6 +16,12 @@ export interface EvaluateRetrievalOptions {
     /** Chunks an answer reads, as `llamahome ask --top`. */
     askTop?: number;
     signal?: AbortSignal;
+    /** Hybrid retrieval: an embedding model (fused with BM25 by `fusion`, default rrf) and a reranker. Defaults to BM25. */
+    embedder?: ChunkEmbedder & { readonly path?: string };
+    ranker?: PassageRanker & { readonly path?: string };
+    fusion?: Fusion;
+    /** Names of the models for the saved result (their GGUF files). */
+    modelNames?: { embedding?: string; reranker?: string };
     onQuestion?: (result: RetrievalQuestionResult) => void;
     log?: (message: string) => void;
 }
@@ -30,20 +38,37 @@ export async function evaluateRetrieval(questions: RetrievalQuestion[], generato
     const assistant = new Assistant(generator);
     const results: RetrievalQuestionResult[] = [];
     const indexed: RetrievalResult["roots"] = [];
+    const ran: RetrievalKind[] = [];
+    const warnings = new Set<string>();
+    const embedding = { chunks: 0, embedded: 0, reused: 0, seconds: 0 };
     for (const root of [...new Set(questions.map((q) => q.root))]) {
         const index = await WorkspaceIndex.open(root, { cacheDir: options.cacheDir, log: options.log });
         try {
             const report = await index.update();
             indexed.push({ root, documents: index.documentCount, failed: report.failed.length });
+            const search = new HybridSearch(index, { embedder: options.embedder, ranker: options.ranker, fusion: options.fusion, log: options.log });
+            if (options.embedder) {
+                const embedded = await search.embedChunks({ signal: options.signal }).catch((error: Error) => void warnings.add(`Embedding failed: ${error.message.split("\n")[0]}`));
+                if (embedded) {
+                    embedding.chunks += embedded.chunks;
+                    embedding.embedded += embedded.embedded;
+                    embedding.reused += embedded.reused;
+                    if (embedded.chunksPerSecond > 0) embedding.seconds += embedded.embedded / embedded.chunksPerSecond;
+                }
+            }
+            const retriever = { search: async (query: string, top: number) => (await search.search(query, top, options.signal)).hits, termWeight: (term: string) => index.termWeight(term), contains: (term: string) => index.contains(term) };
             for (const q of questions.filter((question) => question.root === root)) {
                 options.signal?.throwIfAborted();
                 const t0 = performance.now();
-                const hits = index.search(q.question, searchTop);
+                const outcome = await search.search(q.question, searchTop, options.signal);
                 const searchMs = performance.now() - t0;
+                const hits = outcome.hits;
+                ran.push(outcome.retrieval);
+                if (outcome.warning) warnings.add(outcome.warning);
                 const elsewhere = (hit: IndexHit) => q.alsoIn?.includes(hit.path) === true;
                 const inDocument = hits.findIndex((hit) => hit.path === q.path || elsewhere(hit));
                 const onPage = hits.findIndex((hit) => (hit.path === q.path && (q.page === undefined || hit.chunk.page === q.page)) || elsewhere(hit));
-                const asked = q.answer === undefined ? undefined : await assistant.ask(index, q.question, options.askTop ?? 5, { signal: options.signal });
+                const asked = q.answer === undefined ? undefined : await assistant.ask(retriever, q.question, options.askTop ?? 5, { signal: options.signal });
                 const result: RetrievalQuestionResult = {
                     line: q.line, question: q.question, path: q.path, ...(q.page !== undefined ? { page: q.page } : {}), ...(q.kind ? { kind: q.kind } : {}),
                     rankDocument: inDocument < 0 ? undefined : inDocument + 1,
@@ -65,7 +90,12 @@ export async function evaluateRetrieval(questions: RetrievalQuestion[], generato
     const kinds = [...new Set(results.map((r) => r.kind).filter((kind): kind is string => kind !== undefined))].sort();
     return {
         dataset: options.dataset,
-        retrieval: "bm25",
+        retrieval: weakest(ran),
+        ...(options.embedder ? { fusion: options.fusion ?? "rrf" } : {}),
+        ...(options.modelNames?.embedding ? { embeddingModel: options.modelNames.embedding } : {}),
+        ...(options.modelNames?.reranker ? { reranker: options.modelNames.reranker } : {}),
+        ...(options.embedder ? { embedding: { chunks: embedding.chunks, embedded: embedding.embedded, reused: embedding.reused, chunksPerSecond: embedding.seconds > 0 ? round(embedding.embedded / embedding.seconds, 1) : 0 } } : {}),
+        ...(warnings.size ? { warning: [...warnings].join(" ") } : {}),
         engine: generator ? "llm" : "extractive",
         ...(generator ? { model: generator.modelName } : {}),
         roots: indexed,
@@ -74,6 +104,11 @@ export async function evaluateRetrieval(questions: RetrievalQuestion[], generato
         questions: results,
         ms: Math.round(performance.now() - started),
     };
+}
+
+function weakest(kinds: readonly RetrievalKind[]): RetrievalKind {
+    const order: RetrievalKind[] = ["bm25", "bm25+rerank", "hybrid", "hybrid+rerank"];
+    return kinds.reduce<RetrievalKind>((low, kind) => (order.indexOf(kind) < order.indexOf(low) ? kind : low), kinds[0] ?? "bm25");
 }
 
 function figures(results: RetrievalQuestionResult[]): RetrievalFigures {

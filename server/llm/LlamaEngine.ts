@@ -317,7 +317,7 @@ async function declaredChatWrapper(model: LlamaModel): Promise<ChatWrapper | und
 const LOAD_CAUSE_WAIT_MS = 200;
 
 /** The reason in llama.cpp's "llama_model_load: error loading model: <reason>" line, with its column padding collapsed. */
-async function llamaLoadCause(errors: readonly string[]): Promise<string | undefined> {
+export async function llamaLoadCause(errors: readonly string[]): Promise<string | undefined> {
     const marker = "error loading model: ";
     const deadline = performance.now() + LOAD_CAUSE_WAIT_MS;
     for (;;) {

@@ -4,6 +4,7 @@ import type { InferenceReply, InferenceRequest } from "../../shared/inferenceMes
 import { firstLine } from "./firstLine";
 import { InferenceError, ModelLoadError } from "./inferenceErrors";
 import { LlamaEngine } from "./LlamaEngine";
+import { VectorEngine } from "./VectorEngine";
 
 if (!process.send) {
     console.error("inferenceChild must be started by InferenceProcess (child_process.fork with an IPC channel)");
@@ -11,6 +12,8 @@ if (!process.send) {
 }
 
 const engine = new LlamaEngine({ onLog: (level, message) => send({ type: "log", level, message }) });
+/** The embedding model and the reranker, when this child serves RetrievalModels. */
+const vectors = new VectorEngine((level, message) => send({ type: "log", level, message }));
 /**
  * Streamed text goes out at most this often. One message per token cost a fast model almost half its speed on a
  * 2-core host (each send wakes the parent, which competes for the cores: 0.56x of in-process generation, 0.96x with
@@ -72,6 +75,18 @@ async function handle(request: Exclude<InferenceRequest, { type: "cancel" }>): P
                 break;
             case "metrics":
                 send({ type: "metrics", id, metrics: await engine.metrics() });
+                break;
+            case "loadEmbedding":
+                send({ type: "embeddingLoaded", id, model: await vectors.loadEmbedding(request.params) });
+                break;
+            case "embed":
+                send({ type: "embeddings", id, vectors: await vectors.embed(request.texts) });
+                break;
+            case "loadReranker":
+                send({ type: "rerankerLoaded", id, model: await vectors.loadReranker(request.params) });
+                break;
+            case "rank":
+                send({ type: "ranks", id, scores: await vectors.rank(request.query, request.documents) });
                 break;
         }
     } catch (error) {

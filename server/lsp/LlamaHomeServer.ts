@@ -29,6 +29,7 @@ import { readRegularFile } from "../core/readRegularFile";
 import { DocumentReadError, readWholeDocument } from "../core/readWholeDocument";
 import { sourceView } from "../core/sourceView";
 import type { OutlineEntry } from "../core/types";
+import { HybridSearch, type RetrievalKind } from "../core/HybridSearch";
 import { WorkspaceIndex, type IndexHit } from "../core/WorkspaceIndex";
 import type { TextGenerator } from "../assist/TextGenerator";
 import { boundedKv, workspaceEngine, type EngineSettings, type RemoteEngineSettings } from "../llm/engineSettings";
@@ -39,6 +40,7 @@ import type { EvaluationWorkspace } from "./EvaluationService";
 import { headingSectionAt, linkAt } from "./hoverTargets";
 import { codeSpan, escapeMarkdown } from "./markdown";
 import { ModelHost } from "./ModelHost";
+import { RetrievalHost } from "./RetrievalHost";
 import { SummaryCache } from "./SummaryCache";
 import { formatBytes } from "../../shared/formatBytes";
 
@@ -53,6 +55,8 @@ interface Folder {
     uri: string;
     root: string;
     index: WorkspaceIndex;
+    /** Search over the index, hybrid and reranked when the settings name those models. */
+    search: HybridSearch;
 }
 
 /**
@@ -79,10 +83,17 @@ export class LlamaHomeServer implements EvaluationWorkspace {
     readonly documents = new TextDocuments(TextDocument);
     /** The configured language model; without one the extractive engine answers. */
     private readonly models: ModelHost;
+    /** The embedding model and reranker the settings name, if any. */
+    private readonly retrievalModels: RetrievalHost;
+    /** Passages being embedded after an index run (in the background: search works meanwhile). */
+    private embedding: Promise<void> | undefined;
+    /** Stops the embedding run when the folders are reopened (it resumes, from what it saved, after the next index run). */
+    private embeddingStop = new AbortController();
     private endpointApiKey: string | undefined;
 
     constructor(private readonly connection: Connection) {
         this.models = new ModelHost(connection);
+        this.retrievalModels = new RetrievalHost((line) => connection.console.log(`[retrieval] ${line}`));
     }
 
     initialize(params: InitializeParams): InitializeResult {
@@ -117,11 +128,13 @@ export class LlamaHomeServer implements EvaluationWorkspace {
         return this.indexing;
     }
 
-    search(params: SearchParams): SearchResult {
+    async search(params: SearchParams, token?: CancellationToken): Promise<SearchResult> {
         const top = Math.max(1, Math.min(params.top ?? 10, 200));
         const hits: SearchHit[] = [];
-        for (const folder of this.folders) {
-            for (const hit of folder.index.search(params.query, top)) {
+        const { signal, dispose } = signalFor(token);
+        const outcomes = await Promise.all(this.folders.map(async (folder) => ({ folder, ...(await folder.search.search(params.query, top, signal)) }))).finally(dispose);
+        for (const { folder, hits: found } of outcomes) {
+            for (const hit of found) {
                 const { chunk } = hit;
                 hits.push({
                     uri: pathToFileURL(path.join(folder.root, hit.path)).toString(),
@@ -137,8 +150,10 @@ export class LlamaHomeServer implements EvaluationWorkspace {
                 });
             }
         }
-        hits.sort((a, b) => b.score - a.score);
-        return { results: hits.slice(0, top) };
+        // one folder's order is kept as its ranking gave it; folders interleave by score
+        if (outcomes.length > 1) hits.sort((a, b) => b.score - a.score);
+        const warnings = [...new Set(outcomes.map((outcome) => outcome.warning).filter((warning): warning is string => !!warning))];
+        return { results: hits.slice(0, top), retrieval: weakestRetrieval(outcomes.map((outcome) => outcome.retrieval)), ...(warnings.length ? { warning: warnings.join(" ") } : {}) };
     }
 
     /** The indexed text of a workspace document (or one page of it), with a cited passage located in it. */
@@ -195,13 +210,17 @@ export class LlamaHomeServer implements EvaluationWorkspace {
         const { signal, dispose } = signalFor(token);
         try {
             const roots = new Map<IndexHit, Folder>();
+            const kinds: RetrievalKind[] = [];
             const retriever: Retriever = {
-                search: (query, top) => {
-                    const hits = this.folders.flatMap((folder) => folder.index.search(query, top).map((hit) => (roots.set(hit, folder), hit)));
-                    return hits.sort((a, b) => b.score - a.score).slice(0, top);
+                search: async (query, top) => {
+                    const outcomes = await Promise.all(this.folders.map(async (folder) => ({ folder, ...(await folder.search.search(query, top, signal)) })));
+                    kinds.push(...outcomes.map((outcome) => outcome.retrieval));
+                    const hits = outcomes.flatMap(({ folder, hits: found }) => found.map((hit) => (roots.set(hit, folder), hit)));
+                    return outcomes.length > 1 ? hits.sort((a, b) => b.score - a.score).slice(0, top) : hits;
                 },
                 termWeight: (term) => Math.max(0, ...this.folders.map((folder) => folder.index.termWeight(term))),
                 contains: (term) => this.folders.some((folder) => folder.index.contains(term)),
+                semantic: this.folders.some((folder) => folder.search.semantic),
             };
             if (typeof params?.question !== "string") throw new ResponseError(ErrorCodes.InvalidParams, "The question must be text.");
             // The chat view's conversation and the editor's selection: malformed parts are left out, never an error
@@ -217,6 +236,7 @@ export class LlamaHomeServer implements EvaluationWorkspace {
             const { passages, ...answer } = result;
             return {
                 ...answer,
+                ...(kinds.length ? { retrieval: weakestRetrieval(kinds) } : {}),
                 citations: answer.citations.map((citation) => ({ ...citation, uri: pathToFileURL(path.join(rootOf(citation.path).root, citation.path)).toString() })),
                 ...(passages ? { passages: passages.map((passage) => ({ ...passage, uri: pathToFileURL(path.join(rootOf(passage.path).root, passage.path)).toString() })) } : {}),
                 ...(warning ? { warning } : {}),
@@ -403,9 +423,11 @@ export class LlamaHomeServer implements EvaluationWorkspace {
         clearTimeout(this.reindexTimer);
         this.shutdownController.abort();
         await this.indexing?.catch(() => undefined);
+        await this.embedding;
         await Promise.all(this.folders.map((folder) => folder.index.dispose()));
         this.folders = [];
         await this.models.dispose();
+        await this.retrievalModels.dispose();
     }
 
     private async runIndexing(token?: CancellationToken): Promise<IndexStatus> {
@@ -421,6 +443,10 @@ export class LlamaHomeServer implements EvaluationWorkspace {
         let message: string | undefined;
         try {
             await this.openFolders();
+            // an update may merge segments the embedding run is reading: it stops, and resumes after this run
+            this.embeddingStop.abort();
+            this.embeddingStop = new AbortController();
+            await this.embedding;
             for (const [i, folder] of this.folders.entries()) {
                 await folder.index.update({
                     signal: controller.signal,
@@ -440,7 +466,42 @@ export class LlamaHomeServer implements EvaluationWorkspace {
             this.shutdownController.signal.removeEventListener("abort", abort);
         }
         this.setState(state, message);
+        if (state === "indexed") this.embedPassages();
         return this.status();
+    }
+
+    /**
+     * Embeds the passages that have no vector yet, in the background after an index run, with work-done progress (the
+     * status bar). A model that fails is reported once here; searches then run BM25 and say why.
+     */
+    private embedPassages(): void {
+        if (!this.folders.some((folder) => folder.search.configured.startsWith("hybrid"))) return;
+        const previous = this.embedding ?? Promise.resolve();
+        const stop = this.embeddingStop.signal;
+        const run = previous.then(async () => {
+            const signal = AbortSignal.any([this.shutdownController.signal, stop]);
+            if (signal.aborted) return;
+            const progress = this.progressSupported ? await this.connection.window.createWorkDoneProgress().catch(() => undefined) : undefined;
+            progress?.begin("LlamaHome: embedding passages", 0, "loading the embedding model", false);
+            try {
+                for (const folder of this.folders) {
+                    try {
+                        const report = await folder.search.embedChunks({ signal, onProgress: (done, total) => progress?.report(Math.round((done / Math.max(1, total)) * 100), `${done}/${total} passages`) });
+                        if (report && report.embedded > 0) this.connection.console.log(`LlamaHome: embedded ${report.embedded} passages of ${folder.root} (${report.chunksPerSecond} a second), ${report.reused} kept.`);
+                    } catch (error) {
+                        if (signal.aborted) return;
+                        this.connection.console.error(`LlamaHome: embedding the passages of ${folder.root} failed: ${(error as Error).message}`);
+                        void Promise.resolve(this.connection.window.showWarningMessage(`LlamaHome: the embedding model could not be used (${(error as Error).message.split("\n")[0]}); search uses BM25 alone. Check llamahome.embeddingModel.`)).catch(() => undefined);
+                    }
+                }
+            } finally {
+                progress?.done();
+            }
+        });
+        this.embedding = run.finally(() => {
+            if (this.embedding === tracked) this.embedding = undefined;
+        });
+        const tracked = this.embedding;
     }
 
     private async openFolders(): Promise<void> {
@@ -449,6 +510,12 @@ export class LlamaHomeServer implements EvaluationWorkspace {
         if (unchanged && !this.settingsStale) return;
         this.settingsStale = false;
         await this.models.configure(...(await this.editorEngines()));
+        const firstSettings = await this.settingsFor(this.folderUris[0]?.uri, () => undefined);
+        // embedding runs over the old folders' indexes: it stops (at its next batch) before they close
+        this.embeddingStop.abort();
+        this.embeddingStop = new AbortController();
+        await this.embedding;
+        const retrievalModels = await this.retrievalModels.configure(firstSettings, this.firstRoot ?? process.cwd());
         await Promise.all(this.folders.map((folder) => folder.index.dispose()));
         this.folders = [];
         for (const { uri } of this.folderUris) {
@@ -461,7 +528,12 @@ export class LlamaHomeServer implements EvaluationWorkspace {
                 maxFileSizeBytes: settings.index.maxFileSizeMB * 1024 * 1024,
                 log: (message) => this.connection.console.warn(message),
             });
-            this.folders.push({ uri, root, index });
+            const search = new HybridSearch(index, {
+                ...(retrievalModels?.hasEmbeddingModel ? { embedder: retrievalModels } : {}),
+                ...(retrievalModels?.hasReranker ? { ranker: retrievalModels } : {}),
+                log: (message) => this.connection.console.warn(message),
+            });
+            this.folders.push({ uri, root, index, search });
         }
     }
 
@@ -544,6 +616,12 @@ export class LlamaHomeServer implements EvaluationWorkspace {
         this.message = message;
         void this.connection.sendNotification(IndexStatusNotification, this.status());
     }
+}
+
+/** What a request over several folders ran: the least any folder ran (one without vectors makes it "bm25"). */
+function weakestRetrieval(kinds: readonly RetrievalKind[]): RetrievalKind {
+    const order: RetrievalKind[] = ["bm25", "bm25+rerank", "hybrid", "hybrid+rerank"];
+    return kinds.length === 0 ? "bm25" : kinds.reduce((weakest, kind) => (order.indexOf(kind) < order.indexOf(weakest) ? kind : weakest));
 }
 
 /** The first sentences of a summary, about four hover lines (at most 360 characters, never less than one sentence). */

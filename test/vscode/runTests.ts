@@ -13,6 +13,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import type { Browser } from "playwright-core";
 import { makeTinyModel, writeTinyModel } from "../../server/llm/gguf/tinyModel";
+import { makeTinyEmbeddingModel } from "../../server/llm/gguf/tinyRetrievalModels";
 import { llamaServerBinaries, startLlamaServer, type RunningServer } from "../helpers/llamaServer";
 import { buildSuite, copyFixtureWorkspace, repo, suiteOut } from "./buildSuite";
 import { closedPort } from "./closedPort";
@@ -44,6 +45,10 @@ async function main(): Promise<number> {
     const model = path.join(dataDir, "xdg-cache", "llamahome", "models", "llamahome-tiny-test.gguf");
     fs.mkdirSync(path.dirname(model), { recursive: true });
     await writeTinyModel(model);
+    // The tiny embedding model (synonyms share a vector), for the hybrid search suite.
+    const embeddingModel = path.join(tmp, "models", "llamahome-tiny-embedding.gguf");
+    fs.mkdirSync(path.dirname(embeddingModel), { recursive: true });
+    fs.writeFileSync(embeddingModel, makeTinyEmbeddingModel());
     // Saved evaluation results, shared by every process the VS Code server starts (the suite runs the benchmark and
     // the needle test into it; the UI test's dashboard shows them). ROUGE and retrieval have no editor command: the CLI
     // scores the bundled datasets with the extractive engine here, as a user would.
@@ -65,7 +70,7 @@ async function main(): Promise<number> {
         const server = (run.server = await VsCodeServer.start({
             vscodeDir,
             dataDir,
-            env: { LLAMAHOME_TEST_LOG: testLog, LLAMAHOME_TEST_MODEL: model, LLAMAHOME_RESULTS_DIR: evaluationResults, HF_ENDPOINT: huggingFace, ...endpointsEnv },
+            env: { LLAMAHOME_TEST_LOG: testLog, LLAMAHOME_TEST_MODEL: model, LLAMAHOME_TEST_EMBEDDING_MODEL: embeddingModel, LLAMAHOME_RESULTS_DIR: evaluationResults, HF_ENDPOINT: huggingFace, ...endpointsEnv },
         }));
         console.log(`VS Code server (pid ${server.pid}) listening on 127.0.0.1:${server.port} — ${seconds(started)}`);
         const browser = (run.browser = await launchChromium());

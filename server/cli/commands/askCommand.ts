@@ -7,6 +7,7 @@ import { intOption, stringOption, UsageError, type Command, type ParsedArgs } fr
 import { h2oOptions, h2oOptionsHelp, modelOptions, modelOptionsHelp, withGenerator } from "../generatorFromArgs";
 import { cacheDirOption, openIndex } from "../openIndex";
 import { formatCitation } from "../report";
+import { openRetrieval, retrievalOptions, retrievalOptionsHelp } from "../retrievalFromArgs";
 import { streamToTerminal, terminalLine } from "../terminalText";
 
 export const askCommand: Command = {
@@ -25,8 +26,9 @@ export const askCommand: Command = {
   (the extractive engine adds "passages": the 2–3 quoted passages behind the answer, each with its path and place)
   (--document with a model adds "policy","kvBudget","kvPeakCells","evictedTokens","observationTokens"?).
   ${modelOptionsHelp}
-  ${h2oOptionsHelp}`,
-    options: { ...modelOptions, ...h2oOptions, ...cacheDirOption, top: { type: "string" }, document: { type: "string" }, json: { type: "boolean" } },
+  ${h2oOptionsHelp}
+  ${retrievalOptionsHelp}`,
+    options: { ...modelOptions, ...h2oOptions, ...retrievalOptions, ...cacheDirOption, top: { type: "string" }, document: { type: "string" }, json: { type: "boolean" } },
     positionals: [1, 2],
     async run(args) {
         if (stringOption(args, "document") !== undefined) return askDocument(args);
@@ -35,11 +37,29 @@ export const askCommand: Command = {
         const index = await openIndex(args.positionals[0], args);
         try {
             await index.update();
-            return await withGenerator(args, async (generator, signal) => {
-                const result = await new Assistant(generator).ask(index, args.positionals[1], top, { signal, ...streamToTerminal(args.values.json === true) });
-                printAnswer(args, result);
-                return signal.aborted ? 130 : 0;
-            });
+            const retrieval = await openRetrieval(index, args, { progress: !args.values.json });
+            if (retrieval.embedError) process.stderr.write(`${terminalLine(`Embedding failed: ${retrieval.embedError}`)}\n`);
+            let ran: string | undefined;
+            const retriever = {
+                search: async (query: string, k: number) => {
+                    const outcome = await retrieval.search.search(query, k);
+                    if (outcome.warning && !retrieval.embedError) process.stderr.write(`${terminalLine(outcome.warning)}\n`);
+                    ran = outcome.retrieval;
+                    return outcome.hits;
+                },
+                termWeight: (term: string) => index.termWeight(term),
+                contains: (term: string) => index.contains(term),
+                semantic: retrieval.search.semantic,
+            };
+            try {
+                return await withGenerator(args, async (generator, signal) => {
+                    const result = await new Assistant(generator).ask(retriever, args.positionals[1], top, { signal, ...streamToTerminal(args.values.json === true) });
+                    printAnswer(args, result, ran && ran !== "bm25" ? { retrieval: ran } : {});
+                    return signal.aborted ? 130 : 0;
+                });
+            } finally {
+                await retrieval.dispose();
+            }
         } finally {
             await index.dispose();
         }
@@ -84,6 +104,7 @@ function printAnswer(args: ParsedArgs, result: AnswerResult, extra: Record<strin
     const passages = (result.passages ?? []).map((passage, i) => `  ${i + 1}. "${terminalLine(passage.text)}"\n     ${formatCitation(passage)}`);
     const quoted = passages.length ? `\nExtractive answer, quoted from your documents (no model). Passages:\n${passages.join("\n")}\n` : "";
     const kv = typeof extra.policy === "string" ? `, KV ${extra.policy}: budget ${extra.kvBudget}, peak ${extra.kvPeakCells} cells, ${extra.evictedTokens} evicted` : "";
-    process.stdout.write(`\n${quoted}${sources.length ? `Sources:\n${sources.join("\n")}\n` : ""}(${result.engine} engine${result.endpoint ? ` on ${result.endpoint}` : ""}${kv}, ${result.ms} ms)\n`);
+    const retrieval = typeof extra.retrieval === "string" ? `, ${extra.retrieval} retrieval` : "";
+    process.stdout.write(`\n${quoted}${sources.length ? `Sources:\n${sources.join("\n")}\n` : ""}(${result.engine} engine${result.endpoint ? ` on ${result.endpoint}` : ""}${kv}${retrieval}, ${result.ms} ms)\n`);
     if (extra.fallbackReason) process.stderr.write(`warning: query-aware eviction unavailable (${String(extra.fallbackReason)}); ran sink-window\n`);
 }

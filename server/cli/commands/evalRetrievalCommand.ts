@@ -6,6 +6,7 @@ import { saveResult } from "../../eval/resultsStore";
 import { intOption, stringOption, UsageError, type Command } from "../Command";
 import { modelOptions, modelOptionsHelp, withGenerator } from "../generatorFromArgs";
 import { cacheDirOption } from "../openIndex";
+import { retrievalModelsFromArgs, retrievalOptions, retrievalOptionsHelp } from "../retrievalFromArgs";
 import { terminalLine } from "../terminalText";
 
 export const evalRetrievalCommand: Command = {
@@ -18,9 +19,11 @@ export const evalRetrievalCommand: Command = {
   that state it too, a phrase a correct answer contains, and the kind of question. Indexes each folder, searches every question and reports, overall and per kind:
   recall@1/@5, MRR and nDCG@10 of the right document and of the right place (page), the share of answers (from
   \`ask\` with the top K chunks, default 5; the extractive engine without a model) that contain the phrase, and
-  search latency p50/p95. Retrieval is BM25. Results are saved for the dashboard.
-  ${modelOptionsHelp}`,
-    options: { ...modelOptions, ...cacheDirOption, dataset: { type: "string" }, top: { type: "string" }, json: { type: "boolean" } },
+  search latency p50/p95. Retrieval is BM25, or hybrid with an embedding model (and reranked with a reranker):
+  run it once with each to compare. Results are saved for the dashboard.
+  ${modelOptionsHelp}
+  ${retrievalOptionsHelp}`,
+    options: { ...modelOptions, ...retrievalOptions, ...cacheDirOption, dataset: { type: "string" }, top: { type: "string" }, json: { type: "boolean" } },
     positionals: [0, 0],
     async run(args) {
         const datasetPath = stringOption(args, "dataset");
@@ -31,14 +34,16 @@ export const evalRetrievalCommand: Command = {
             throw error instanceof RetrievalDatasetError ? new UsageError(error.message) : error;
         });
         const cacheDir = stringOption(args, "cache-dir");
+        const retrieval = retrievalModelsFromArgs(args);
         return withGenerator(args, async (generator, signal) => {
             const result = await evaluateRetrieval(questions, generator, {
                 dataset, askTop, signal, cacheDir: cacheDir ? path.resolve(cacheDir) : undefined,
+                ...retrieval.options,
                 log: (message) => process.stderr.write(`${terminalLine(message)}\n`),
                 onQuestion: (r) => {
                     if (!args.values.json && process.stderr.isTTY) process.stderr.write(`line ${r.line}: document rank ${r.rankDocument ?? "-"}, place rank ${r.rankPlace ?? "-"}${r.contains === undefined ? "" : `, answer ${r.contains ? "holds" : "lacks"} the phrase`}\n`);
                 },
-            });
+            }).finally(() => retrieval.dispose());
             await saveResult("retrieval", result);
             if (args.values.json) {
                 process.stdout.write(JSON.stringify(result) + "\n");
@@ -48,7 +53,9 @@ export const evalRetrievalCommand: Command = {
                 const pct = (value: number | undefined) => (value === undefined ? "    -" : `${(value * 100).toFixed(1).padStart(5)}`);
                 return `${label.padEnd(14)} ${String(f.questions).padStart(4)}  ${pct(f.document.recallAt1)} ${pct(f.document.recallAt5)} ${f.document.mrr.toFixed(3)} ${f.document.ndcgAt10.toFixed(3)}   ${pct(f.place.recallAt1)} ${pct(f.place.recallAt5)} ${f.place.mrr.toFixed(3)} ${f.place.ndcgAt10.toFixed(3)}   ${pct(f.answerContains)}   ${f.searchP50Ms.toFixed(1)}/${f.searchP95Ms.toFixed(1)}\n`;
             };
-            process.stdout.write(`Retrieval: ${result.retrieval}; answers: ${result.engine}${result.model ? ` (${result.model})` : ""}; ${result.roots.map((r) => `${r.documents} documents in ${terminalLine(r.root)}`).join(", ")}\n\n`);
+            if (result.warning) process.stderr.write(`${terminalLine(result.warning)}\n`);
+            const embedded = result.embedding ? ` (${result.fusion} fusion; ${result.embedding.embedded} passages embedded at ${result.embedding.chunksPerSecond}/s, ${result.embedding.reused} kept)` : "";
+            process.stdout.write(`Retrieval: ${result.retrieval}${embedded}; answers: ${result.engine}${result.model ? ` (${result.model})` : ""}; ${result.roots.map((r) => `${r.documents} documents in ${terminalLine(r.root)}`).join(", ")}\n\n`);
             process.stdout.write(`${"".padEnd(14)} ${"n".padStart(4)}  ${"document: R@1   R@5   MRR  nDCG@10".padEnd(32)}  ${"place: R@1   R@5   MRR  nDCG@10".padEnd(31)} answer  search ms p50/p95\n`);
             process.stdout.write(row("all", result.overall));
             for (const [kind, figures] of Object.entries(result.byKind)) process.stdout.write(row(kind, figures));

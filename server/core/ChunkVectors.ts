@@ -1,0 +1,321 @@
+import { createHash } from "node:crypto";
+import * as fs from "node:fs/promises";
+import * as path from "node:path";
+import type { Segment } from "./Segment";
+
+/** The embedding model the vectors came from: another id (other weights) makes every stored vector stale. */
+export interface VectorModel {
+    readonly id: string;
+    readonly dimension: number;
+}
+
+/** A chunk found by its vector, before its text is read. */
+export interface NearChunk {
+    segment: Segment;
+    chunk: number;
+    /** Cosine similarity to the query (vectors are unit length). */
+    similarity: number;
+}
+
+const magic = "LLHVEC01";
+const fileName = "vectors.bin";
+const hashBytes = 16;
+/** A chunk with no vector yet. */
+const none = -1;
+
+/**
+ * The embedding of every chunk of an index, kept beside its segments (vectors.bin) and keyed by the hash of the text
+ * that was embedded: a chunk that did not change is never embedded again, even when a merge moves it to another
+ * segment or its file is renamed. Each segment has an address table (chunk → vector record), so a search needs no
+ * chunk text and no hashing. The file is rewritten whole (temporary file, renamed), with only the vectors live
+ * segments use; it holds one model's vectors, and vectors of another model are dropped on load.
+ */
+export class ChunkVectors {
+    /** Record → its text's hash, hashBytes each. */
+    private hashes: Buffer;
+    /**
+     * Hash → record, made when first needed (embedding needs it, search does not): keyed by the hash's first 32 bits,
+     * the rest compared in `hashes`. Building 57,000 hex-string keys took a second at every load.
+     */
+    private lookup?: Map<number, number | number[]>;
+    private readonly addresses = new Map<string, Int32Array>();
+    private vectors: Float32Array;
+    private count = 0;
+    /** Set when something changed since the file was written. */
+    private dirty = false;
+
+    private constructor(
+        private readonly directory: string | undefined,
+        readonly model: VectorModel,
+    ) {
+        this.vectors = new Float32Array(model.dimension * 64);
+        this.hashes = Buffer.alloc(64 * hashBytes);
+    }
+
+    /**
+     * The vectors saved in `directory` for `model`; none when there are none, when they are another model's, or when
+     * the file is damaged (said through `log`). Without a directory they live in memory only.
+     */
+    static async load(directory: string | undefined, model: VectorModel, log?: (message: string) => void): Promise<ChunkVectors> {
+        const store = new ChunkVectors(directory, model);
+        if (!directory) return store;
+        const bytes = await fs.readFile(path.join(directory, fileName)).catch(() => undefined);
+        if (!bytes) return store;
+        try {
+            const dropped = store.read(bytes);
+            if (dropped) log?.(`The saved chunk vectors were made by another embedding model (${dropped}); every chunk is embedded again with ${model.id}.`);
+        } catch (error) {
+            store.lookup = undefined;
+            store.addresses.clear();
+            store.count = 0;
+            log?.(`The saved chunk vectors in ${directory} could not be read (${(error as Error).message}); every chunk is embedded again.`);
+        }
+        return store;
+    }
+
+    /** The hash a chunk's embedded text is kept under (the first 128 bits of its SHA-256). */
+    static hashOf(text: string): Buffer {
+        return createHash("sha256").update(text).digest().subarray(0, hashBytes);
+    }
+
+    /** How many stored vectors there are (live or not). */
+    get size(): number {
+        return this.count;
+    }
+
+    /** The segment's chunk → record table, made (all "none") on first use. */
+    addressesOf(segment: Segment): Int32Array {
+        let table = this.addresses.get(segment.id);
+        if (!table || table.length !== segment.chunkCount) {
+            table = new Int32Array(segment.chunkCount).fill(none);
+            this.addresses.set(segment.id, table);
+        }
+        return table;
+    }
+
+    /** The record already holding the vector of this text, if any. */
+    recordOf(hash: Buffer): number | undefined {
+        const found = this.lookupTable().get(hash.readUInt32LE(0));
+        if (found === undefined) return undefined;
+        for (const record of typeof found === "number" ? [found] : found) {
+            if (this.hashes.compare(hash, 0, hashBytes, record * hashBytes, (record + 1) * hashBytes) === 0) return record;
+        }
+        return undefined;
+    }
+
+    /** Stores a (unit-length) vector for a text hash and returns its record. */
+    add(hash: Buffer, vector: Float32Array): number {
+        if (vector.length !== this.model.dimension) {
+            throw new RangeError(`the embedding model returned ${vector.length} numbers, not ${this.model.dimension}`);
+        }
+        const known = this.recordOf(hash);
+        if (known !== undefined) return known;
+        const dimension = this.model.dimension;
+        if ((this.count + 1) * dimension > this.vectors.length) {
+            const grown = new Float32Array(Math.max(this.vectors.length * 2, (this.count + 1) * dimension));
+            grown.set(this.vectors.subarray(0, this.count * dimension));
+            this.vectors = grown;
+        }
+        if ((this.count + 1) * hashBytes > this.hashes.length) {
+            const grown = Buffer.alloc(Math.max(this.hashes.length * 2, (this.count + 1) * hashBytes));
+            this.hashes.copy(grown, 0, 0, this.count * hashBytes);
+            this.hashes = grown;
+        }
+        this.vectors.set(vector, this.count * dimension);
+        hash.copy(this.hashes, this.count * hashBytes, 0, hashBytes);
+        this.remember(this.count);
+        this.dirty = true;
+        return this.count++;
+    }
+
+    private lookupTable(): Map<number, number | number[]> {
+        if (!this.lookup) {
+            this.lookup = new Map();
+            for (let record = 0; record < this.count; record++) this.remember(record);
+        }
+        return this.lookup;
+    }
+
+    private remember(record: number): void {
+        const table = this.lookupTable();
+        const key = this.hashes.readUInt32LE(record * hashBytes);
+        const known = table.get(key);
+        table.set(key, known === undefined ? record : typeof known === "number" ? [known, record] : [...known, record]);
+    }
+
+    /** Marks a change to an address table (made through addressesOf), so save() writes it. */
+    touch(): void {
+        this.dirty = true;
+    }
+
+    /** Live chunks of `segments` that have a vector, and live chunks in all. */
+    coverage(segments: readonly Segment[]): { embedded: number; live: number } {
+        let embedded = 0;
+        let live = 0;
+        for (const segment of segments) {
+            const table = this.addresses.get(segment.id);
+            const alive = segment.live;
+            for (let c = 0; c < alive.length; c++) {
+                if (!alive[c]) continue;
+                live++;
+                if (table && table.length === alive.length && table[c] !== none) embedded++;
+            }
+        }
+        return { embedded, live };
+    }
+
+    /**
+     * The `k` live chunks of `segments` whose vectors are nearest the (unit-length) query, by cosine similarity, best
+     * first. Brute force over typed arrays: 10,000 documents are ~50,000 dot products (measured in the README).
+     */
+    nearest(query: Float32Array, segments: readonly Segment[], k: number): NearChunk[] {
+        const dimension = this.model.dimension;
+        if (query.length !== dimension || k <= 0) return [];
+        const vectors = this.vectors;
+        const best: NearChunk[] = [];
+        let floor = -Infinity;
+        for (const segment of segments) {
+            const table = this.addresses.get(segment.id);
+            if (!table || table.length !== segment.chunkCount) continue;
+            const live = segment.live;
+            for (let c = 0; c < table.length; c++) {
+                const record = table[c];
+                if (record === none || !live[c]) continue;
+                const base = record * dimension;
+                // four sums: independent additions run in parallel (13 ms instead of 17 for 57,000 × 384 here)
+                let s0 = 0;
+                let s1 = 0;
+                let s2 = 0;
+                let s3 = 0;
+                let i = 0;
+                for (; i + 3 < dimension; i += 4) {
+                    s0 += query[i] * vectors[base + i];
+                    s1 += query[i + 1] * vectors[base + i + 1];
+                    s2 += query[i + 2] * vectors[base + i + 2];
+                    s3 += query[i + 3] * vectors[base + i + 3];
+                }
+                for (; i < dimension; i++) s0 += query[i] * vectors[base + i];
+                const dot = s0 + s1 + s2 + s3;
+                if (best.length === k && dot <= floor) continue;
+                let at = best.length;
+                if (at === k) best.pop();
+                at = best.length;
+                while (at > 0 && best[at - 1].similarity < dot) at--;
+                best.splice(at, 0, { segment, chunk: c, similarity: dot });
+                if (best.length === k) floor = best[k - 1].similarity;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Writes the vectors `segments` use (and their address tables) if anything changed, dropping the rest; in memory
+     * only without a directory. Atomic: a kill leaves the previous file.
+     */
+    async save(segments: readonly Segment[]): Promise<void> {
+        if (!this.dirty) return;
+        this.compact(segments);
+        this.dirty = false;
+        if (!this.directory) return;
+        const dimension = this.model.dimension;
+        const tables = segments.map((segment) => ({ id: segment.id, table: this.addressesOf(segment) }));
+        const header = Buffer.from(JSON.stringify({ model: this.model.id, dimension, records: this.count, segments: tables.map(({ id, table }) => ({ id, chunks: table.length })) }));
+        // The vectors start on a 4-byte boundary, so loading can view them as floats.
+        const headerLength = Math.ceil((magic.length + 4 + header.length) / 4) * 4 - magic.length - 4;
+        const start = Buffer.alloc(magic.length + 4 + headerLength, 0x20);
+        start.write(magic, 0, "latin1");
+        start.writeUInt32LE(headerLength, magic.length);
+        header.copy(start, magic.length + 4);
+        const hashPart = this.hashes.subarray(0, this.count * hashBytes);
+        const vectorPart = Buffer.from(this.vectors.buffer, this.vectors.byteOffset, this.count * dimension * 4);
+        const tableParts = tables.map(({ table }) => Buffer.from(table.buffer, table.byteOffset, table.byteLength));
+        await fs.mkdir(this.directory, { recursive: true });
+        const file = path.join(this.directory, fileName);
+        const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
+        const handle = await fs.open(temporary, "w");
+        try {
+            for (const part of [start, vectorPart, hashPart, ...tableParts]) await handle.write(part);
+            await handle.sync();
+        } finally {
+            await handle.close();
+        }
+        await fs.rename(temporary, file);
+    }
+
+    /** Keeps only the records live chunks point at, renumbered in order, and the tables of live segments. */
+    private compact(segments: readonly Segment[]): void {
+        const dimension = this.model.dimension;
+        const keep = new Int32Array(this.count).fill(none);
+        const liveIds = new Set(segments.map((segment) => segment.id));
+        for (const id of [...this.addresses.keys()]) if (!liveIds.has(id)) this.addresses.delete(id);
+        // a deleted document's chunks stay in their segment until it is merged: their vectors go now
+        for (const segment of segments) {
+            const table = this.addresses.get(segment.id);
+            if (!table) continue;
+            for (let c = 0; c < table.length; c++) if (!segment.live[c]) table[c] = none;
+        }
+        let kept = 0;
+        for (const table of this.addresses.values()) {
+            for (const record of table) if (record !== none && keep[record] === none) keep[record] = kept++;
+        }
+        if (kept === this.count && keep.every((to, from) => to === from)) return;
+        const vectors = new Float32Array(Math.max(kept, 64) * dimension);
+        const hashes = Buffer.alloc(Math.max(kept, 64) * hashBytes);
+        for (let record = 0; record < this.count; record++) {
+            const to = keep[record];
+            if (to === none) continue;
+            vectors.set(this.vectors.subarray(record * dimension, (record + 1) * dimension), to * dimension);
+            this.hashes.copy(hashes, to * hashBytes, record * hashBytes, (record + 1) * hashBytes);
+        }
+        this.lookup = undefined;
+        this.hashes = hashes;
+        for (const table of this.addresses.values()) {
+            for (let c = 0; c < table.length; c++) if (table[c] !== none) table[c] = keep[table[c]];
+        }
+        this.vectors = vectors;
+        this.count = kept;
+    }
+
+    /** Loads a saved file; returns the other model's id when the file is another model's (and loads nothing). */
+    private read(bytes: Buffer): string | undefined {
+        if (bytes.length < magic.length + 4 || bytes.toString("latin1", 0, magic.length) !== magic) throw new Error("not a vectors file");
+        const headerLength = bytes.readUInt32LE(magic.length);
+        const headerEnd = magic.length + 4 + headerLength;
+        if (headerEnd > bytes.length) throw new Error("truncated header");
+        const header = JSON.parse(bytes.toString("utf8", magic.length + 4, headerEnd)) as { model: unknown; dimension: unknown; records: unknown; segments: unknown };
+        if (header.model !== this.model.id || header.dimension !== this.model.dimension) return String(header.model);
+        const records = header.records;
+        const segments = header.segments;
+        if (!Number.isInteger(records) || (records as number) < 0 || !Array.isArray(segments)) throw new Error("bad header");
+        const dimension = this.model.dimension;
+        const count = records as number;
+        let at = headerEnd;
+        const vectorBytes = count * dimension * 4;
+        const hashEnd = at + vectorBytes + count * hashBytes;
+        if (hashEnd > bytes.length) throw new Error("truncated vectors");
+        // a view of the file's bytes, not a copy (the vectors start 4-byte aligned); adding a vector copies them out
+        const vectors = (bytes.byteOffset + at) % 4 === 0
+            ? new Float32Array(bytes.buffer, bytes.byteOffset + at, count * dimension)
+            : new Float32Array(bytes.buffer.slice(bytes.byteOffset + at, bytes.byteOffset + at + vectorBytes));
+        at += vectorBytes;
+        const hashes = bytes.subarray(at, hashEnd);
+        at = hashEnd;
+        for (const entry of segments as { id: unknown; chunks: unknown }[]) {
+            if (typeof entry?.id !== "string" || !Number.isInteger(entry.chunks) || (entry.chunks as number) < 0) throw new Error("bad segment entry");
+            const length = (entry.chunks as number) * 4;
+            if (at + length > bytes.length) throw new Error("truncated address table");
+            const table = new Int32Array(bytes.buffer.slice(bytes.byteOffset + at, bytes.byteOffset + at + length));
+            if (table.some((record) => record < none || record >= count)) throw new Error("address out of range");
+            this.addresses.set(entry.id, table);
+            at += length;
+        }
+        if (at !== bytes.length) throw new Error("trailing bytes");
+        this.vectors = vectors;
+        this.hashes = hashes;
+        this.count = count;
+        return undefined;
+    }
+}
+
+/** The file the vectors of an index are kept in, for tests and the README. */
+export const chunkVectorsFile = fileName;
