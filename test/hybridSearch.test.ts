@@ -101,6 +101,19 @@ test("CLI: a bad embedding model or reranker leaves BM25 answering, with one cle
     assert.match(usage.stderr, /--fusion needs --embedding-model/);
 });
 
+test("CLI: eval retrieval with an embedding model says which retrieval and fusion ran, and how many passages it embedded", async (t) => {
+    const { base, root, cache } = await tempWorkspace(t, files);
+    const { embedding } = await models(base);
+    const dataset = path.join(base, "questions.jsonl");
+    await fs.writeFile(dataset, `${JSON.stringify({ root, question: "Which automobile needs tyres?", path: "garage.md", answer: "tyres" })}\n`);
+    const run = await runCli(["eval", "retrieval", "--dataset", dataset, "--cache-dir", cache, "--embedding-model", embedding, "--fusion", "convex", "--json"], { env: { LLAMAHOME_RESULTS_DIR: path.join(base, "results") } });
+    const result = parseJson<{ retrieval: string; fusion: string; embedding: { chunks: number; embedded: number }; overall: { document: { recallAt1: number } } }>(run);
+    assert.equal(result.retrieval, "hybrid");
+    assert.equal(result.fusion, "convex");
+    assert.deepEqual([result.embedding.chunks, result.embedding.embedded], [3, 3]);
+    assert.equal(result.overall.document.recallAt1, 1, "the car note, found by meaning and by 'tyres'");
+});
+
 test("in process: the reranker orders the fused hits by its own scores; RRF and convex fusions both run", async (t) => {
     const { base, root, cache } = await tempWorkspace(t, { ...files, "shop.md": "# Shop\n\nThe store sells cars and bread.\n", "road.md": "# Road\n\nA vehicle on the street.\n" });
     const { embedding, reranker } = await models(base);
