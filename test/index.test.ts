@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { test } from "node:test";
 import PDFDocument from "pdfkit";
 import { Bm25Index } from "../server/core/Bm25Index";
+import { DocumentTableWriter, readDocumentTable } from "../server/core/documentTable";
 import { rankedText } from "../server/core/SegmentWriter";
 import { WorkspaceIndex, type IndexReport } from "../server/core/WorkspaceIndex";
 import { makeFixtures, type FixtureSet } from "./fixtures/makeFixtures";
@@ -99,20 +100,49 @@ test("a 200 MB file is skipped by the size cap; a pathological PDF times out alo
     assert.ok(Date.now() - secondStarted < 3_000, `the second run took ${Date.now() - secondStarted} ms`);
 });
 
-test("a saved index with records of the wrong types is not fatal: those documents are read again, with a notice", async (t) => {
+test("the document table reads back what was written: titles, pages and outlines where present, any script in paths; damage is caught", () => {
+    const documents = [
+        { path: "notes/😀 émoji.md", size: 12, mtimeMs: 1733212800123.5, hash: "a".repeat(64), format: "markdown" as const, chars: 10, title: "Ünïcode 𝔱itle" },
+        { path: "scan.pdf", size: 2 ** 40, mtimeMs: 0, hash: "b".repeat(64), format: "pdf" as const, chars: 0, pages: 0, title: "", outline: [{ title: "One", level: 1 as const, page: 1 }, { title: "Two", level: 2 as const }] },
+        { path: "plain.txt", size: 0, mtimeMs: -5, hash: "", format: "text" as const, chars: 3 },
+    ];
+    const writer = new DocumentTableWriter();
+    documents.forEach((document, i) => writer.add(document, i * 2, 2));
+    const bytes = writer.encode();
+    const { documents: read, damaged } = readDocumentTable(bytes, 6);
+    assert.deepEqual(damaged, []);
+    assert.deepEqual(read, documents.map((document, i) => ({ ...document, firstChunk: i * 2, chunkCount: 2 })));
+    assert.deepEqual(readDocumentTable(new DocumentTableWriter().encode(), 0).documents, []);
+    // a chunk range past the segment: that document alone; a cut table or wrong offsets: the whole table
+    assert.deepEqual(readDocumentTable(bytes, 5).damaged, ["plain.txt"]);
+    assert.throws(() => readDocumentTable(bytes.subarray(0, bytes.length - 3), 6), /damaged/);
+    assert.throws(() => readDocumentTable(bytes.subarray(0, 20), 6), /truncated/);
+    const shuffled = bytes.slice();
+    new DataView(shuffled.buffer).setUint32(8 + 16 * 3 + 4 * 4 * 3, 999, true);
+    assert.throws(() => readDocumentTable(shuffled, 6), /offsets are damaged/);
+});
+
+test("a saved index with document records that cannot be right is not fatal: those documents are read again, with a notice", async (t) => {
     const { fx, cache } = await fixtureWorkspace(t);
     const first = await WorkspaceIndex.open(fx.root, { cacheDir: cache });
     await first.update();
     const directory = first.cacheDirectory;
     await first.dispose();
-    // Valid JSON, wrong types: a title that is a number for the text file, no chunk count for the Markdown file.
-    const [rowsFile] = (await fs.readdir(directory)).filter((name) => name.endsWith(".docs.json"));
-    const saved = JSON.parse(await fs.readFile(path.join(directory, rowsFile!), "utf8")) as { rows: unknown[][] };
-    for (const row of saved.rows) {
-        if (row[0] === fx.good.txt) row[5] = 5;
-        if (row[0] === fx.good.md) row[9] = null;
-    }
-    await fs.writeFile(path.join(directory, rowsFile!), JSON.stringify(saved));
+    // In the segment's document table (layout in server/core/documentTable.ts): a chunk range past the segment for
+    // the text file, flags no writer writes for the Markdown file.
+    const [segmentFile] = (await fs.readdir(directory)).filter((name) => name.endsWith(".seg"));
+    const file = path.join(directory, segmentFile!);
+    const bytes = await fs.readFile(file);
+    const headerLength = bytes.readUInt32LE(8);
+    const header = JSON.parse(bytes.toString("utf8", 12, 12 + headerLength)) as { chunks: number; sections: Record<string, [number, number]> };
+    const [at, length] = header.sections.documents!;
+    const { documents } = readDocumentTable(bytes.subarray(at, at + length), header.chunks);
+    const n = bytes.readUInt32LE(at);
+    const doc = (relative: string) => documents.findIndex((document) => document?.path === relative);
+    assert.ok(doc(fx.good.txt) >= 0 && doc(fx.good.md) >= 0);
+    bytes.writeUInt32LE(0xfffffff0, at + 8 + 16 * n + 4 * (2 * n + doc(fx.good.txt)));
+    bytes[at + 8 + 52 * n + doc(fx.good.md)] = 0xff;
+    await fs.writeFile(file, bytes);
 
     const notices: string[] = [];
     const reopened = await WorkspaceIndex.open(fx.root, { cacheDir: cache, log: (message) => notices.push(message) });

@@ -7,8 +7,11 @@ import { Segment } from "./Segment";
 import type { SegmentData } from "./SegmentWriter";
 import type { RememberedFailure } from "./types";
 
-/** 3: document rows carry the outline, and titles come from metadata; an index of 2 (or 1) is rebuilt once. */
-const formatVersion = 3;
+/**
+ * 4: the document rows are a binary table inside the segment (no `<id>.docs.json`); 3: rows carry the outline, and
+ * titles come from metadata. An index of an earlier version is rebuilt once.
+ */
+const formatVersion = 4;
 const manifestName = "manifest.json";
 /** What format 1 wrote: one JSON-lines file, re-tokenized at every open. */
 const formatOneFile = "index.jsonl";
@@ -84,16 +87,15 @@ export class IndexStore {
         }
     }
 
-    /** Writes a segment's two files (fsynced); nothing refers to them until commit(). */
+    /** Writes a segment's file (fsynced); nothing refers to it until commit(). */
     async writeSegment(data: SegmentData): Promise<string> {
         await fs.mkdir(this.directory, { recursive: true });
         const id = `${Date.now().toString(36)}-${process.pid}-${randomBytes(4).toString("hex")}`;
-        const rows = path.join(this.directory, `${id}.docs.json`);
-        await writeSynced(rows, [new TextEncoder().encode(JSON.stringify({ rows: data.rows }))]);
+        const file = path.join(this.directory, `${id}.seg`);
         try {
-            await writeSynced(path.join(this.directory, `${id}.seg`), data.parts);
+            await writeSynced(file, data.parts);
         } catch (error) {
-            await fs.rm(rows, { force: true });
+            await fs.rm(file, { force: true });
             throw error;
         }
         return id;
@@ -124,13 +126,14 @@ export class IndexStore {
      */
     private async removeUnreferenced(referenced: Set<string>): Promise<void> {
         for (const name of await fs.readdir(this.directory).catch(() => [] as string[])) {
-            const id = /^([\w-]+)\.(seg|docs\.json)$/.exec(name)?.[1];
-            const formatOne = name === formatOneFile || name.startsWith(`${formatOneFile}.`);
+            const id = /^([\w-]+)\.seg$/.exec(name)?.[1];
+            // what earlier formats left: the JSON-lines index, and format 3's document rows beside each segment
+            const earlierFormat = name === formatOneFile || name.startsWith(`${formatOneFile}.`) || name.endsWith(".docs.json");
             const temporary = name.endsWith(".tmp");
-            if (formatOne || (id && !referenced.has(id)) || temporary) {
+            if (earlierFormat || (id && !referenced.has(id)) || temporary) {
                 const file = path.join(this.directory, name);
                 const stat = await fs.stat(file).catch(() => undefined);
-                if (stat && (formatOne || Date.now() - stat.mtimeMs > 600_000)) await fs.rm(file, { force: true }).catch(() => undefined);
+                if (stat && (earlierFormat || Date.now() - stat.mtimeMs > 600_000)) await fs.rm(file, { force: true }).catch(() => undefined);
             }
         }
     }

@@ -1,18 +1,15 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { isDocumentFormat, outlineOf } from "./indexRecords";
-import { chunkFields, segmentMagic, type DocumentRow, type SectionName, type SegmentData, type SegmentHeader } from "./SegmentWriter";
-import type { Chunk, DocumentFormat, DocumentInfo } from "./types";
+import { DocumentTableError, readDocumentTable, type SegmentDocument } from "./documentTable";
+import { chunkFields, segmentMagic, type SectionName, type SegmentData, type SegmentHeader } from "./SegmentWriter";
+import type { Chunk } from "./types";
+
+export type { SegmentDocument } from "./documentTable";
 
 /** The chunks of one segment that contain a term, and how often: `count` varint pairs (chunk id delta, frequency). */
 export interface EncodedPostings {
     bytes: Uint8Array;
     count: number;
-}
-
-/** A segment's document, as the index holds it in memory. */
-export interface SegmentDocument extends DocumentInfo {
-    firstChunk: number;
 }
 
 export class SegmentFormatError extends Error {}
@@ -25,7 +22,7 @@ const decoder = new TextDecoder();
  * only marks its chunks dead here; the store records it as a tombstone until a merge rewrites the segment.
  */
 export class Segment {
-    readonly documents: (SegmentDocument | undefined)[] = [];
+    readonly documents: (SegmentDocument | undefined)[];
     /** 1 for a chunk search may return, per local chunk id. */
     readonly live: Uint8Array;
     /** Document index of each chunk (-1: none, its row was damaged). */
@@ -36,7 +33,7 @@ export class Segment {
     /** Document indexes deleted since the segment was written. */
     readonly deleted = new Set<number>();
     /** Paths of rows that were not what the writer writes: left out, so those files are read again. */
-    readonly damaged: string[] = [];
+    readonly damaged: string[];
     private dictionary?: { terms: string[]; offsets: Uint32Array; counts: Uint32Array };
     private readonly header: SegmentHeader;
     private readonly table: Uint32Array;
@@ -46,7 +43,6 @@ export class Segment {
 
     private constructor(
         readonly id: string,
-        rows: unknown,
         private readonly read: (offset: number, length: number) => Uint8Array,
         private readonly onClose: () => void,
         readonly bytes: number,
@@ -59,17 +55,24 @@ export class Segment {
         if (this.table.length !== this.header.chunks * chunkFields) throw new SegmentFormatError(`segment ${id}: chunk table size`);
         this.live = new Uint8Array(this.header.chunks);
         this.chunkDocument = new Int32Array(this.header.chunks).fill(-1);
-        if (!Array.isArray(rows)) throw new SegmentFormatError(`segment ${id}: document rows are not a list`);
         const textLength = this.header.sections.text[1];
-        for (let doc = 0; doc < rows.length; doc++) {
-            const row: unknown = rows[doc];
-            const document = documentOf(row, this.header.chunks);
-            if (!document || !this.chunksAreSound(document, textLength)) {
-                this.damaged.push(Array.isArray(row) && typeof row[0] === "string" ? row[0] : "?");
-                this.documents.push(undefined);
+        let table;
+        try {
+            table = readDocumentTable(this.section("documents"), this.header.chunks);
+        } catch (error) {
+            if (error instanceof DocumentTableError) throw new SegmentFormatError(`segment ${id}: ${error.message}`);
+            throw error;
+        }
+        this.documents = table.documents;
+        this.damaged = table.damaged;
+        for (let doc = 0; doc < this.documents.length; doc++) {
+            const document = this.documents[doc];
+            if (!document) continue;
+            if (!this.chunksAreSound(document, textLength)) {
+                this.damaged.push(document.path);
+                this.documents[doc] = undefined;
                 continue;
             }
-            this.documents.push(document);
             for (let c = document.firstChunk; c < document.firstChunk + document.chunkCount; c++) {
                 this.chunkDocument[c] = doc;
                 this.live[c] = 1;
@@ -79,9 +82,8 @@ export class Segment {
         }
     }
 
-    /** Opens `<id>.seg` and `<id>.docs.json` in `directory`. The file stays open until close(). */
+    /** Opens `<id>.seg` in `directory`. The file stays open until close(). */
     static open(directory: string, id: string): Segment {
-        const rows = (JSON.parse(fs.readFileSync(path.join(directory, `${id}.docs.json`), "utf8")) as { rows?: unknown }).rows;
         const fd = fs.openSync(path.join(directory, `${id}.seg`), "r");
         try {
             const bytes = fs.fstatSync(fd).size;
@@ -96,7 +98,7 @@ export class Segment {
                 }
                 return buffer;
             };
-            return new Segment(id, rows, read, () => fs.closeSync(fd), bytes);
+            return new Segment(id, read, () => fs.closeSync(fd), bytes);
         } catch (error) {
             fs.closeSync(fd);
             throw error;
@@ -111,7 +113,7 @@ export class Segment {
             bytes.set(part, at);
             at += part.length;
         }
-        return new Segment(id, data.rows, (offset, length) => bytes.subarray(offset, offset + length), () => undefined, data.bytes);
+        return new Segment(id, (offset, length) => bytes.subarray(offset, offset + length), () => undefined, data.bytes);
     }
 
     get chunkCount(): number {
@@ -251,7 +253,7 @@ function findSorted(terms: string[], term: string): number {
 
 function parseHeader(json: string, bytes: number, id: string): SegmentHeader {
     const header = JSON.parse(json) as SegmentHeader;
-    const names: SectionName[] = ["chunks", "termOffsets", "termCounts", "terms", "postings", "text"];
+    const names: SectionName[] = ["documents", "chunks", "termOffsets", "termCounts", "terms", "postings", "text"];
     const sound =
         typeof header === "object" && header !== null && isCount(header.chunks) && isCount(header.terms) &&
         names.every((name) => {
@@ -264,19 +266,3 @@ function parseHeader(json: string, bytes: number, id: string): SegmentHeader {
 
 const isCount = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value >= 0;
 
-function documentOf(row: unknown, chunks: number): SegmentDocument | undefined {
-    if (!Array.isArray(row) || row.length !== 11) return undefined;
-    const [file, size, mtimeMs, hash, format, title, chars, pages, firstChunk, chunkCount, outlineRows] = row as DocumentRow;
-    const outline = outlineRows === null ? undefined : outlineOf(outlineRows);
-    const sound =
-        typeof file === "string" && file.length > 0 && isCount(size) && typeof mtimeMs === "number" && Number.isFinite(mtimeMs) &&
-        typeof hash === "string" && isDocumentFormat(format) && (title === null || typeof title === "string") && isCount(chars) &&
-        (pages === null || isCount(pages)) && isCount(firstChunk) && isCount(chunkCount) && firstChunk + chunkCount <= chunks &&
-        (outlineRows === null || outline !== undefined);
-    if (!sound) return undefined;
-    const document: SegmentDocument = { path: file, size, mtimeMs, hash, format: format as DocumentFormat, chars, chunkCount, firstChunk };
-    if (title !== null) document.title = title;
-    if (pages !== null) document.pages = pages;
-    if (outline) document.outline = outline;
-    return document;
-}

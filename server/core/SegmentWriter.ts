@@ -1,19 +1,20 @@
 import { countTerms, rankedChunkText, type TermTable } from "./termCounts";
-import type { Chunk, DocumentRecord, OutlineEntry } from "./types";
+import { DocumentTableWriter } from "./documentTable";
+import type { Chunk, DocumentRecord } from "./types";
 
-// A segment is an immutable slice of an index: its documents' metadata (JSON, `<id>.docs.json`) and a binary file
-// (`<id>.seg`) holding what search needs — a sorted term dictionary, postings (chunk ids and term frequencies,
+// A segment is an immutable slice of an index, one binary file (`<id>.seg`): its documents' metadata (a table, see
+// documentTable.ts), what search needs — a sorted term dictionary, postings (chunk ids and term frequencies,
 // varint/delta coded), per-chunk lengths and locations — and the chunk texts, read only for the hits shown.
 //
 // .seg layout (little-endian): "LHSEG001", u32 length of a JSON header, the header ({ chunks, terms, sections }),
 // then each section at the offset the header names, 8-byte aligned.
 
-export const segmentMagic = "LHSEG001";
+export const segmentMagic = "LHSEG002";
 
 /** Per chunk, in the chunk table: start, end, page, line, endLine (0 = none), text offset and bytes, BM25 length. */
 export const chunkFields = 8;
 
-export type SectionName = "chunks" | "termOffsets" | "termCounts" | "terms" | "postings" | "text";
+export type SectionName = "documents" | "chunks" | "termOffsets" | "termCounts" | "terms" | "postings" | "text";
 
 export interface SegmentHeader {
     chunks: number;
@@ -21,22 +22,8 @@ export interface SegmentHeader {
     sections: Record<SectionName, [offset: number, length: number]>;
 }
 
-/** One document's row in `<id>.docs.json`: its metadata and the range of the segment's chunks that are its own. */
-export type DocumentRow = [
-    path: string, size: number, mtimeMs: number, hash: string, format: string, title: string | null, chars: number,
-    pages: number | null, firstChunk: number, chunkCount: number, outline: OutlineRow[] | null,
-];
-
-/** An outline entry in a row: [title, level] or [title, level, page]. */
-export type OutlineRow = [title: string, level: 1 | 2] | [title: string, level: 1 | 2, page: number];
-
-export function outlineRows(outline: readonly OutlineEntry[] | undefined): OutlineRow[] | null {
-    return outline?.length ? outline.map(({ title, level, page }) => (page === undefined ? [title, level] : [title, level, page])) : null;
-}
-
 /** A built segment, not yet anywhere: written by the store, or kept in memory when the cache cannot be written. */
 export interface SegmentData {
-    rows: DocumentRow[];
     /** The .seg file's bytes, in order. */
     parts: Uint8Array[];
     bytes: number;
@@ -64,7 +51,7 @@ export class SegmentBuilder {
     /** Each added document's (term id, frequency) pairs and the chunk id of its first chunk; inverted at finish(). */
     private readonly counted: { pairs: Uint32Array; ends: Uint32Array; firstChunk: number }[] = [];
     private readonly texts: Uint8Array[] = [];
-    private readonly rows: DocumentRow[] = [];
+    private readonly documents = new DocumentTableWriter();
     private chunks = 0;
     /** UTF-8 bytes of chunk text so far. */
     textBytes = 0;
@@ -72,15 +59,12 @@ export class SegmentBuilder {
     constructor(private readonly terms: TermTable) {}
 
     get documentCount(): number {
-        return this.rows.length;
+        return this.documents.count;
     }
 
     /** Adds a document; `counted` are its chunks' terms with the TermTable's ids, when the worker counted them. */
     add(document: DocumentRecord, counted?: { pairs: Uint32Array; ends: Uint32Array }): void {
-        this.rows.push([
-            document.path, document.size, document.mtimeMs, document.hash, document.format, document.title ?? null,
-            document.chars, document.pages ?? null, this.chunks, document.chunks.length, outlineRows(document.outline),
-        ]);
+        this.documents.add(document, this.chunks, document.chunks.length);
         const { pairs, ends } = counted ?? countTerms(this.terms, document.chunks.map((chunk, position) => rankedText(document, chunk, position)));
         this.counted.push({ pairs, ends, firstChunk: this.chunks });
         let from = 0;
@@ -166,6 +150,7 @@ export class SegmentBuilder {
         });
         termOffsets[present.length] = length;
         const sections: [SectionName, Uint8Array[]][] = [
+            ["documents", [this.documents.encode()]],
             ["chunks", [bytesOf(this.table.subarray(0, this.chunks * chunkFields))]],
             ["termOffsets", [bytesOf(termOffsets)]],
             ["termCounts", [bytesOf(termCounts)]],
@@ -174,7 +159,7 @@ export class SegmentBuilder {
             ["postings", [postings.slice(0, length)]],
             ["text", this.texts],
         ];
-        return layOut(this.rows, this.chunks, present.length, sections);
+        return layOut(this.chunks, present.length, sections);
     }
 }
 
@@ -182,7 +167,7 @@ function bytesOf(array: Uint32Array): Uint8Array {
     return new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
 }
 
-function layOut(rows: DocumentRow[], chunks: number, terms: number, sections: [SectionName, Uint8Array[]][]): SegmentData {
+function layOut(chunks: number, terms: number, sections: [SectionName, Uint8Array[]][]): SegmentData {
     const lengths = sections.map(([, parts]) => parts.reduce((sum, part) => sum + part.length, 0));
     // The header's own length depends on the offsets it holds: lay out with a generous fixed header size.
     const headerRoom = 1024;
@@ -207,7 +192,7 @@ function layOut(rows: DocumentRow[], chunks: number, terms: number, sections: [S
         if (padding) parts.push(new Uint8Array(padding));
         at += padding;
     });
-    return { rows, parts, bytes: at };
+    return { parts, bytes: at };
 }
 
 function align(offset: number): number {
