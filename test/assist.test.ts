@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { test } from "node:test";
 import type { ChatTurn } from "../shared/protocol";
 import { Assistant } from "../server/assist/Assistant";
+import { definedTerm, definitionPattern } from "../server/assist/definitions";
 import { extractiveSummary } from "../server/assist/extractiveSummary";
 import { llmAnswer } from "../server/assist/llmAnswer";
 import { splitSentences } from "../server/assist/sentences";
@@ -287,6 +288,32 @@ test("a question written in the documents (a FAQ, one's own notes) is never give
     assert.ok(result.passages?.length, "found answers quote passages");
     for (const passage of result.passages!) assert.doesNotMatch(passage.text, /\?/);
     assert.equal(result.passages![0]!.path, "archive.md");
+});
+
+test("a question that asks what a term means is answered from the place that defines it, not the passages that use it most", async (t) => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-definition-"));
+    t.after(() => fs.rm(root, { recursive: true, force: true }));
+    for (let i = 0; i < 8; i++) {
+        await fs.writeFile(path.join(root, `visit-${i}.md`), `# Visit ${i}\n\nThe curator met us. The curator showed room ${i}, and the curator's assistant, also a curator, spoke of the museum's curator.\n`);
+    }
+    const glossary = ["archive: where records are kept.", "catalogue: the list of every object held.", "curator: the person who looks after a collection and decides what it keeps.", "loan: an object lent to another museum.", "provenance: the history of an object's owners."];
+    await fs.writeFile(path.join(root, "glossary.md"), `# Words used in the museum\n\n${glossary.join("\n")}\n`);
+    const index = await WorkspaceIndex.open(root, { cacheDir: path.join(root, ".cache") });
+    t.after(() => index.dispose());
+    await index.update();
+    const question = "What is a curator in this museum?";
+    assert.ok(!index.search(question, 3).some((hit) => hit.path === "glossary.md"), "BM25 alone ranks the glossary below the visits");
+    const result = await new Assistant().ask(index, question, 3);
+    assert.equal(result.found, true);
+    assert.match(result.answer, /looks after a collection/);
+    assert.equal(result.citations[0]?.path, "glossary.md");
+
+    assert.equal(definedTerm("How does the manual define the term upstream?"), "upstream");
+    assert.equal(definedTerm("What does the abbreviation ITS stand for?"), "its");
+    assert.equal(definedTerm("When does dinstall run?"), undefined);
+    assert.ok(definitionPattern("its").test("Intend to Salvage (ITS)"));
+    assert.ok(definitionPattern("virtual package").test("A virtual package is a name that several packages may provide."));
+    assert.ok(!definitionPattern("curator").test("The curator met us."));
 });
 
 test("extractive summaries are made of the document's own sentences, in order, without near-duplicates", async () => {

@@ -3,6 +3,7 @@ import { withoutContentsLines } from "../core/tableOfContents";
 import { tokenize } from "../core/tokenize";
 import type { OutlineEntry } from "../core/types";
 import type { IndexHit } from "../core/WorkspaceIndex";
+import { definedTerm, definitionPattern } from "./definitions";
 import { contentTerms, extractiveAnswer, retrievalCoverage } from "./extractiveAnswer";
 import { extractiveSummary } from "./extractiveSummary";
 import { llmAnswer } from "./llmAnswer";
@@ -190,7 +191,7 @@ export interface Retrieval {
  */
 export async function retrieve(retriever: Retriever, question: string, top: number, options: Pick<AskOptions, "history" | "context"> = {}): Promise<Retrieval> {
     const weight = (term: string) => retriever.termWeight(term);
-    const hits = await retriever.search(question, top);
+    const hits = await definitionsFirst(retriever, question, top);
     const asked = { query: question, hits, coverage: retrievalCoverage(question, hits, weight) };
     const history = (options.history ?? []).slice(-historyTurns);
     const context = options.context?.trim() ? options.context : undefined;
@@ -243,4 +244,22 @@ function characteristicTerms(text: string, weight: (term: string) => number): st
 
 function elapsed(started: number): number {
     return Math.round(performance.now() - started);
+}
+
+/** Definitions read from this deep in the ranking, and at most this many moved up. */
+const definitionDepth = 40;
+const definitionsMoved = 2;
+
+/**
+ * The hits for a question, with, when it asks what a term means, the best passages that define the term (a glossary
+ * line, "X is a…", an expansion) moved first from further down: BM25 ranks them below passages that use the term
+ * more often.
+ */
+async function definitionsFirst(retriever: Retriever, question: string, top: number): Promise<IndexHit[]> {
+    const term = definedTerm(question);
+    if (!term) return retriever.search(question, top);
+    const deep = await retriever.search(question, Math.max(top, definitionDepth));
+    const defines = definitionPattern(term);
+    const definers = deep.filter((hit) => defines.test(hit.chunk.text)).slice(0, definitionsMoved);
+    return [...definers, ...deep.filter((hit) => !definers.includes(hit))].slice(0, top);
 }

@@ -1,6 +1,7 @@
 import { hasDotLeaders } from "../core/tableOfContents";
 import type { IndexHit } from "../core/WorkspaceIndex";
 import { tokenize } from "../core/tokenize";
+import { definedTerm, definitionPattern } from "./definitions";
 import { plainSentence, splitSentences, type Sentence } from "./sentences";
 import { notFoundAnswer, type Citation, type Passage } from "./types";
 
@@ -360,7 +361,8 @@ function expectedAnswerShape(question: string): AnswerShape | undefined {
             decides: new Set([...decidingTerms].filter((term) => tokenize(q).includes(term))),
         };
     }
-    return undefined;
+    const defined = definedTerm(question);
+    return defined ? { pattern: definitionPattern(defined) } : undefined;
 }
 
 // "Upstream-Contact: optional", "Priority: required": a field's line states a fact about the field (its value).

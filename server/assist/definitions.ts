@@ -1,0 +1,41 @@
+// "What is a sponsor?", "How does the manual define the term upstream?", "What does ITS stand for?": a question that
+// asks what a term means is answered by the place that defines it — a glossary's "sponsor: a person who…", a
+// sentence "A sponsor is…", an expansion "Intend to Salvage (ITS)" — which BM25 ranks below passages that merely use
+// the term often. These find the term asked about and recognise text that defines it.
+
+const qualifier = /\s+(?:in|for|within|according to|as used in|as defined in)\s+.*$/i;
+
+/** The term a question asks to be defined (lower case), when it asks that; at most four words. */
+export function definedTerm(question: string): string | undefined {
+    const q = question.trim().replace(/[?？]+$/, "").trim();
+    const quoted = /["“'‘]([^"”'’]{2,40})["”'’]/.exec(q)?.[1];
+    const match =
+        /\bdefines?\s+(?:the\s+)?(?:term|word|phrase|notion|concept)?\s*(.+)$/i.exec(q) ??
+        /^what\s+(?:does|do)\s+(?:the\s+)?(?:abbreviation|acronym|term|word|phrase)?\s*(.+?)\s+(?:mean|stand\s+for)\b/i.exec(q) ??
+        /^what\s+(?:is|are)\s+(?:meant\s+by\s+)?(?:an?\s+|the\s+)?(.+)$/i.exec(q) ??
+        /^(?:define|explain)\s+(?:the\s+)?(?:term\s+)?(.+)$/i.exec(q);
+    const term = (quoted ?? match?.[1])?.replace(qualifier, "").replace(/["“”'‘’]/g, "").trim().toLowerCase();
+    if (!term || term.split(/\s+/).length > 4 || !/\p{L}/u.test(term)) return undefined;
+    return term;
+}
+
+function escaped(text: string): string {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/\s+/g, "\\s+");
+}
+
+/**
+ * Text that defines `term`: a glossary or field line "term: …", "term — …", a sentence "A term is/are/means/refers
+ * to …", "… is called a term", or an abbreviation's expansion "… (TERM)" / "TERM (…)". Plurals count ("sponsors are").
+ */
+export function definitionPattern(term: string): RegExp {
+    const t = `${escaped(term)}s?`;
+    return new RegExp(
+        [
+            `(?:^|\\n|[.;]\\s)\\s*(?:[-*•]\\s*)?(?:an?\\s+|the\\s+)?${t}\\s*(?::|—|–|\\s-\\s)\\s*\\S`,
+            `\\b${t}\\s+(?:is|are|means|refers\\s+to|denotes|stands\\s+for)\\s+(?:an?|the|any|one|those|that|when|software|where)\\b`,
+            `\\b(?:is|are)\\s+called\\s+(?:an?\\s+|the\\s+)?${t}\\b`,
+            `\\w[\\w\\s-]{3,60}\\(\\s*${t}\\s*\\)`,
+        ].join("|"),
+        "i",
+    );
+}
