@@ -65,6 +65,9 @@ test("a word longer than the cap is cut rather than looping", () => {
 test("tokenize lowercases, drops stop words and folds plurals", () => {
     assert.deepEqual(tokenize("The Costs of the Irrigation Policies, 2024!"), ["cost", "irrigation", "policy", "2024"]);
     assert.deepEqual(tokenize("glass status analysis"), ["glass", "status", "analysis"]);
+    // a stop word that is a common acronym stays a term in capitals; an all-caps sentence still loses its stop words
+    assert.deepEqual(tokenize("Its ITS bug, the IT team, It is"), ["its", "bug", "it", "team"]);
+    assert.deepEqual(tokenize("THE SOFTWARE IS PROVIDED AS IS"), ["software", "provided", "as"]);
 });
 
 test("BM25 ranks the chunk with the rarer, more frequent term first", () => {

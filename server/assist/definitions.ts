@@ -25,7 +25,8 @@ function escaped(text: string): string {
 
 /**
  * Text that defines `term`: a glossary or field line "term: …", "term — …", a sentence "A term is/are/means/refers
- * to …", "… is called a term", or an abbreviation's expansion "… (TERM)" / "TERM (…)". Plurals count ("sponsors are").
+ * to …", "… is called a term", or an abbreviation's expansion "… (TERM)", "TERM is shorthand for …". Plurals count
+ * ("sponsors are").
  */
 export function definitionPattern(term: string): RegExp {
     const t = `${escaped(term)}s?`;
@@ -33,6 +34,7 @@ export function definitionPattern(term: string): RegExp {
         [
             `(?:^|\\n|[.;]\\s)\\s*(?:[-*•]\\s*)?(?:an?\\s+|the\\s+)?${t}\\s*(?::|—|–|\\s-\\s)\\s*\\S`,
             `\\b${t}\\s+(?:is|are|means|refers\\s+to|denotes|stands\\s+for)\\s+(?:an?|the|any|one|those|that|when|software|where)\\b`,
+            `\\b${t}\\s+(?:is|are|was)\\s+(?:short(?:hand)?\\s+for|an?\\s+(?:abbreviation|acronym)\\s+(?:for|of))\\b`,
             `\\b(?:is|are)\\s+called\\s+(?:an?\\s+|the\\s+)?${t}\\b`,
             `\\w[\\w\\s-]{3,60}\\(\\s*${t}\\s*\\)`,
         ].join("|"),

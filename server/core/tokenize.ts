@@ -23,8 +23,8 @@ function isWordCharacterAt(text: string, at: number, code: number): boolean {
 }
 
 /**
- * Search terms of a text: lowercase letter/digit runs, stop words dropped, plurals folded
- * ("costs" → "cost", "policies" → "policy") so a question matches the document's wording.
+ * Search terms of a text: lowercase letter/digit runs, stop words dropped (but for a few common acronyms
+ * written in capitals: "IT", "ITS", "WHO"), plurals folded ("costs" → "cost", "policies" → "policy") so a question matches the document's wording.
  */
 export function tokenize(text: string): string[] {
     const terms: string[] = [];
@@ -65,10 +65,24 @@ export function forEachTerm(text: string, visit: (term: string) => void): void {
         }
         const word = text.slice(start, at);
         if (plain) emit(word, visit);
-        else if (ascii) emit(word.toLowerCase(), visit);
+        else if (ascii) emitCapitalized(word, visit);
         // Lowercasing outside ASCII can change length or split a word ("İ" → "i" + a combining dot): split again.
         else for (const match of word.toLowerCase().matchAll(wordPattern)) emit(match[0], visit);
     }
+}
+
+// Stop words that are also common acronyms: written in capitals ("ITS", "IT", "WHO", "OR", "AS"), they are kept.
+const acronyms = new Set(["it", "its", "who", "or", "as", "at", "be", "he"]);
+
+/**
+ * A word with capitals, lowercased. "ITS" (Intend to Salvage), "IT" or "WHO" is what a question asks about, where
+ * "its", "it" and "who" are not: a stop word that is a common acronym stays a term when written in capitals (an
+ * all-caps sentence keeps "THE" and "IS" out as before).
+ */
+function emitCapitalized(word: string, visit: (term: string) => void): void {
+    const lower = word.toLowerCase();
+    if (acronyms.has(lower) && word === word.toUpperCase()) visit(lower);
+    else emit(lower, visit);
 }
 
 function emit(word: string, visit: (term: string) => void): void {
