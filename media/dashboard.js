@@ -523,6 +523,18 @@
         );
     }
 
+    /**
+     * Which retrieval the run used, with its models: "BM25 search", "hybrid search (bge-small-en-v1.5-q8_0.gguf, RRF),
+     * reranked by bge-reranker-v2-m3-Q8_0.gguf".
+     * @param {import("../shared/results").RetrievalResult} result
+     */
+    function retrievalText(result) {
+        const hybrid = result.retrieval.startsWith("hybrid");
+        const embedding = hybrid && result.embeddingModel ? ` (${baseName(result.embeddingModel)}, ${(result.fusion ?? "rrf").toUpperCase()})` : "";
+        const reranked = result.retrieval.endsWith("+rerank") ? `, reranked${result.reranker ? ` by ${baseName(result.reranker)}` : ""}` : "";
+        return `${hybrid ? "hybrid" : "BM25"} search${embedding}${reranked}`;
+    }
+
     /** @param {NonNullable<EvaluationState["latest"]["retrieval"]>} saved */
     function retrievalCard(saved) {
         const { result } = saved;
@@ -536,8 +548,9 @@
             h(
                 "div",
                 { class: "meta" },
-                `Saved ${savedAt(saved.savedAt)} · ${result.retrieval.toUpperCase()} search · ${result.engine === "llm" ? `LLM answers${result.model ? ` (${result.model})` : ""}` : "extractive answers"} · ${result.overall.questions} questions from ${baseName(result.dataset)} · search p95 ${result.overall.searchP95Ms.toFixed(1)} ms`,
+                `Saved ${savedAt(saved.savedAt)} · ${retrievalText(result)} · ${result.engine === "llm" ? `LLM answers${result.model ? ` (${result.model})` : ""}` : "extractive answers"} · ${result.overall.questions} questions from ${baseName(result.dataset)} · search p95 ${result.overall.searchP95Ms.toFixed(1)} ms`,
             ),
+            result.warning ? h("div", { class: "meta warning" }, result.warning) : null,
             table(
                 ["Kind", "Questions", "Right document first", "Right page first", "MRR", "nDCG@10", "Answer holds the phrase"],
                 Object.entries(result.byKind).map(([kind, figures]) => cells(kind, figures)),

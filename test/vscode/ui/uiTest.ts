@@ -215,6 +215,7 @@ export async function runUiTest(page: Page, options: UiTestOptions): Promise<voi
     assert.match(await dashboard.locator("#bench-formats").innerText(), /PDF/);
     assert.match(await dashboard.locator("#rouge-table tfoot").innerText(), /Mean/);
     assert.match(await dashboard.locator("#retrieval-table tfoot").innerText(), /^All\s+12\s/);
+    assert.match(await dashboard.locator("#retrieval .meta").first().innerText(), /· BM25 search · extractive answers ·/, "which retrieval the saved run used");
     // The reference table the extension ships (the project's needle model): one heatmap per policy, several needles a cell.
     const reference = dashboard.locator("#heatmap-needle-reference-h2o");
     await reference.waitFor();
