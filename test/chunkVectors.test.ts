@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { test } from "node:test";
 import { ChunkVectors, chunkVectorsFile } from "../server/core/ChunkVectors";
 import { fuseRankings } from "../server/core/fusion";
+import { VectorArena } from "../server/core/vectorKernel";
 import { WorkspaceIndex } from "../server/core/WorkspaceIndex";
 import { tempWorkspace } from "./helpers/workspace";
 
@@ -109,4 +110,32 @@ test("RRF rewards agreement between the rankings; convex mixes scaled scores", (
     assert.deepEqual(convex.map((item) => item.key), ["b", "a", "c", "d"]);
     assert.ok(Math.abs(convex[0].score - (0.5 * (8 / 11) + 0.5)) < 1e-9);
     assert.deepEqual(fuseRankings([bm25, []], "rrf").map((item) => item.key), ["a", "b", "c"], "one empty list: the other's order");
+});
+
+test("the SIMD kernel's dot products equal plain JavaScript's, at every width and across the memory growing", () => {
+    let seed = 7;
+    const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32) - 0.5;
+    for (const dimension of [4, 20, 64, 384, 388, 1024, 6]) {
+        const simd = new VectorArena(dimension, 2);
+        const plain = new VectorArena(dimension, 2, false);
+        assert.equal(simd.simd, dimension % 4 === 0, "SIMD where the width allows it (Node has WebAssembly SIMD)");
+        assert.equal(plain.simd, false);
+        const rows = 700;
+        for (let row = 0; row < rows; row++) {
+            // grown a row at a time: what was stored stays where it was
+            simd.reserve(row + 1);
+            plain.reserve(row + 1);
+            const vector = Float32Array.from({ length: dimension }, random);
+            simd.vectors.set(vector, row * dimension);
+            plain.vectors.set(vector, row * dimension);
+        }
+        const query = Float32Array.from({ length: dimension }, random);
+        const fast = simd.scores(query, rows).slice();
+        const slow = plain.scores(query, rows).slice();
+        let sum = 0;
+        for (let i = 0; i < dimension; i++) sum += query[i] * simd.vectors[(rows - 1) * dimension + i];
+        assert.ok(Math.abs(fast[rows - 1] - sum) < 1e-5, `${dimension}: ${fast[rows - 1]} vs ${sum}`);
+        for (let row = 0; row < rows; row++) assert.ok(Math.abs(fast[row] - slow[row]) < 1e-5, `${dimension}, row ${row}: ${fast[row]} vs ${slow[row]}`);
+        assert.deepEqual(simd.scores(query, 0), new Float32Array(0));
+    }
 });

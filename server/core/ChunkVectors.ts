@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import type { Segment } from "./Segment";
+import { VectorArena } from "./vectorKernel";
 
 /** The embedding model the vectors came from: another id (other weights) makes every stored vector stale. */
 export interface VectorModel {
@@ -39,7 +40,8 @@ export class ChunkVectors {
      */
     private lookup?: Map<number, number | number[]>;
     private readonly addresses = new Map<string, Int32Array>();
-    private vectors: Float32Array;
+    /** The vectors, record after record, in WebAssembly memory (see vectorKernel.ts). */
+    private readonly arena: VectorArena;
     private count = 0;
     /** Set when something changed since the file was written. */
     private dirty = false;
@@ -48,7 +50,7 @@ export class ChunkVectors {
         private readonly directory: string | undefined,
         readonly model: VectorModel,
     ) {
-        this.vectors = new Float32Array(model.dimension * 64);
+        this.arena = new VectorArena(model.dimension);
         this.hashes = Buffer.alloc(64 * hashBytes);
     }
 
@@ -111,17 +113,13 @@ export class ChunkVectors {
         const known = this.recordOf(hash);
         if (known !== undefined) return known;
         const dimension = this.model.dimension;
-        if ((this.count + 1) * dimension > this.vectors.length) {
-            const grown = new Float32Array(Math.max(this.vectors.length * 2, (this.count + 1) * dimension));
-            grown.set(this.vectors.subarray(0, this.count * dimension));
-            this.vectors = grown;
-        }
+        this.arena.reserve(this.count + 1);
         if ((this.count + 1) * hashBytes > this.hashes.length) {
             const grown = Buffer.alloc(Math.max(this.hashes.length * 2, (this.count + 1) * hashBytes));
             this.hashes.copy(grown, 0, 0, this.count * hashBytes);
             this.hashes = grown;
         }
-        this.vectors.set(vector, this.count * dimension);
+        this.arena.vectors.set(vector, this.count * dimension);
         hash.copy(this.hashes, this.count * hashBytes, 0, hashBytes);
         this.remember(this.count);
         this.dirty = true;
@@ -171,7 +169,8 @@ export class ChunkVectors {
     nearest(query: Float32Array, segments: readonly Segment[], k: number): NearChunk[] {
         const dimension = this.model.dimension;
         if (query.length !== dimension || k <= 0) return [];
-        const vectors = this.vectors;
+        // every record's similarity at once (dead records too: few, and dropped at the next save)
+        const scores = this.arena.scores(query, this.count);
         const best: NearChunk[] = [];
         let floor = -Infinity;
         for (const segment of segments) {
@@ -181,21 +180,7 @@ export class ChunkVectors {
             for (let c = 0; c < table.length; c++) {
                 const record = table[c];
                 if (record === none || !live[c]) continue;
-                const base = record * dimension;
-                // four sums: independent additions run in parallel (13 ms instead of 17 for 57,000 × 384 here)
-                let s0 = 0;
-                let s1 = 0;
-                let s2 = 0;
-                let s3 = 0;
-                let i = 0;
-                for (; i + 3 < dimension; i += 4) {
-                    s0 += query[i] * vectors[base + i];
-                    s1 += query[i + 1] * vectors[base + i + 1];
-                    s2 += query[i + 2] * vectors[base + i + 2];
-                    s3 += query[i + 3] * vectors[base + i + 3];
-                }
-                for (; i < dimension; i++) s0 += query[i] * vectors[base + i];
-                const dot = s0 + s1 + s2 + s3;
+                const dot = scores[record];
                 if (best.length === k && dot <= floor) continue;
                 let at = best.length;
                 if (at === k) best.pop();
@@ -227,7 +212,7 @@ export class ChunkVectors {
         start.writeUInt32LE(headerLength, magic.length);
         header.copy(start, magic.length + 4);
         const hashPart = this.hashes.subarray(0, this.count * hashBytes);
-        const vectorPart = Buffer.from(this.vectors.buffer, this.vectors.byteOffset, this.count * dimension * 4);
+        const vectorPart = Buffer.from(this.arena.vectors.buffer, this.arena.vectors.byteOffset, this.count * dimension * 4);
         const tableParts = tables.map(({ table }) => Buffer.from(table.buffer, table.byteOffset, table.byteLength));
         await fs.mkdir(this.directory, { recursive: true });
         const file = path.join(this.directory, fileName);
@@ -259,12 +244,14 @@ export class ChunkVectors {
             for (const record of table) if (record !== none && keep[record] === none) keep[record] = kept++;
         }
         if (kept === this.count && keep.every((to, from) => to === from)) return;
-        const vectors = new Float32Array(Math.max(kept, 64) * dimension);
+        // records move to places others may still hold: from a copy
+        const vectors = this.arena.vectors;
+        const before = vectors.slice(0, this.count * dimension);
         const hashes = Buffer.alloc(Math.max(kept, 64) * hashBytes);
         for (let record = 0; record < this.count; record++) {
             const to = keep[record];
             if (to === none) continue;
-            vectors.set(this.vectors.subarray(record * dimension, (record + 1) * dimension), to * dimension);
+            vectors.set(before.subarray(record * dimension, (record + 1) * dimension), to * dimension);
             this.hashes.copy(hashes, to * hashBytes, record * hashBytes, (record + 1) * hashBytes);
         }
         this.lookup = undefined;
@@ -272,7 +259,6 @@ export class ChunkVectors {
         for (const table of this.addresses.values()) {
             for (let c = 0; c < table.length; c++) if (table[c] !== none) table[c] = keep[table[c]];
         }
-        this.vectors = vectors;
         this.count = kept;
     }
 
@@ -293,12 +279,10 @@ export class ChunkVectors {
         const vectorBytes = count * dimension * 4;
         const hashEnd = at + vectorBytes + count * hashBytes;
         if (hashEnd > bytes.length) throw new Error("truncated vectors");
-        // a view of the file's bytes, not a copy (the vectors start 4-byte aligned); adding a vector copies them out
-        const vectors = (bytes.byteOffset + at) % 4 === 0
-            ? new Float32Array(bytes.buffer, bytes.byteOffset + at, count * dimension)
-            : new Float32Array(bytes.buffer.slice(bytes.byteOffset + at, bytes.byteOffset + at + vectorBytes));
+        const vectorsAt = at;
         at += vectorBytes;
-        const hashes = bytes.subarray(at, hashEnd);
+        // a copy: a view would keep the whole file's buffer alive
+        const hashes = Buffer.from(bytes.subarray(at, hashEnd));
         at = hashEnd;
         for (const entry of segments as { id: unknown; chunks: unknown }[]) {
             if (typeof entry?.id !== "string" || !Number.isInteger(entry.chunks) || (entry.chunks as number) < 0) throw new Error("bad segment entry");
@@ -310,7 +294,8 @@ export class ChunkVectors {
             at += length;
         }
         if (at !== bytes.length) throw new Error("trailing bytes");
-        this.vectors = vectors;
+        this.arena.reserve(count);
+        new Uint8Array(this.arena.vectors.buffer, 0, vectorBytes).set(bytes.subarray(vectorsAt, vectorsAt + vectorBytes));
         this.hashes = hashes;
         this.count = count;
         return undefined;
