@@ -1,5 +1,6 @@
 // Needle in a haystack: a fact hidden at a chosen depth of a long text, then asked for. Deterministic
 // haystacks, needles and scoring (no LLM judge), shared by the CLI and the tests.
+import { seededRandom } from "../../shared/seededRandom";
 import { splitSentences } from "../assist/sentences";
 
 export interface Needle {
@@ -12,18 +13,6 @@ export interface Needle {
 
 const names = ["Amara", "Bruno", "Celine", "Dmitri", "Elena", "Farid", "Greta", "Hiroshi", "Ingrid", "Jonah", "Kavya", "Lorenzo", "Mirela", "Nikolai", "Odette", "Pavel", "Quentin", "Rosalind", "Soren", "Tamsin", "Ulrich", "Valentina", "Wendell", "Ximena", "Yusuf", "Zofia"];
 const codeAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-
-/** A small seeded PRNG (mulberry32): the same seed gives the same needles on every machine. */
-export function seededRandom(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-        state = (state + 0x6d2b79f5) >>> 0;
-        let t = state;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
 
 /** The needle for one grid cell: "The secret code of <Name> is <CODE>." */
 export function makeNeedle(seed: number): Needle {

@@ -1,6 +1,7 @@
 import type { GenerateResult, InferenceProcess } from "../llm/InferenceProcess";
 import type { NeedleCell, NeedlePolicySummary, NeedleResult } from "../../shared/results";
-import { buildHaystack, insertNeedle, makeNeedle, needlePrompt, needleQuestion, scoreNeedle, seededRandom, type NeedleScore } from "./needle";
+import { seededRandom } from "../../shared/seededRandom";
+import { buildHaystack, insertNeedle, makeNeedle, needlePrompt, needleQuestion, scoreNeedle, type NeedleScore } from "./needle";
 
 // The cell type lives in shared/results.ts (the dashboard draws it); re-exported for the CLI and tests.
 export type { NeedleCell };

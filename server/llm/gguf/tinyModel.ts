@@ -1,4 +1,5 @@
 import { writeFile } from "node:fs/promises";
+import { seededRandom } from "../../../shared/seededRandom";
 import { GgufWriter } from "./GgufWriter";
 
 export interface TinyModelOptions {
@@ -205,24 +206,30 @@ export function makeTinyModel(options: TinyModelOptions = {}): Buffer {
 
 /**
  * The GGUF for a set of tiny-model weights, possibly edited after makeTinyModelWeights (tests plant attention
- * patterns that way). `name` replaces general.name.
+ * patterns that way; the tiny retrieval models swap the vocabulary and add tensors). `name` replaces general.name;
+ * `architecture` names the metadata keys (llama, or qwen3 for a reranker); `extra` adds keys after the tokenizer's.
  */
-export function tinyModelGguf(weights: TinyModelWeights, options: { name?: string; chatTemplate?: string } = {}): Buffer {
+export function tinyModelGguf(
+    weights: TinyModelWeights,
+    options: { name?: string; chatTemplate?: string; architecture?: "llama" | "qwen3"; contextLength?: number; addSpacePrefix?: boolean; extra?: (writer: GgufWriter) => void } = {},
+): Buffer {
     const { config, vocab, tensors } = weights;
+    const architecture = options.architecture ?? "llama";
+    const key = (suffix: string) => `${architecture}.${suffix}`;
     const writer = new GgufWriter()
-        .addString("general.architecture", "llama")
+        .addString("general.architecture", architecture)
         .addString("general.name", options.name ?? config.name)
         .addUint32("general.file_type", 0) // LLAMA_FTYPE_ALL_F32
-        .addUint32("llama.context_length", config.ctx)
-        .addUint32("llama.embedding_length", config.embd)
-        .addUint32("llama.block_count", config.layers)
-        .addUint32("llama.feed_forward_length", config.ffn)
-        .addUint32("llama.attention.head_count", config.heads)
-        .addUint32("llama.attention.head_count_kv", config.kvHeads)
-        .addFloat32("llama.attention.layer_norm_rms_epsilon", config.rmsNormEps)
-        .addFloat32("llama.rope.freq_base", config.ropeFreqBase)
-        .addUint32("llama.rope.dimension_count", config.headDim)
-        .addUint32("llama.vocab_size", config.vocabSize)
+        .addUint32(key("context_length"), options.contextLength ?? config.ctx)
+        .addUint32(key("embedding_length"), config.embd)
+        .addUint32(key("block_count"), config.layers)
+        .addUint32(key("feed_forward_length"), config.ffn)
+        .addUint32(key("attention.head_count"), config.heads)
+        .addUint32(key("attention.head_count_kv"), config.kvHeads)
+        .addFloat32(key("attention.layer_norm_rms_epsilon"), config.rmsNormEps)
+        .addFloat32(key("rope.freq_base"), config.ropeFreqBase)
+        .addUint32(key("rope.dimension_count"), config.headDim)
+        .addUint32(key("vocab_size"), vocab.tokens.length)
         .addString("tokenizer.ggml.model", "llama")
         .addStringArray("tokenizer.ggml.tokens", vocab.tokens)
         .addFloat32Array("tokenizer.ggml.scores", vocab.scores)
@@ -234,8 +241,9 @@ export function tinyModelGguf(weights: TinyModelWeights, options: { name?: strin
         .addBool("tokenizer.ggml.add_eos_token", false)
         // SPM would otherwise prepend a space to every text it tokenizes and strip one when detokenizing,
         // which breaks exact round trips of text that does not start with a space.
-        .addBool("tokenizer.ggml.add_space_prefix", false);
+        .addBool("tokenizer.ggml.add_space_prefix", options.addSpacePrefix ?? false);
     if (options.chatTemplate !== undefined) writer.addString("tokenizer.chat_template", options.chatTemplate);
+    options.extra?.(writer);
     for (const tensor of tensors.values()) {
         writer.addTensor(tensor.name, tensor.dims, tensor.data);
     }
@@ -254,15 +262,15 @@ function positiveInteger(name: string, value: number): number {
 }
 
 /**
- * mulberry32 uniform generator + Box-Muller normals: tiny, fast and bit-for-bit reproducible everywhere (V8's
- * Math.log/cos/sqrt are deterministic ports of fdlibm), unlike Math.random.
+ * seededRandom (mulberry32) + Box-Muller normals: bit-for-bit reproducible everywhere (V8's Math.log/cos/sqrt are
+ * deterministic ports of fdlibm), unlike Math.random.
  */
 class SeededNormal {
-    private state: number;
+    private readonly uniform: () => number;
     private spare: number | undefined;
 
     constructor(seed: number) {
-        this.state = seed >>> 0;
+        this.uniform = seededRandom(seed);
     }
 
     fill(count: number, mean: number, std: number): Float32Array {
@@ -284,13 +292,5 @@ class SeededNormal {
         const radius = Math.sqrt(-2 * Math.log(u1));
         this.spare = radius * Math.sin(2 * Math.PI * u2);
         return radius * Math.cos(2 * Math.PI * u2);
-    }
-
-    private uniform(): number {
-        this.state = (this.state + 0x6d2b79f5) | 0;
-        let t = this.state;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
     }
 }

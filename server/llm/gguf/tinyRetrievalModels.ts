@@ -1,5 +1,5 @@
-import { GgufWriter } from "./GgufWriter";
-import { makeTinyModelWeights, type TinyModelWeights } from "./tinyModel";
+import { seededRandom } from "../../../shared/seededRandom";
+import { makeTinyModelWeights, tinyModelGguf, type TinyModelWeights } from "./tinyModel";
 
 /**
  * Words the tiny embedding model knows, in groups of synonyms: the words of a group share one vector, so a query in
@@ -40,6 +40,8 @@ export interface TinyRerankerModelOptions {
 }
 
 const SPM_SPACE = "\u2581";
+/** Passages and queries are short, and their words are split the SentencePiece way: a space before the first. */
+const retrievalModelShape = { contextLength: 512, addSpacePrefix: true };
 const TOKEN_TYPE_NORMAL = 1;
 
 /**
@@ -57,7 +59,7 @@ export function makeTinyEmbeddingModel(options: TinyEmbeddingModelOptions = {}):
     const { tokens, scores, tokenTypes, wordGroup } = wordVocabulary(weights);
     if (embd < tinySynonymGroups.length) throw new Error(`A tiny embedding model needs at least ${tinySynonymGroups.length} dimensions, one per synonym group.`);
     // one axis per group, chosen and signed by the seed: groups are exactly orthogonal, so an unrelated passage scores 0
-    const random = mulberry(options.seed ?? 1);
+    const random = seededRandom(options.seed ?? 1);
     const axes = Array.from({ length: embd }, (_, i) => i);
     for (let i = embd - 1; i > 0; i--) {
         const j = Math.floor(random() * (i + 1));
@@ -80,7 +82,11 @@ export function makeTinyEmbeddingModel(options: TinyEmbeddingModelOptions = {}):
         if (name.endsWith("attn_output.weight") || name.endsWith("ffn_down.weight")) tensors.set(name, { ...tensor, data: new Float32Array(tensor.data.length) });
         if (name.endsWith("norm.weight")) tensors.set(name, { ...tensor, data: new Float32Array(tensor.data.length).fill(1) });
     }
-    return gguf("llama", `llamahome-tiny-embedding-${embd}d-seed${options.seed ?? 1}`, { ...weights, tensors }, { tokens, scores, tokenTypes }, (writer) => writer.addUint32("llama.pooling_type", 1));
+    return tinyModelGguf({ ...weights, vocab: { tokens, scores, tokenTypes }, tensors }, {
+        name: `llamahome-tiny-embedding-${embd}d-seed${options.seed ?? 1}`,
+        ...retrievalModelShape,
+        extra: (writer) => writer.addUint32("llama.pooling_type", 1),
+    });
 }
 
 /**
@@ -94,7 +100,7 @@ export function makeTinyRerankerModel(options: TinyRerankerModelOptions = {}): B
     const seed = options.seed ?? 1;
     const weights = makeTinyModelWeights({ embd, heads: 4, layers: 2, seed });
     const { headDim } = weights.config;
-    const random = mulberry(seed + 7);
+    const random = seededRandom(seed + 7);
     const tensors = new Map<string, { name: string; dims: readonly number[]; data: Float32Array }>();
     for (const [name, tensor] of weights.tensors) {
         tensors.set(name, tensor);
@@ -108,8 +114,12 @@ export function makeTinyRerankerModel(options: TinyRerankerModelOptions = {}): B
         }
     }
     tensors.set("cls.output.weight", { name: "cls.output.weight", dims: [embd, 2], data: Float32Array.from({ length: embd * 2 }, () => (random() * 2 - 1) * 0.1) });
-    return gguf("qwen3", `llamahome-tiny-reranker-${embd}d-seed${seed}`, { ...weights, tensors }, weights.vocab, (writer) =>
-        writer.addStringArray("qwen3.classifier.output_labels", ["yes", "no"]));
+    return tinyModelGguf({ ...weights, tensors }, {
+        name: `llamahome-tiny-reranker-${embd}d-seed${seed}`,
+        architecture: "qwen3",
+        ...retrievalModelShape,
+        extra: (writer) => writer.addStringArray("qwen3.classifier.output_labels", ["yes", "no"]),
+    });
 }
 
 /** The tiny model's vocabulary plus every prefix of every listed word; wordGroup[token] is the group of a whole word, else -1. */
@@ -138,54 +148,4 @@ function wordVocabulary(weights: TinyModelWeights): { tokens: string[]; scores: 
         }
     });
     return { tokens, scores, tokenTypes, wordGroup };
-}
-
-function gguf(
-    architecture: "llama" | "qwen3",
-    name: string,
-    weights: TinyModelWeights,
-    vocab: { tokens: readonly string[]; scores: readonly number[]; tokenTypes: readonly number[] },
-    extra: (writer: GgufWriter) => void,
-): Buffer {
-    const { config } = weights;
-    const key = (suffix: string) => `${architecture}.${suffix}`;
-    const writer = new GgufWriter()
-        .addString("general.architecture", architecture)
-        .addString("general.name", name)
-        .addUint32("general.file_type", 0)
-        .addUint32(key("context_length"), 512)
-        .addUint32(key("embedding_length"), config.embd)
-        .addUint32(key("block_count"), config.layers)
-        .addUint32(key("feed_forward_length"), config.ffn)
-        .addUint32(key("attention.head_count"), config.heads)
-        .addUint32(key("attention.head_count_kv"), config.kvHeads)
-        .addFloat32(key("attention.layer_norm_rms_epsilon"), config.rmsNormEps)
-        .addFloat32(key("rope.freq_base"), config.ropeFreqBase)
-        .addUint32(key("rope.dimension_count"), config.headDim)
-        .addUint32(key("vocab_size"), vocab.tokens.length)
-        .addString("tokenizer.ggml.model", "llama")
-        .addStringArray("tokenizer.ggml.tokens", vocab.tokens)
-        .addFloat32Array("tokenizer.ggml.scores", vocab.scores)
-        .addInt32Array("tokenizer.ggml.token_type", vocab.tokenTypes)
-        .addUint32("tokenizer.ggml.unknown_token_id", config.unkId)
-        .addUint32("tokenizer.ggml.bos_token_id", config.bosId)
-        .addUint32("tokenizer.ggml.eos_token_id", config.eosId)
-        .addBool("tokenizer.ggml.add_bos_token", true)
-        .addBool("tokenizer.ggml.add_eos_token", false)
-        .addBool("tokenizer.ggml.add_space_prefix", true);
-    extra(writer);
-    for (const tensor of weights.tensors.values()) writer.addTensor(tensor.name, tensor.dims, tensor.data);
-    return writer.toBuffer();
-}
-
-/** mulberry32: a seeded uniform generator in [0, 1). */
-function mulberry(seed: number): () => number {
-    let state = seed >>> 0;
-    return () => {
-        state = (state + 0x6d2b79f5) | 0;
-        let t = state;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
 }
