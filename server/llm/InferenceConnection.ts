@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import * as path from "node:path";
 import type { InferenceReply, InferenceRequest } from "../../shared/inferenceMessages";
 import { InferenceChildHandle } from "./InferenceChildHandle";
 import { InferenceError, InferenceProcessExitedError, ModelLoadError } from "./inferenceErrors";
@@ -131,4 +133,11 @@ export function expectReply<T extends InferenceReply["type"]>(reply: InferenceRe
         throw new InferenceError("failed", `the inference process answered "${reply.type}" where "${type}" was expected (a protocol bug)`);
     }
     return reply as Extract<InferenceReply, { type: T }>;
+}
+
+/** The child's entry script: inferenceChild.js beside this bundle, or dist/inferenceChild.js when running from sources. */
+export function defaultChildScriptPath(): string {
+    const bundled = path.join(__dirname, "inferenceChild.js");
+    // Under tsx this file runs from server/llm/, and the child must still be the bundle `node esbuild.mjs` built.
+    return existsSync(bundled) ? bundled : path.join(__dirname, "..", "..", "dist", "inferenceChild.js");
 }

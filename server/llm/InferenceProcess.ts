@@ -1,5 +1,3 @@
-import { existsSync } from "node:fs";
-import * as path from "node:path";
 import type {
     GenerateResult,
     InferenceGpu,
@@ -15,7 +13,7 @@ import { DisposedError } from "../core/DisposedError";
 import { abortable } from "./abortable";
 import type { GenerateRequest, InferencePriority } from "./GenerationJob";
 import { GenerationQueue } from "./GenerationQueue";
-import { expectReply, InferenceConnection } from "./InferenceConnection";
+import { defaultChildScriptPath, expectReply, InferenceConnection } from "./InferenceConnection";
 import { InferenceError, InferenceProcessExitedError, ModelLoadError } from "./inferenceErrors";
 import { resolveModelSource, type DownloadProgress } from "./resolveModelSource";
 
@@ -223,10 +221,4 @@ export class InferenceProcess implements AsyncDisposable {
         this.child = child;
         return child;
     }
-}
-
-function defaultChildScriptPath(): string {
-    const bundled = path.join(__dirname, "inferenceChild.js");
-    // Under tsx this file runs from server/llm/, and the child must still be the bundle `node esbuild.mjs` built.
-    return existsSync(bundled) ? bundled : path.join(__dirname, "..", "..", "dist", "inferenceChild.js");
 }

@@ -1,5 +1,5 @@
 import { availableParallelism } from "node:os";
-import type { ChatWrapper, Llama, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp" with { "resolution-mode": "import" };
+import type { ChatWrapper, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp" with { "resolution-mode": "import" };
 import type {
     GenerateParams,
     GenerateResult,
@@ -17,6 +17,7 @@ import { KvBudget } from "./h2o/KvBudget";
 import { DEFAULT_OBSERVATION_SHARE } from "./h2o/QueryAwarePolicy";
 import { InferenceError, ModelLoadError } from "./inferenceErrors";
 import { LlamaBinding } from "./LlamaBinding";
+import { LlamaModelLoader } from "./LlamaModelLoader";
 import { boundedCacheRun, fullCacheRun } from "./cacheRuns";
 import { openBoundedContext, openFullContext, type BoundedCache } from "./openModelContext";
 
@@ -70,14 +71,13 @@ export function defaultThreads(): number {
  * KV policy ran.
  *
  * A load goes through one step per job: the binding (LlamaBinding: which llama.cpp build, with the H2O fallback), the
- * weights (loadModel), the context (openModelContext: full or bounded) and the chat template (declaredChatWrapper).
+ * weights (LlamaModelLoader), the context (openModelContext: full or bounded) and the chat template (declaredChatWrapper).
  */
 export class LlamaEngine {
     private readonly binding = new LlamaBinding((level, message) => this.log(level, message));
     private loaded?: Loaded;
     private lastRates = { prompt: 0, generation: 0 };
-    /** llama.cpp's error lines while a model loads: its exception only says "Failed to load model". */
-    private loadErrors?: string[];
+    private readonly loader = new LlamaModelLoader();
     private tail: Promise<unknown> = Promise.resolve();
 
     constructor(private readonly options: LlamaEngineOptions = {}) {}
@@ -130,7 +130,7 @@ export class LlamaEngine {
             await previous.model.dispose();
         }
         const { llama, buildMissing } = await this.binding.choose(params.gpu, file, kv?.mode);
-        const model = await this.loadModel(llama, file);
+        const model = await this.loader.load(llama, file);
         const threads = params.threads ?? defaultThreads();
         try {
             const settings = { contextSize: params.contextSize, threads, batchSize: params.batchSize };
@@ -161,23 +161,8 @@ export class LlamaEngine {
         }
     }
 
-    /** Loads the weights; a failure names llama.cpp's own reason, which only its log lines carry. */
-    private async loadModel(llama: Llama, file: string): Promise<LlamaModel> {
-        const loadErrors: string[] = [];
-        this.loadErrors = loadErrors;
-        try {
-            return await llama.loadModel({ modelPath: file, gpuLayers: llama.gpu === false ? 0 : "auto" });
-        } catch (error) {
-            throw new ModelLoadError(file, `llama.cpp could not load it: ${(await llamaLoadCause(loadErrors)) ?? firstLine(error)}`);
-        } finally {
-            this.loadErrors = undefined;
-        }
-    }
-
     private log(level: string, message: string): void {
-        if (level === "error") {
-            this.loadErrors?.push(message);
-        }
+        this.loader.note(level, message);
         this.options.onLog?.(level, message.trimEnd());
     }
 
@@ -311,23 +296,4 @@ function resolveKvMode(kv: KvCacheMode): Required<KvCacheMode> {
 async function declaredChatWrapper(model: LlamaModel): Promise<ChatWrapper | undefined> {
     const { resolveChatWrapper } = await import("node-llama-cpp");
     return model.fileInfo.metadata.tokenizer?.chat_template ? resolveChatWrapper(model) : undefined;
-}
-
-/** How long a failed load waits for llama.cpp's reason: its log lines reach JS after the load's rejection. */
-const LOAD_CAUSE_WAIT_MS = 200;
-
-/** The reason in llama.cpp's "llama_model_load: error loading model: <reason>" line, with its column padding collapsed. */
-export async function llamaLoadCause(errors: readonly string[]): Promise<string | undefined> {
-    const marker = "error loading model: ";
-    const deadline = performance.now() + LOAD_CAUSE_WAIT_MS;
-    for (;;) {
-        const line = errors.find((error) => error.includes(marker));
-        if (line !== undefined) {
-            return line.slice(line.indexOf(marker) + marker.length).replace(/\s+/g, " ").trim();
-        }
-        if (performance.now() >= deadline) {
-            return undefined;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 5));
-    }
 }

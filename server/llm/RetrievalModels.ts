@@ -1,9 +1,7 @@
-import { existsSync } from "node:fs";
-import * as path from "node:path";
 import type { EmbeddingModelInfo, InferenceGpu, RerankerModelInfo, VectorModelParams } from "../../shared/inferenceMessages";
 import { DisposedError } from "../core/DisposedError";
 import { abortable } from "./abortable";
-import { expectReply, InferenceConnection } from "./InferenceConnection";
+import { defaultChildScriptPath, expectReply, InferenceConnection } from "./InferenceConnection";
 import { InferenceProcessExitedError, ModelLoadError } from "./inferenceErrors";
 import { resolveModelSource, type DownloadProgress } from "./resolveModelSource";
 
@@ -181,9 +179,4 @@ export class RetrievalModels implements AsyncDisposable {
         this.child = child;
         return child;
     }
-}
-
-function defaultChildScriptPath(): string {
-    const bundled = path.join(__dirname, "inferenceChild.js");
-    return existsSync(bundled) ? bundled : path.join(__dirname, "..", "..", "dist", "inferenceChild.js");
 }

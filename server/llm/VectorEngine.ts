@@ -7,7 +7,8 @@ import { firstLine } from "./firstLine";
 import { validateLlamaGguf } from "./gguf/llamaValidation";
 import { ModelLoadError } from "./inferenceErrors";
 import { LlamaBinding } from "./LlamaBinding";
-import { defaultThreads, llamaLoadCause } from "./LlamaEngine";
+import { defaultThreads } from "./LlamaEngine";
+import { LlamaModelLoader } from "./LlamaModelLoader";
 
 /** The most tokens a text is embedded with (a passage, or a query and a passage for the reranker). */
 const maxContext = 512;
@@ -26,7 +27,7 @@ export class VectorEngine {
     private readonly binding = new LlamaBinding((level, message) => this.log(level, message));
     private embedding?: Loaded<LlamaEmbeddingContext> & { info: EmbeddingModelInfo };
     private ranking?: Loaded<LlamaRankingContext> & { info: RerankerModelInfo };
-    private loadErrors?: string[];
+    private readonly loader = new LlamaModelLoader();
 
     constructor(private readonly onLog: (level: string, message: string) => void = () => undefined) {}
 
@@ -118,19 +119,11 @@ export class VectorEngine {
             throw new ModelLoadError(file, describeModelFileProblem(error, file));
         }
         const { llama } = await this.binding.choose(params.gpu, file, undefined);
-        const loadErrors: string[] = [];
-        this.loadErrors = loadErrors;
-        try {
-            return await llama.loadModel({ modelPath: file, gpuLayers: llama.gpu === false ? 0 : "auto" });
-        } catch (error) {
-            throw new ModelLoadError(file, `llama.cpp could not load it: ${(await llamaLoadCause(loadErrors)) ?? firstLine(error)}`);
-        } finally {
-            this.loadErrors = undefined;
-        }
+        return this.loader.load(llama, file);
     }
 
     private log(level: string, message: string): void {
-        if (level === "error") this.loadErrors?.push(message);
+        this.loader.note(level, message);
         this.onLog(level, message.trimEnd());
     }
 }
