@@ -101,6 +101,32 @@ export class HybridSearch {
         return this.embedding;
     }
 
+    /**
+     * This search as what answers are drawn from (the Assistant's Retriever, by shape: core does not import assist):
+     * each search's outcome goes to `onOutcome` (which retrieval ran, why a model was left out).
+     */
+    retriever(options: { signal?: AbortSignal; onOutcome?: (outcome: SearchOutcome) => void } = {}): {
+        search(query: string, top: number): Promise<IndexHit[]>;
+        termWeight(term: string): number;
+        contains(term: string): boolean;
+        readonly semantic: boolean;
+    } {
+        const hybrid = this;
+        const { index } = this;
+        return {
+            async search(query, top) {
+                const outcome = await hybrid.search(query, top, options.signal);
+                options.onOutcome?.(outcome);
+                return outcome.hits;
+            },
+            termWeight: (term) => index.termWeight(term),
+            contains: (term) => index.contains(term),
+            get semantic() {
+                return hybrid.semantic;
+            },
+        };
+    }
+
     async search(query: string, top: number, signal?: AbortSignal): Promise<SearchOutcome> {
         const warnings: string[] = [];
         let ranked: RankedChunk[] = this.index.rankChunks(query, Math.max(top, fusionDepth));

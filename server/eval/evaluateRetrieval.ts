@@ -56,7 +56,7 @@ export async function evaluateRetrieval(questions: RetrievalQuestion[], generato
                     if (embedded.chunksPerSecond > 0) embedding.seconds += embedded.embedded / embedded.chunksPerSecond;
                 }
             }
-            const retriever = { search: async (query: string, top: number) => (await search.search(query, top, options.signal)).hits, termWeight: (term: string) => index.termWeight(term), contains: (term: string) => index.contains(term) };
+            const retriever = search.retriever({ signal: options.signal });
             for (const q of questions.filter((question) => question.root === root)) {
                 options.signal?.throwIfAborted();
                 const t0 = performance.now();

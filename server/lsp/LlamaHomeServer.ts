@@ -29,7 +29,7 @@ import { readRegularFile } from "../core/readRegularFile";
 import { DocumentReadError, readWholeDocument } from "../core/readWholeDocument";
 import { sourceView } from "../core/sourceView";
 import type { OutlineEntry } from "../core/types";
-import { HybridSearch, type RetrievalKind } from "../core/HybridSearch";
+import { HybridSearch, type RetrievalKind, type SearchOutcome } from "../core/HybridSearch";
 import { WorkspaceIndex, type IndexHit } from "../core/WorkspaceIndex";
 import type { TextGenerator } from "../assist/TextGenerator";
 import { boundedKv, workspaceEngine, type EngineSettings, type RemoteEngineSettings } from "../llm/engineSettings";
@@ -130,30 +130,36 @@ export class LlamaHomeServer implements EvaluationWorkspace {
 
     async search(params: SearchParams, token?: CancellationToken): Promise<SearchResult> {
         const top = Math.max(1, Math.min(params.top ?? 10, 200));
-        const hits: SearchHit[] = [];
         const { signal, dispose } = signalFor(token);
-        const outcomes = await Promise.all(this.folders.map(async (folder) => ({ folder, ...(await folder.search.search(params.query, top, signal)) }))).finally(dispose);
-        for (const { folder, hits: found } of outcomes) {
-            for (const hit of found) {
-                const { chunk } = hit;
-                hits.push({
-                    uri: pathToFileURL(path.join(folder.root, hit.path)).toString(),
-                    path: this.folders.length > 1 ? `${path.basename(folder.root)}/${hit.path}` : hit.path,
-                    score: hit.score,
-                    snippet: hit.snippet,
-                    offset: chunk.start,
-                    length: chunk.text.length,
-                    ...(chunk.page ? { page: chunk.page } : {}),
-                    ...(chunk.line
-                        ? { line: chunk.line, range: { start: { line: chunk.line - 1, character: 0 }, end: { line: (chunk.endLine ?? chunk.line) - 1, character: 0 } } }
-                        : {}),
-                });
-            }
-        }
-        // one folder's order is kept as its ranking gave it; folders interleave by score
-        if (outcomes.length > 1) hits.sort((a, b) => b.score - a.score);
+        const { hits, outcomes } = await this.searchFolders(params.query, top, signal).finally(dispose);
+        const results: SearchHit[] = hits.map(({ folder, hit }) => {
+            const { chunk } = hit;
+            return {
+                uri: pathToFileURL(path.join(folder.root, hit.path)).toString(),
+                path: this.folders.length > 1 ? `${path.basename(folder.root)}/${hit.path}` : hit.path,
+                score: hit.score,
+                snippet: hit.snippet,
+                offset: chunk.start,
+                length: chunk.text.length,
+                ...(chunk.page ? { page: chunk.page } : {}),
+                ...(chunk.line
+                    ? { line: chunk.line, range: { start: { line: chunk.line - 1, character: 0 }, end: { line: (chunk.endLine ?? chunk.line) - 1, character: 0 } } }
+                    : {}),
+            };
+        });
         const warnings = [...new Set(outcomes.map((outcome) => outcome.warning).filter((warning): warning is string => !!warning))];
-        return { results: hits.slice(0, top), retrieval: weakestRetrieval(outcomes.map((outcome) => outcome.retrieval)), ...(warnings.length ? { warning: warnings.join(" ") } : {}) };
+        return { results, retrieval: weakestRetrieval(outcomes.map((outcome) => outcome.retrieval)), ...(warnings.length ? { warning: warnings.join(" ") } : {}) };
+    }
+
+    /**
+     * Every folder's search for a query, at once, and the best `top` hits with their folders: one folder's order is
+     * kept as its ranking gave it, several folders' hits interleave by score.
+     */
+    private async searchFolders(query: string, top: number, signal: AbortSignal): Promise<{ hits: { folder: Folder; hit: IndexHit }[]; outcomes: SearchOutcome[] }> {
+        const outcomes = await Promise.all(this.folders.map(async (folder) => ({ folder, ...(await folder.search.search(query, top, signal)) })));
+        const hits = outcomes.flatMap(({ folder, hits: found }) => found.map((hit) => ({ folder, hit })));
+        if (outcomes.length > 1) hits.sort((a, b) => b.hit.score - a.hit.score);
+        return { hits: hits.slice(0, top), outcomes };
     }
 
     /** The indexed text of a workspace document (or one page of it), with a cited passage located in it. */
@@ -213,10 +219,9 @@ export class LlamaHomeServer implements EvaluationWorkspace {
             const kinds: RetrievalKind[] = [];
             const retriever: Retriever = {
                 search: async (query, top) => {
-                    const outcomes = await Promise.all(this.folders.map(async (folder) => ({ folder, ...(await folder.search.search(query, top, signal)) })));
+                    const { hits, outcomes } = await this.searchFolders(query, top, signal);
                     kinds.push(...outcomes.map((outcome) => outcome.retrieval));
-                    const hits = outcomes.flatMap(({ folder, hits: found }) => found.map((hit) => (roots.set(hit, folder), hit)));
-                    return outcomes.length > 1 ? hits.sort((a, b) => b.score - a.score).slice(0, top) : hits;
+                    return hits.map(({ folder, hit }) => (roots.set(hit, folder), hit));
                 },
                 termWeight: (term) => Math.max(0, ...this.folders.map((folder) => folder.index.termWeight(term))),
                 contains: (term) => this.folders.some((folder) => folder.index.contains(term)),
@@ -444,9 +449,7 @@ export class LlamaHomeServer implements EvaluationWorkspace {
         try {
             await this.openFolders();
             // an update may merge segments the embedding run is reading: it stops, and resumes after this run
-            this.embeddingStop.abort();
-            this.embeddingStop = new AbortController();
-            await this.embedding;
+            await this.stopEmbedding();
             for (const [i, folder] of this.folders.entries()) {
                 await folder.index.update({
                     signal: controller.signal,
@@ -468,6 +471,13 @@ export class LlamaHomeServer implements EvaluationWorkspace {
         this.setState(state, message);
         if (state === "indexed") this.embedPassages();
         return this.status();
+    }
+
+    /** Stops the background embedding run at its next batch and waits for it; a later one may start afresh. */
+    private async stopEmbedding(): Promise<void> {
+        this.embeddingStop.abort();
+        this.embeddingStop = new AbortController();
+        await this.embedding;
     }
 
     /**
@@ -512,9 +522,7 @@ export class LlamaHomeServer implements EvaluationWorkspace {
         await this.models.configure(...(await this.editorEngines()));
         const firstSettings = await this.settingsFor(this.folderUris[0]?.uri, () => undefined);
         // embedding runs over the old folders' indexes: it stops (at its next batch) before they close
-        this.embeddingStop.abort();
-        this.embeddingStop = new AbortController();
-        await this.embedding;
+        await this.stopEmbedding();
         const retrievalModels = await this.retrievalModels.configure(firstSettings, this.firstRoot ?? process.cwd());
         await Promise.all(this.folders.map((folder) => folder.index.dispose()));
         this.folders = [];

@@ -40,17 +40,12 @@ export const askCommand: Command = {
             const retrieval = await openRetrieval(index, args, { progress: !args.values.json });
             if (retrieval.embedError) process.stderr.write(`${terminalLine(`Embedding failed: ${retrieval.embedError}`)}\n`);
             let ran: string | undefined;
-            const retriever = {
-                search: async (query: string, k: number) => {
-                    const outcome = await retrieval.search.search(query, k);
+            const retriever = retrieval.search.retriever({
+                onOutcome: (outcome) => {
                     if (outcome.warning && !retrieval.embedError) process.stderr.write(`${terminalLine(outcome.warning)}\n`);
                     ran = outcome.retrieval;
-                    return outcome.hits;
                 },
-                termWeight: (term: string) => index.termWeight(term),
-                contains: (term: string) => index.contains(term),
-                semantic: retrieval.search.semantic,
-            };
+            });
             try {
                 return await withGenerator(args, async (generator, signal) => {
                     const result = await new Assistant(generator).ask(retriever, args.positionals[1], top, { signal, ...streamToTerminal(args.values.json === true) });
