@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import { ChunkVectors, chunkVectorsFile } from "../server/core/ChunkVectors";
 import { fuseRankings } from "../server/core/fusion";
 import { VectorArena } from "../server/core/vectorKernel";
@@ -32,15 +32,26 @@ function fill(vectors: ChunkVectors, index: WorkspaceIndex, vectorOf: (text: str
 
 const direction = (text: string) => (text.includes("apples") ? unit(1, 0, 0, 0) : text.includes("pears") ? unit(0, 1, 0, 0) : unit(0, 0, 1, 1));
 
-test("nearest chunks come best first, only live ones, and the vectors survive a reopen", async (t) => {
-    const { root, cache } = await tempWorkspace(t, { "a.md": "We grow apples here.", "b.md": "We grow pears here.", "c.md": "Nothing about fruit." });
+/** A workspace of `files`, indexed, every chunk given its direction's vector (not saved yet). */
+async function embeddedWorkspace(t: TestContext, files: Record<string, string>): Promise<{ root: string; index: WorkspaceIndex; vectors: ChunkVectors }> {
+    const { root, cache } = await tempWorkspace(t, files);
     const index = await WorkspaceIndex.open(root, { cacheDir: cache });
     t.after(() => index.dispose());
     await index.update();
     const vectors = await ChunkVectors.load(index.cacheDirectory, model);
     fill(vectors, index, direction);
+    return { root, index, vectors };
+}
+
+/** The paths of the nearest chunks, best first. */
+function nearestPaths(index: WorkspaceIndex, vectors: ChunkVectors, query: Float32Array, k: number): string[] {
+    return vectors.nearest(query, index.liveSegments, k).map((hit) => index.hitFor({ ...hit, score: 0, bm25: 0 }, "").path);
+}
+
+test("nearest chunks come best first, only live ones, and the vectors survive a reopen", async (t) => {
+    const { root, index, vectors } = await embeddedWorkspace(t, { "a.md": "We grow apples here.", "b.md": "We grow pears here.", "c.md": "Nothing about fruit." });
     const near = vectors.nearest(unit(0.9, 0.1, 0, 0), index.liveSegments, 3);
-    assert.deepEqual(near.map((hit) => index.hitFor({ ...hit, score: 0, bm25: 0 }, "").path), ["a.md", "b.md", "c.md"]);
+    assert.deepEqual(nearestPaths(index, vectors, unit(0.9, 0.1, 0, 0), 3), ["a.md", "b.md", "c.md"]);
     assert.ok(near[0].similarity > 0.99 && near[0].similarity <= 1.0001, String(near[0].similarity));
     assert.deepEqual(vectors.coverage(index.liveSegments), { embedded: 3, live: 3 });
     await vectors.save(index.liveSegments);
@@ -48,24 +59,19 @@ test("nearest chunks come best first, only live ones, and the vectors survive a 
     const again = await ChunkVectors.load(index.cacheDirectory, model);
     assert.equal(again.size, 3);
     assert.deepEqual(again.coverage(index.liveSegments), { embedded: 3, live: 3 });
-    assert.deepEqual(again.nearest(unit(0, 1, 0, 0), index.liveSegments, 1).map((hit) => index.hitFor({ ...hit, score: 0, bm25: 0 }, "").path), ["b.md"]);
+    assert.deepEqual(nearestPaths(index, again, unit(0, 1, 0, 0), 1), ["b.md"]);
 
     // a deleted document's chunk is never a neighbour; saving drops its vector
     await fs.rm(path.join(root, "b.md"));
     await index.update();
-    assert.deepEqual(again.nearest(unit(0, 1, 0, 0), index.liveSegments, 3).map((hit) => index.hitFor({ ...hit, score: 0, bm25: 0 }, "").path).sort(), ["a.md", "c.md"]);
+    assert.deepEqual(nearestPaths(index, again, unit(0, 1, 0, 0), 3).sort(), ["a.md", "c.md"]);
     again.touch();
     await again.save(index.liveSegments);
     assert.equal((await ChunkVectors.load(index.cacheDirectory, model)).size, 2);
 });
 
 test("a changed file needs a vector for its new text only; text seen before is found by its hash", async (t) => {
-    const { root, cache } = await tempWorkspace(t, { "a.md": "We grow apples here.", "b.md": "We grow pears here." });
-    const index = await WorkspaceIndex.open(root, { cacheDir: cache });
-    t.after(() => index.dispose());
-    await index.update();
-    const vectors = await ChunkVectors.load(index.cacheDirectory, model);
-    fill(vectors, index, direction);
+    const { root, index, vectors } = await embeddedWorkspace(t, { "a.md": "We grow apples here.", "b.md": "We grow pears here." });
     await vectors.save(index.liveSegments);
     // b.md is rewritten with a's text: it moves to a new segment, and its text already has a vector
     await fs.writeFile(path.join(root, "b.md"), "We grow apples here.");
@@ -77,12 +83,7 @@ test("a changed file needs a vector for its new text only; text seen before is f
 });
 
 test("another model's vectors and a damaged file are dropped, with a notice, never an error", async (t) => {
-    const { root, cache } = await tempWorkspace(t, { "a.md": "We grow apples here." });
-    const index = await WorkspaceIndex.open(root, { cacheDir: cache });
-    t.after(() => index.dispose());
-    await index.update();
-    const vectors = await ChunkVectors.load(index.cacheDirectory, model);
-    fill(vectors, index, direction);
+    const { index, vectors } = await embeddedWorkspace(t, { "a.md": "We grow apples here." });
     await vectors.save(index.liveSegments);
 
     const notices: string[] = [];
