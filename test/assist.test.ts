@@ -73,12 +73,22 @@ async function assertQuotes(index: WorkspaceIndex, root: string, passage: Passag
     const label = `${passage.path}@${passage.offset}: ${passage.text.slice(0, 80)}`;
     assert.ok(!/\?["'”’)\]]*(?:\s|$)/.test(passage.text), `not a question: ${label}`);
     assert.ok(!hasDotLeaders(passage.text), `not a contents line: ${label}`);
-    const chunk = index.getDocument(passage.path)!.chunks.find((c) => c.start <= passage.offset! && passage.offset! < c.end);
-    assert.ok(chunk, `in an indexed chunk: ${label}`);
+    // A passage may run on into the next chunk (answers are read across a chunk's edge), never across a page.
+    const chunks = index.getDocument(passage.path)!.chunks;
+    const first = chunks.findIndex((c) => c.start <= passage.offset! && passage.offset! < c.end);
+    assert.ok(first >= 0, `in an indexed chunk: ${label}`);
+    const end = passage.offset! + passage.length!;
+    let last = first;
+    while (chunks[last]!.end < end && chunks[last + 1] && chunks[last + 1]!.start < end) last++;
+    const span = chunks.slice(first, last + 1);
+    assert.ok(passage.length! > 0 && end <= span[span.length - 1]!.end, `within the chunks it cites: ${label}`);
+    assert.ok(span.every((c) => c.page === span[0]!.page), `on one page: ${label}`);
+    const chunk = span[0]!;
+    assert.ok(span.length > 1 || passage.length! < chunk.text.length || chunk.text.length < 500, `a passage, not the whole chunk: ${label}`);
+    // the chunks' text laid out at their offsets (the whitespace between them as line breaks)
+    const text = span.reduce((joined, c) => joined + "\n".repeat(c.start - chunk.start - joined.length) + c.text, "");
     const from = passage.offset! - chunk.start;
-    assert.ok(passage.length! > 0 && from + passage.length! <= chunk.text.length, `within its chunk: ${label}`);
-    assert.ok(passage.length! < chunk.text.length || chunk.text.length < 500, `a passage, not the whole chunk: ${label}`);
-    const cited = chunk.text.slice(from, from + passage.length!);
+    const cited = text.slice(from, from + passage.length!);
     assert.deepEqual(words(passage.text), words(cited), `the cited text is the passage: ${label}`);
     assert.equal(passage.page, chunk.page, label);
     if (passage.line !== undefined) {

@@ -4,6 +4,7 @@ import { tokenize } from "../core/tokenize";
 import type { OutlineEntry } from "../core/types";
 import type { IndexHit } from "../core/WorkspaceIndex";
 import { definedTerm, definitionPattern } from "./definitions";
+import { withAdjacentText, type AdjacentChunks } from "./adjacentText";
 import { contentTerms, extractiveAnswer, retrievalCoverage } from "./extractiveAnswer";
 import { extractiveSummary } from "./extractiveSummary";
 import { llmAnswer } from "./llmAnswer";
@@ -59,6 +60,8 @@ export interface Retriever {
     termWeight(term: string): number;
     /** Whether any document holds the (tokenized) term. */
     contains(term: string): boolean;
+    /** The chunks either side of a hit's, when the index can say: the extractive engine reads an answer across them. */
+    adjacentChunks?(hit: IndexHit): AdjacentChunks;
     /**
      * True when search also finds passages by meaning (an embedding model): a question in other words than the
      * documents' ("automobile" for "car") is then not refused for sharing few words with its passages; the model reads
@@ -117,7 +120,7 @@ export class Assistant {
             // once retrieval found that subject (its own check weighs each sentence, not whether the subject is there).
             const result = followUp && coverage < minimumRetrievalCoverage
                 ? { answer: notFoundAnswer, found: false, citations: [] }
-                : extractiveAnswer(question, hits, (term) => retriever.termWeight(term), { isKnown: (term) => retriever.contains(term), ...(followUp ? { query } : {}) });
+                : extractiveAnswer(question, withAdjacent(retriever, hits), (term) => retriever.termWeight(term), { isKnown: (term) => retriever.contains(term), ...(followUp ? { query } : {}) });
             options.onText?.(result.answer);
             return { ...result, engine: "extractive", ms: elapsed(started) };
         }
@@ -156,6 +159,11 @@ export function chatHistory(value: unknown): ChatTurn[] {
 /** The selected text a request sent, cut to `contextChars`; undefined when it is not a string or is blank. */
 export function selectedText(value: unknown): string | undefined {
     return typeof value === "string" && value.trim() ? clip(value, contextChars) : undefined;
+}
+
+/** The hits with the text either side of them on their page, where the retriever can read it (see withAdjacentText). */
+function withAdjacent(retriever: Retriever, hits: IndexHit[]): IndexHit[] {
+    return retriever.adjacentChunks ? hits.map((hit) => withAdjacentText(hit, retriever.adjacentChunks!(hit))) : hits;
 }
 
 /** The first `chars` characters of a text, not splitting a surrogate pair. */

@@ -3,6 +3,7 @@ import type { RetrievalKind } from "../../shared/protocol";
 import { ChunkVectors, type VectorModel } from "./ChunkVectors";
 import { fuseRankings, type Fusion } from "./fusion";
 import type { Segment } from "./Segment";
+import type { Chunk } from "./types";
 import type { IndexHit, RankedChunk, WorkspaceIndex } from "./WorkspaceIndex";
 
 /** Turns texts into unit-length vectors (RetrievalModels, in the inference child). */
@@ -109,6 +110,7 @@ export class HybridSearch {
         search(query: string, top: number): Promise<IndexHit[]>;
         termWeight(term: string): number;
         contains(term: string): boolean;
+        adjacentChunks(hit: IndexHit): { before?: Chunk; after?: Chunk };
         readonly semantic: boolean;
     } {
         const hybrid = this;
@@ -121,6 +123,7 @@ export class HybridSearch {
             },
             termWeight: (term) => index.termWeight(term),
             contains: (term) => index.contains(term),
+            adjacentChunks: (hit) => index.adjacentChunks(hit),
             get semantic() {
                 return hybrid.semantic;
             },

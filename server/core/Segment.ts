@@ -161,6 +161,11 @@ export class Segment {
         return this.chunkWithText(local, decoder.decode(this.textOf(local, local + 1)));
     }
 
+    /** Where a chunk starts in its document's extracted text. */
+    chunkStart(local: number): number {
+        return this.table[local * chunkFields];
+    }
+
     /** A document's chunks with their texts, read in one go. */
     documentChunks(document: SegmentDocument): Chunk[] {
         const first = document.firstChunk;

@@ -268,6 +268,31 @@ export class WorkspaceIndex {
         return { path: document.path, score: ranked.score, bm25: ranked.bm25, snippet: makeSnippet(chunk.text, query), chunk, document: withoutChunkRange(document) };
     }
 
+    /**
+     * The chunks either side of a hit's in its document (undefined at the document's ends, or when the document changed
+     * since the hit was found): an answer that starts in one chunk often ends in the next.
+     */
+    adjacentChunks(hit: Pick<IndexHit, "path" | "chunk">): { before?: Chunk; after?: Chunk } {
+        const located = this.documents.get(hit.path);
+        if (!located) return {};
+        const { segment, document } = located;
+        let low = document.firstChunk;
+        let high = document.firstChunk + document.chunkCount - 1;
+        while (low <= high) {
+            const mid = (low + high) >> 1;
+            const start = segment.chunkStart(mid);
+            if (start === hit.chunk.start) {
+                return {
+                    ...(mid > document.firstChunk ? { before: segment.chunk(mid - 1) } : {}),
+                    ...(mid < document.firstChunk + document.chunkCount - 1 ? { after: segment.chunk(mid + 1) } : {}),
+                };
+            }
+            if (start < hit.chunk.start) low = mid + 1;
+            else high = mid - 1;
+        }
+        return {};
+    }
+
     /** The segments search reads, for the chunk vectors kept beside them (HybridSearch). */
     get liveSegments(): readonly Segment[] {
         return this.segments;

@@ -1,0 +1,97 @@
+// The extractive engine on kinds of answer that a sentence-by-sentence reading misses: an answer just past the edge of
+// the chunk that matched, a list whose items are long, a field's line and the paragraph it heads, and a sentence that
+// holds the question's words side by side rather than scattered over its neighbours. Real files, a real index.
+import assert from "node:assert/strict";
+import * as fs from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { test } from "node:test";
+import { withAdjacentText } from "../server/assist/adjacentText";
+import { Assistant } from "../server/assist/Assistant";
+import type { Chunk } from "../server/core/types";
+import { WorkspaceIndex, type IndexHit } from "../server/core/WorkspaceIndex";
+
+async function indexOf(t: { after: (fn: () => Promise<void>) => void }, files: Record<string, string>): Promise<WorkspaceIndex> {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-answer-"));
+    t.after(() => fs.rm(root, { recursive: true, force: true }));
+    for (const [name, text] of Object.entries(files)) await fs.writeFile(path.join(root, name), text);
+    const index = await WorkspaceIndex.open(root, { cacheDir: path.join(root, ".cache") });
+    t.after(() => index.dispose());
+    await index.update();
+    return index;
+}
+
+const filler = (topic: string, sentences: number) =>
+    Array.from({ length: sentences }, (_, i) => `Note ${i + 1} on ${topic} describes one more detail of how the terminal behaves for ordinary users.`).join(" ");
+
+test("an answer that runs on past the edge of its chunk is read from the next chunk, cited where it is", async (t) => {
+    const lead = `${filler("terminals", 12)} From the command line you can switch to virtual console 3 with the following command:`;
+    const command = "    chvt 3\n    (Alt-F3 does the same on a text console; in a graphical session press Ctrl-Alt-F3 to reach tty3.)";
+    const index = await indexOf(t, { "consoles.md": `${lead}\n\n${command}\n\n${filler("keyboards", 9)}\n` });
+    const chunks = index.getDocument("consoles.md")!.chunks;
+    assert.ok(chunks.length >= 2 && !chunks[0]!.text.includes("chvt"), "the command starts the second chunk");
+    const [hit] = index.search("switch virtual console 3 command line", 1);
+    assert.deepEqual(index.adjacentChunks(hit!).after?.start, chunks[1]!.start);
+    assert.equal(index.adjacentChunks(hit!).before, undefined);
+
+    const result = await new Assistant().ask(index, "Which command switches to virtual console 3 from the command line?", 1);
+    assert.equal(result.found, true);
+    assert.match(result.answer, /following command: chvt 3/);
+    const citation = result.citations[0]!;
+    const text = await fs.readFile(path.join(index.root, "consoles.md"), "utf8");
+    assert.match(text.slice(citation.offset!, citation.offset! + citation.length!), /^From the command line.*\n\n\s+chvt 3\n/s);
+    assert.equal(citation.line, 1);
+});
+
+test("chunks either side are read only on the hit's own page", () => {
+    const chunk = (start: number, text: string, page: number): Chunk => ({ start, end: start + text.length, text, page });
+    const hit = { path: "a.pdf", score: 1, bm25: 1, snippet: "", chunk: chunk(10, "Middle.", 2), document: { path: "a.pdf" } } as IndexHit;
+    const sameBefore = chunk(0, "Before.", 2);
+    assert.equal(withAdjacentText(hit, { before: chunk(0, "Before.", 1), after: chunk(20, "After.", 3) }), hit);
+    const widened = withAdjacentText(hit, { before: sameBefore, after: chunk(20, "After.", 3) });
+    assert.deepEqual(widened.chunk, { start: 0, end: 17, text: "Before.\n\n Middle.", page: 2 });
+    assert.equal(widened.chunk.text.indexOf("Middle."), hit.chunk.start - sameBefore.start);
+});
+
+test("a list of long items is answered with the start of each item", async (t) => {
+    const item = (label: string, what: string) => `${label}: Packages ${what}, described here at some length so that the item alone is a long paragraph of the list. Removing one may break the system in ways that are hard to repair.`;
+    const index = await indexOf(t, {
+        "priorities.md": [
+            "# Priorities",
+            "Each package has a priority. The following priority levels are recognized by the package tools.",
+            item("required", "necessary for the proper functioning of the system"),
+            item("important", "that one would expect to find on any Unix-like system"),
+            item("standard", "that make up a reasonably small character-mode system"),
+            item("optional", "that are all the rest of the archive"),
+        ].join("\n\n"),
+    });
+    const result = await new Assistant().ask(index, "Which priority levels are recognized by the package tools?", 3);
+    assert.equal(result.found, true);
+    for (const label of ["required", "important", "standard", "optional"]) assert.match(result.answer, new RegExp(`${label}: Packages .*…`));
+    assert.ok(result.answer.length < 700, result.answer);
+});
+
+test("a field's line with a short value is answered with the paragraph it heads", async (t) => {
+    const index = await indexOf(t, {
+        "tests.md": "# Test control\n\nTests are listed in the control file, one stanza per test.\n\nTest-Command: shell command\n\nGive one line here instead of a script. Quoting follows the usual rules. It will be run under bash -e.\n\nRestrictions: list of words\n\nEach restriction changes how the test is run.\n",
+    });
+    const result = await new Assistant().ask(index, "Under which shell is a Test-Command run?", 3);
+    assert.match(result.answer, /^Test-Command: shell command Give one line .* bash -e\.$/);
+});
+
+test("the line of the field a question names answers before prose that uses the same words", async (t) => {
+    const index = await indexOf(t, { "control.md": "# Control fields\n\nA field for the homepage is not always needed.\n\nHomepage: optional.\n" });
+    const result = await new Assistant().ask(index, "Is the Homepage field required?", 3);
+    assert.match(result.answer, /^Homepage: optional\./);
+});
+
+test("a sentence with the question's words side by side answers before neighbours that hold them scattered", async (t) => {
+    const index = await indexOf(t, {
+        "dependencies.md": "# Dependencies\n\nEvery library that is shared must be declared by the package that uses it. Essential packages need no declared dependency; their control file has them marked.\n",
+        "libraries.md": "# Libraries\n\nA shared library package must not be tagged essential, so that it can be removed once it is superseded.\n",
+        // "marked" is used elsewhere too, so the sentence without it still covers most of the question
+        "bugs.md": "# Bugs\n\nSome bugs are marked done, others are marked new.\n",
+    });
+    const result = await new Assistant().ask(index, "Can a shared library package be marked as essential?", 3);
+    assert.match(result.answer, /^A shared library package must not be tagged essential/);
+});
