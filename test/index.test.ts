@@ -171,7 +171,8 @@ test("search over segments, tombstones and merges scores exactly as BM25 over th
     const index = await WorkspaceIndex.open(root, { cacheDir: cache, pool: { size: 1 } });
     t.after(() => index.dispose());
     await index.update();
-    const queries = ["compost mulch", "frost leek garlic", "note 7", "slug beetle worm water", "n12.md", "v3 harvest"];
+    // common words (every chunk scanned) and rare ones (only the chunks they touch: the sparse path)
+    const queries = ["compost mulch", "frost leek garlic", "note 7", "slug beetle worm water", "n12.md", "v3 harvest", "v7", "12"];
     const check = async (label: string, subject: WorkspaceIndex) => {
         const reference = new Bm25Index();
         const ids: { path: string; position: number }[] = [];

@@ -139,6 +139,11 @@ export class Segment {
         }
     }
 
+    /** BM25's length normalisation of one chunk, as lengthNorms has it. */
+    lengthNorm(local: number, k1: number, b: number, averageLength: number): number {
+        return k1 * (1 - b + (b * this.table[local * chunkFields + 7]) / averageLength);
+    }
+
     /** BM25's length normalisation k1·(1 − b + b·length/average) per chunk, kept while the average stays the same. */
     lengthNorms(k1: number, b: number, averageLength: number): Float64Array {
         if (this.norms?.averageLength === averageLength) return this.norms.values;
