@@ -94,6 +94,24 @@ function timeRipgrep(rg: string, pattern: string, dir: string): number {
     return performance.now() - started;
 }
 
+/** Cold runs are taken this many times each (ours and ripgrep's, interleaved) and the median reported: one run of either swings ±15% on this VM. */
+const coldRuns = 3;
+
+function median(values: number[]): number {
+    return percentile(values, 50);
+}
+
+/** How long node itself takes to start and exit here, as the environment has it and without NODE_EXTRA_CA_CERTS (which node reads at every start). */
+function nodeStart(): { ms: number; withoutCaMs?: number } {
+    const time = (env: NodeJS.ProcessEnv) => median(Array.from({ length: 5 }, () => {
+        const started = performance.now();
+        spawnSync(process.execPath, ["-e", "0"], { stdio: "ignore", env });
+        return performance.now() - started;
+    }));
+    const { NODE_EXTRA_CA_CERTS: extraCa, ...rest } = process.env;
+    return { ms: time(process.env), ...(extraCa ? { withoutCaMs: time(rest) } : {}) };
+}
+
 async function cacheBytesSince(dir: string, since: number): Promise<number> {
     let bytes = 0;
     for (const entry of await fs.readdir(dir, { recursive: true, withFileTypes: true })) {
@@ -135,17 +153,28 @@ export async function scaleRun(base: string, count: number, write: (line: string
     write(`  kill -9 half-way through a run, then index again: exit ${resumed.code}, ${after.documents} documents (${after.reused} kept from before the kill), ${fmt(resumed.ms)}\n`);
     await fs.rm(crashCache, { recursive: true, force: true });
 
-    const unchanged = await runCli(["index", root, "--cache-dir", cache, "--json"]);
-    write(`  open the index (index, nothing changed): ${fmt(unchanged.ms)} (peak RSS ${unchanged.peakMb.toFixed(0)} MB)\n`);
+    const opens: Timed[] = [];
+    for (let i = 0; i < coldRuns; i++) opens.push(await runCli(["index", root, "--cache-dir", cache, "--json"]));
+    const start = nodeStart();
+    write(`  open the index (index, nothing changed; median of ${coldRuns}): ${fmt(median(opens.map((run) => run.ms)))} (peak RSS ${Math.max(...opens.map((run) => run.peakMb)).toFixed(0)} MB); ` +
+        `node itself starts and exits in ${fmt(start.ms)} here${start.withoutCaMs === undefined ? "" : ` (${fmt(start.withoutCaMs)} without the NODE_EXTRA_CA_CERTS this machine sets)`}\n`);
 
     // A rare word, and two words of middling frequency, from a note that is not in the folder
     const sample = note(count + 1, 2000).toLowerCase().match(/[a-z]+/g)!.filter((word) => word !== "note");
     const queries = [sample.reduce((x, y) => (y.length > x.length ? y : x)), `${sample[4]} ${sample[9]}`];
     for (const query of queries) {
-        const search = await runCli(["search", root, query, "--cache-dir", cache, "--json"]);
-        const hits = (JSON.parse(search.stdout) as { results: unknown[] }).results.length;
-        const rgMs = rg ? timeRipgrep(rg, query.split(" ")[0], root) : NaN;
-        write(`  search "${query}" (cold process, ${hits} hits): ${fmt(search.ms)}; rg -l: ${rg ? fmt(rgMs) : "not installed"}; ratio ${rg ? (search.ms / rgMs).toFixed(2) : "–"}\n`);
+        const ours: number[] = [];
+        const theirs: number[] = [];
+        let hits = 0;
+        for (let i = 0; i < coldRuns; i++) {
+            const search = await runCli(["search", root, query, "--cache-dir", cache, "--json"]);
+            hits = (JSON.parse(search.stdout) as { results: unknown[] }).results.length;
+            ours.push(search.ms);
+            if (rg) theirs.push(timeRipgrep(rg, query.split(" ")[0], root));
+        }
+        const ms = median(ours);
+        const rgMs = rg ? median(theirs) : NaN;
+        write(`  search "${query}" (cold process, ${hits} hits; medians of ${coldRuns}): ${fmt(ms)}; rg -l: ${rg ? fmt(rgMs) : "not installed"}; ratio ${rg ? (ms / rgMs).toFixed(2) : "–"}\n`);
     }
 
     const editStarted = Date.now();
