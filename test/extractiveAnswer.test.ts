@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { test } from "node:test";
 import { withAdjacentText } from "../server/assist/adjacentText";
 import { Assistant } from "../server/assist/Assistant";
+import { rowText, tableRows } from "../server/assist/tableRows";
 import type { Chunk } from "../server/core/types";
 import { WorkspaceIndex, type IndexHit } from "../server/core/WorkspaceIndex";
 
@@ -94,4 +95,33 @@ test("a sentence with the question's words side by side answers before neighbour
     });
     const result = await new Assistant().ask(index, "Can a shared library package be marked as essential?", 3);
     assert.match(result.answer, /^A shared library package must not be tagged essential/);
+});
+
+test("a table's row answers with its columns' names: HTML rows of tab-separated cells, DOCX rows of one cell a line", async (t) => {
+    const index = await indexOf(t, {
+        "split.html": "<html><body><h1>Multiarch</h1><p>A library source is split into packages as follows.</p><table>" +
+            "<tr><th>Package</th><th>Architecture</th><th>Multi-Arch</th></tr>" +
+            "<tr><td>libfoo1</td><td>any</td><td>same</td></tr>" +
+            "<tr><td>libfoo-tools</td><td>any</td><td>foreign</td></tr>" +
+            "<tr><td>libfoo-doc</td><td>all</td><td>foreign</td></tr></table></body></html>",
+    });
+    const result = await new Assistant().ask(index, "Which Multi-Arch does the libfoo-tools package have?", 3);
+    assert.equal(result.answer, "Package: libfoo-tools; Architecture: any; Multi-Arch: foreign");
+    const citation = result.citations[0]!;
+    const text = index.documentText("split.html")!;
+    assert.equal(text.slice(citation.offset!, citation.offset! + citation.length!), "libfoo-tools\tany\tforeign");
+    assert.deepEqual(result.passages?.[0]?.text, result.answer);
+
+    // what the DOCX extractor makes of a table (mammoth: a paragraph per cell), cut by a chunk's start or not
+    const docx = "changed as follows:\n\nOld path\n\ti386 path\n\tamd64 path\n\n/lib/\n\t/lib/i386-linux-gnu/\n\t/lib/x86_64-linux-gnu/\n\n/usr/lib/\n\t/usr/lib/i386-linux-gnu/\n\t/usr/lib/x86_64-linux-gnu/";
+    const rows = tableRows(docx);
+    assert.deepEqual(rows.map(rowText), [
+        "Old path: /lib/; i386 path: /lib/i386-linux-gnu/; amd64 path: /lib/x86_64-linux-gnu/",
+        "Old path: /usr/lib/; i386 path: /usr/lib/i386-linux-gnu/; amd64 path: /usr/lib/x86_64-linux-gnu/",
+    ]);
+    assert.equal(docx.slice(rows[1]!.start, rows[1]!.end), "/usr/lib/\n\t/usr/lib/i386-linux-gnu/\n\t/usr/lib/x86_64-linux-gnu/");
+    const cut = docx.slice(docx.indexOf("/lib/\n"));
+    assert.deepEqual(tableRows(cut).map(rowText), ["/lib/ | /lib/i386-linux-gnu/ | /lib/x86_64-linux-gnu/", "/usr/lib/ | /usr/lib/i386-linux-gnu/ | /usr/lib/x86_64-linux-gnu/"]);
+    // prose with a tab in it is no table
+    assert.deepEqual(tableRows("One line\twith a tab.\nAnother line."), []);
 });

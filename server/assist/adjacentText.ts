@@ -33,9 +33,13 @@ export function withAdjacentText(hit: IndexHit, adjacent: AdjacentChunks): Index
     return { ...hit, chunk };
 }
 
-/** Whitespace as long as what lay between two chunks: their lines' newlines, else a paragraph break. */
+/**
+ * Whitespace as long as what lay between two chunks: their lines' newlines where the format has lines; else a
+ * paragraph break where there was more than one character (chunks are cut at blank lines first), and a space where
+ * there was one (a cut inside a paragraph, at a sentence's end or mid-sentence).
+ */
 function gap(previous: Chunk, next: Chunk): string {
     const length = Math.max(1, next.start - previous.end);
-    const newlines = previous.endLine !== undefined && next.line !== undefined ? Math.min(length, Math.max(0, next.line - previous.endLine)) : Math.min(length, 2);
+    const newlines = previous.endLine !== undefined && next.line !== undefined ? Math.min(length, Math.max(0, next.line - previous.endLine)) : length > 1 ? 2 : 0;
     return "\n".repeat(newlines) + " ".repeat(length - newlines);
 }

@@ -3,6 +3,7 @@ import type { IndexHit } from "../core/WorkspaceIndex";
 import { tokenize } from "../core/tokenize";
 import { definedTerm, definitionPattern } from "./definitions";
 import { plainSentence, splitSentences, type Sentence } from "./sentences";
+import { rowText, tableRows } from "./tableRows";
 import { notFoundAnswer, type Citation, type Passage } from "./types";
 
 export interface ExtractiveAnswerOptions {
@@ -74,7 +75,11 @@ export function extractiveAnswer(
         // Bonuses only order what already covers enough of the question: they never make an answer of a sentence that does not.
         const phrased = sentences.map((sentence) => phraseBonus * phraseCoverage(phrases, sentence.text));
         const scored = own.map((coverage, i) => coverage + (coverage >= minCoverage ? phrased[i] + (namesAskedField(sentences[i].text, askedStems) ? askedFieldBonus : 0) : 0));
-        sentences.forEach((_sentence, i) => {
+        const rows = tableRows(hit.chunk.text);
+        // a "sentence" made of a table's rows (HTML keeps no full stop between them) is no answer: its rows are, below
+        const isTable = (sentence: Sentence) => rows.filter((row) => row.start >= sentence.start && row.start < rawEnd(hit.chunk.text, sentence)).length >= 2;
+        sentences.forEach((sentence, i) => {
+            if (isTable(sentence)) return;
             // Questions often name their subject in a neighbouring sentence ("9.1 Hens. No more than six…") or ask
             // for two facts that sit side by side, so the sentence with its neighbours competes too, at a discount.
             const window = range(Math.max(0, i - 1), Math.min(sentences.length, i + 2));
@@ -93,6 +98,15 @@ export function extractiveAnswer(
             const last = sentences[span[span.length - 1]];
             candidates.push({ text, coverage: coverage + bonus, rank, span, citation: citationFor(hit, first.start, last.start + last.text.length - first.start) });
         });
+        // A table's row answers with its columns' names, which count as its words ("what Multi-Arch value does
+        // libfoo-tools get?" → "Package: libfoo-tools; Architecture: any; Multi-Arch: foreign; …").
+        for (const row of rows) {
+            const text = rowText(row);
+            const rowCoverage = coverageOf(stemsOf(`${row.cells.join(" ")} ${row.header?.join(" ") ?? ""}`));
+            const coverage = rowCoverage + (rowCoverage >= minCoverage ? phraseBonus * phraseCoverage(phrases, text) + (expected?.test(text) ? 0.15 : 0) : 0);
+            const citation = citationFor(hit, row.start, row.end - row.start);
+            candidates.push({ text, coverage, rank, span: [], citation, passage: { text, ...citation } });
+        }
         return { hit, sentences, own, coverage: (text: string) => coverageOf(stemsOf(text)) };
     });
     candidates.sort((a, b) => b.coverage - a.coverage || a.rank - b.rank);
@@ -108,6 +122,7 @@ export function extractiveAnswer(
  * them ("The following priority levels are recognized:").
  */
 function withContext(candidate: Candidate, chunk: ScoredChunk): { text: string; citation: Citation } {
+    if (candidate.passage) return candidate;
     const { sentences, hit } = chunk;
     const span = [...candidate.span];
     const usable = (j: number) => j >= 0 && j < sentences.length && !isQuestion(sentences[j].text);
@@ -182,6 +197,8 @@ interface Candidate {
     rank: number;
     span: number[];
     citation: Citation;
+    /** A table row: quoted as it is, with no sentences around it. */
+    passage?: Passage;
 }
 
 interface ScoredChunk {
@@ -213,7 +230,7 @@ function supportingPassages(candidates: Candidate[], chunks: ScoredChunk[], minC
         // candidates are best first: the first of each chunk with a passage worth quoting is its best
         if (seen.has(candidate.rank)) continue;
         const chunk = chunks[candidate.rank]!;
-        const passage = passageAround(chunk, candidate.span);
+        const passage = candidate.passage ?? passageAround(chunk, candidate.span);
         // the answer's own passage is always wanted; another must cover the question by itself (its questions left out)
         if (!passage || (candidate !== candidates[0] && chunk.coverage(passage.text) < minCoverage * 0.8)) continue;
         seen.add(candidate.rank);

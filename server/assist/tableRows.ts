@@ -1,0 +1,87 @@
+// Tables as the extractors leave them: HTML (and EPUB) rows as lines of tab-separated cells; DOCX rows (mammoth puts
+// each cell's text in a paragraph) as a block whose first line is the first cell and whose other lines are the other
+// cells, each after a tab. Read sentence by sentence, a row loses what its cells are ("libfoo-tools any foreign"); read
+// with its table's first row, it says it: "Package: libfoo-tools; Architecture: any; Multi-Arch: foreign".
+
+/** A row of a table in a chunk's text, with the cells of its table's first row when the table starts in the text. */
+export interface TableRow {
+    /** Offsets in the text. */
+    start: number;
+    end: number;
+    cells: string[];
+    header?: string[];
+}
+
+interface RawRow {
+    start: number;
+    end: number;
+    cells: string[];
+    /** Offset where the next row of the same table would start: rows of a DOCX table sit a blank line apart. */
+    next: number;
+}
+
+/** The rows (header rows left out) of the tables in `text` that have at least two columns and two rows. */
+export function tableRows(text: string): TableRow[] {
+    const raw = rawRows(text);
+    const rows: TableRow[] = [];
+    for (let i = 0; i < raw.length; ) {
+        let j = i + 1;
+        while (j < raw.length && raw[j]!.cells.length === raw[i]!.cells.length && raw[j]!.start <= raw[j - 1]!.next) j++;
+        if (j - i >= 2) {
+            // a table cut by the chunk's start has lost its first row: its rows are read without one
+            const header = raw[i]!.start > 0 ? raw[i]!.cells : undefined;
+            for (let k = header ? i + 1 : i; k < j; k++) rows.push({ start: raw[k]!.start, end: raw[k]!.end, cells: raw[k]!.cells, ...(header ? { header } : {}) });
+        }
+        i = j;
+    }
+    return rows;
+}
+
+function rawRows(text: string): RawRow[] {
+    const lines: { start: number; end: number; text: string }[] = [];
+    for (const match of text.matchAll(/[^\n]*/g)) {
+        if (match.index > 0 && text[match.index - 1] !== "\n") continue;
+        lines.push({ start: match.index, end: match.index + match[0].length, text: match[0] });
+    }
+    const rows: RawRow[] = [];
+    for (let i = 0; i < lines.length; i++) {
+        const line = lines[i]!;
+        if (!line.text.trim() || line.text.startsWith("\t")) continue;
+        // DOCX: the first cell, then lines that each start with a tab
+        let j = i + 1;
+        while (j < lines.length && lines[j]!.text.startsWith("\t")) j++;
+        if (j > i + 1) {
+            const cells = lines.slice(i, j).map((cell) => clean(cell.text));
+            const end = lines[j - 1]!.end;
+            if (cells.every(Boolean)) rows.push({ start: line.start + leading(line.text), end, cells, next: blankThenNext(lines, j) });
+            i = j - 1;
+            continue;
+        }
+        // HTML: cells on one line, a tab after each
+        const cells = line.text.split("\t").map(clean);
+        while (cells.length > 0 && !cells[cells.length - 1]) cells.pop();
+        if (cells.length >= 2 && cells.every(Boolean)) rows.push({ start: line.start + leading(line.text), end: line.end, cells, next: line.end + 1 });
+    }
+    return rows;
+}
+
+/** Where the next row of a DOCX table would start (after at most one blank line), or -1 when nothing can follow. */
+function blankThenNext(lines: { start: number; text: string }[], at: number): number {
+    let k = at;
+    while (k < lines.length && !lines[k]!.text.trim()) k++;
+    return k < lines.length && k - at <= 1 ? lines[k]!.start + leading(lines[k]!.text) : -1;
+}
+
+function leading(text: string): number {
+    return text.length - text.trimStart().length;
+}
+
+function clean(cell: string): string {
+    return cell.trim().replace(/\s+/g, " ");
+}
+
+/** A row as an answer says it: each cell after its column's name, or the cells side by side when the table's first row is not in the text. */
+export function rowText(row: TableRow): string {
+    if (!row.header) return row.cells.join(" | ");
+    return row.cells.map((cell, i) => `${row.header![i]!.replace(/:$/, "")}: ${cell}`).join("; ");
+}
