@@ -324,6 +324,14 @@ test("a question that asks what a term means is answered from the place that def
     assert.ok(definitionPattern("its").test("Intend to Salvage (ITS)"));
     assert.ok(definitionPattern("virtual package").test("A virtual package is a name that several packages may provide."));
     assert.ok(!definitionPattern("curator").test("The curator met us."));
+    // what a thing is for defines it: the name without its generic noun, a numbered heading, "is reserved for"
+    assert.equal(definedTerm("What is the /opt directory meant for?"), "/opt directory");
+    assert.equal(definedTerm("What are hooks used for?"), "hooks");
+    const opt = definitionPattern("/opt directory");
+    assert.ok(opt.test("3.13. /opt : Add-on application software packages"));
+    assert.ok(opt.test("/opt is reserved for the installation of add-on application software packages."));
+    assert.ok(opt.test("The /opt directory is meant for add-ons."));
+    assert.ok(!opt.test("/opt/bin is for local use.") && !opt.test("Programs in /usr/opt are rare."));
 });
 
 test("extractive summaries are made of the document's own sentences, in order, without near-duplicates", async () => {

@@ -10,6 +10,8 @@ export function definedTerm(question: string): string | undefined {
     const q = question.trim().replace(/[?？]+$/, "").trim();
     const quoted = /["“'‘]([^"”'’]{2,40})["”'’]/.exec(q)?.[1];
     const match =
+        // "What is the /opt directory meant for?", "What are hooks used for?": what a thing is for defines it too
+        /^what\s+(?:is|are)\s+(?:an?\s+|the\s+)?(.+?)\s+(?:meant|used|intended|reserved|designed|there)\s+for$/i.exec(q) ??
         /\bdefines?\s+(?:the\s+)?(?:term|word|phrase|notion|concept)?\s*(.+)$/i.exec(q) ??
         /^what\s+(?:does|do)\s+(?:the\s+)?(?:abbreviation|acronym|term|word|phrase)?\s*(.+?)\s+(?:mean|stand\s+for)\b/i.exec(q) ??
         /^what\s+(?:is|are)\s+(?:meant\s+by\s+)?(?:an?\s+|the\s+)?(.+)$/i.exec(q) ??
@@ -29,13 +31,18 @@ function escaped(text: string): string {
  * ("sponsors are").
  */
 export function definitionPattern(term: string): RegExp {
-    const t = `${escaped(term)}s?`;
+    // "the /opt directory" is defined where "/opt" is: a generic noun after the name may be left out
+    const named = /^(.+?)\s+(?:directory|folder|file|field|package|command|option|variable|section|tag|value)$/i.exec(term)?.[1];
+    const t = `${named ? `${escaped(named)}(?:\\s+${escaped(term.slice(named.length).trim())})?` : escaped(term)}s?`;
+    // \b before a name that starts with a word character; "/opt" starts with none
+    const start = /^\w/.test(term) ? "\\b" : "(?<![\\w/])";
     return new RegExp(
         [
-            `(?:^|\\n|[.;]\\s)\\s*(?:[-*•]\\s*)?(?:an?\\s+|the\\s+)?${t}\\s*(?::|—|–|\\s-\\s)\\s*\\S`,
-            `\\b${t}\\s+(?:is|are|means|refers\\s+to|denotes|stands\\s+for)\\s+(?:an?|the|any|one|those|that|when|software|where)\\b`,
-            `\\b${t}\\s+(?:is|are|was)\\s+(?:short(?:hand)?\\s+for|an?\\s+(?:abbreviation|acronym)\\s+(?:for|of))\\b`,
-            `\\b(?:is|are)\\s+called\\s+(?:an?\\s+|the\\s+)?${t}\\b`,
+            `(?:^|\\n|[.;]\\s)\\s*(?:[\\d.]+\\s+)?(?:[-*•]\\s*)?(?:an?\\s+|the\\s+)?${t}\\s*(?::|—|–|\\s-\\s)\\s*\\S`,
+            `${start}${t}\\s+(?:is|are|means|refers\\s+to|denotes|stands\\s+for)\\s+(?:an?|the|any|one|those|that|when|software|where)\\b`,
+            `${start}${t}\\s+(?:is|are|was)\\s+(?:short(?:hand)?\\s+for|an?\\s+(?:abbreviation|acronym)\\s+(?:for|of))\\b`,
+            `${start}${t}\\s+(?:is|are)\\s+(?:(?:only|mainly|primarily)\\s+)?(?:reserved|used|meant|intended|designed)\\s+for\\b`,
+            `\\b(?:is|are)\\s+called\\s+(?:an?\\s+|the\\s+)?${t}(?![\\w/])`,
             `\\w[\\w\\s-]{3,60}\\(\\s*${t}\\s*\\)`,
         ].join("|"),
         "i",
