@@ -332,6 +332,8 @@ test("a question that asks what a term means is answered from the place that def
     assert.ok(opt.test("/opt is reserved for the installation of add-on application software packages."));
     assert.ok(opt.test("The /opt directory is meant for add-ons."));
     assert.ok(!opt.test("/opt/bin is for local use.") && !opt.test("Programs in /usr/opt are rare."));
+    // only a name loses its generic noun: a plain word does not ("virtual: New adventure virtual package…" is a changelog line)
+    assert.ok(!definitionPattern("virtual package").test("virtual: New adventure virtual package for the game."));
 });
 
 test("extractive summaries are made of the document's own sentences, in order, without near-duplicates", async () => {

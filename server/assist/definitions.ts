@@ -31,8 +31,9 @@ function escaped(text: string): string {
  * ("sponsors are").
  */
 export function definitionPattern(term: string): RegExp {
-    // "the /opt directory" is defined where "/opt" is: a generic noun after the name may be left out
-    const named = /^(.+?)\s+(?:directory|folder|file|field|package|command|option|variable|section|tag|value)$/i.exec(term)?.[1];
+    // "the /opt directory" is defined where "/opt" is: a generic noun after a name (a path, a file or field name: not a
+    // plain word, or "virtual package" would be defined wherever "virtual:" opens a line) may be left out
+    const named = /^(\S*[^\p{L}\s]\S*)\s+(?:directory|folder|file|field|package|command|option|variable|section|tag|value)$/iu.exec(term)?.[1];
     const t = `${named ? `${escaped(named)}(?:\\s+${escaped(term.slice(named.length).trim())})?` : escaped(term)}s?`;
     // \b before a name that starts with a word character; "/opt" starts with none
     const start = /^\w/.test(term) ? "\\b" : "(?<![\\w/])";
