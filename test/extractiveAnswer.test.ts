@@ -7,12 +7,14 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { test } from "node:test";
 import { withAdjacentText } from "../server/assist/adjacentText";
+import { citationFor } from "../server/assist/extractiveAnswer";
+import { benchPdf } from "../server/eval/benchDocuments";
 import { Assistant } from "../server/assist/Assistant";
 import { rowText, tableRows } from "../server/assist/tableRows";
 import type { Chunk } from "../server/core/types";
 import { WorkspaceIndex, type IndexHit } from "../server/core/WorkspaceIndex";
 
-async function indexOf(t: { after: (fn: () => Promise<void>) => void }, files: Record<string, string>): Promise<WorkspaceIndex> {
+async function indexOf(t: { after: (fn: () => Promise<void>) => void }, files: Record<string, string | Buffer>): Promise<WorkspaceIndex> {
     const root = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-answer-"));
     t.after(() => fs.rm(root, { recursive: true, force: true }));
     for (const [name, text] of Object.entries(files)) await fs.writeFile(path.join(root, name), text);
@@ -44,14 +46,33 @@ test("an answer that runs on past the edge of its chunk is read from the next ch
     assert.equal(citation.line, 1);
 });
 
-test("chunks either side are read only on the hit's own page", () => {
+test("the chunk before is read on the hit's page, the chunk after on its page or the next, each passage citing its own page", () => {
     const chunk = (start: number, text: string, page: number): Chunk => ({ start, end: start + text.length, text, page });
     const hit = { path: "a.pdf", score: 1, bm25: 1, snippet: "", chunk: chunk(10, "Middle.", 2), document: { path: "a.pdf" } } as IndexHit;
     const sameBefore = chunk(0, "Before.", 2);
-    assert.equal(withAdjacentText(hit, { before: chunk(0, "Before.", 1), after: chunk(20, "After.", 3) }), hit);
-    const widened = withAdjacentText(hit, { before: sameBefore, after: chunk(20, "After.", 3) });
+    assert.equal(withAdjacentText(hit, { before: chunk(0, "Before.", 1), after: chunk(20, "After.", 4) }), hit);
+    const widened = withAdjacentText(hit, { before: sameBefore, after: chunk(20, "After.", 4) });
     assert.deepEqual(widened.chunk, { start: 0, end: 17, text: "Before.\n\n Middle.", page: 2 });
     assert.equal(widened.chunk.text.indexOf("Middle."), hit.chunk.start - sameBefore.start);
+
+    const onward = withAdjacentText(hit, { after: chunk(20, "After.", 3) });
+    assert.equal(onward.chunk.text, "Middle.\n\n After.");
+    assert.deepEqual(citationFor(onward, 0, 7), { path: "a.pdf", page: 2, offset: 10, length: 7 });
+    assert.deepEqual(citationFor(onward, onward.chunk.text.indexOf("After."), 6), { path: "a.pdf", page: 3, offset: 20, length: 6 });
+});
+
+test("steps announced at the foot of a PDF page are read from the top of the next", async (t) => {
+    const filler = (topic: string) => Array.from({ length: 6 }, (_, i) => `Paragraph ${i + 1} about ${topic} says a little more about how members of the project keep in touch with each other.`);
+    const pdf = benchPdf("Developer's guide", [
+        { heading: "Leaving the project", paragraphs: [...filler("membership"), "If you choose to leave the project, you should make sure you take the following steps:"] },
+        { heading: "Retiring, continued", paragraphs: ["Orphan all your packages. Remove yourself from the uploaders of team packages. Ask for your key to be removed from the keyring.", ...filler("keyrings")] },
+    ]);
+    const index = await indexOf(t, { "guide.pdf": pdf });
+    const pages = index.getDocument("guide.pdf")!.chunks;
+    assert.ok(pages.some((c) => c.page === 1) && pages.some((c) => c.page === 2), "two pages");
+    const result = await new Assistant().ask(index, "Which steps should you take when leaving the project?", 3);
+    assert.match(result.answer, /following steps: .*Orphan all your packages/);
+    assert.equal(result.citations[0]?.page, 1);
 });
 
 test("a list of long items is answered with the start of each item", async (t) => {

@@ -4,6 +4,7 @@ import { tokenize } from "../core/tokenize";
 import { definedTerm, definitionPattern } from "./definitions";
 import { plainSentence, splitSentences, type Sentence } from "./sentences";
 import { rowText, tableRows } from "./tableRows";
+import type { ReadChunk } from "./adjacentText";
 import { notFoundAnswer, type Citation, type Passage } from "./types";
 
 export interface ExtractiveAnswerOptions {
@@ -469,8 +470,10 @@ function isQuestion(sentence: string): boolean {
  * its page, or the line it starts on, and where it is in the extracted text (for the readable view of the source).
  */
 export function citationFor(hit: IndexHit, offsetInChunk: number, length = hit.chunk.text.length - offsetInChunk): Citation {
-    const { chunk } = hit;
+    const chunk: ReadChunk = hit.chunk;
     const passage = { offset: chunk.start + offsetInChunk, length };
+    // a hit read on into the next page (withAdjacentText): what starts past the break is on that page
+    if (chunk.pageBreak && offsetInChunk >= chunk.pageBreak.at) return { path: hit.path, page: chunk.pageBreak.page, ...passage };
     if (chunk.page) return { path: hit.path, page: chunk.page, ...passage };
     if (chunk.line) return { path: hit.path, line: chunk.line + (chunk.text.slice(0, offsetInChunk).match(/\n/g)?.length ?? 0), ...passage };
     return { path: hit.path, ...passage };
