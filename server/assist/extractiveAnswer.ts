@@ -3,6 +3,7 @@ import type { IndexHit } from "../core/WorkspaceIndex";
 import { tokenize } from "../core/tokenize";
 import { definedTerm, definitionPattern } from "./definitions";
 import { plainSentence, splitSentences, type Sentence } from "./sentences";
+import { lightStem, phraseBonus, phraseCoverage, questionPhrases } from "./matching";
 import { rowText, tableRows } from "./tableRows";
 import type { ReadChunk } from "./adjacentText";
 import { notFoundAnswer, type Citation, type Passage } from "./types";
@@ -68,7 +69,7 @@ export function extractiveAnswer(
     const coverageOf = (present: Set<string>) => terms.reduce((sum, term, i) => sum + (present.has(stems[i]) ? weights.get(term)! : 0), 0) / totalWeight;
     const stemsOf = (text: string) => new Set(tokenize(text).map(lightStem));
     const askedStems = new Set(stems);
-    const phrases = questionPhrases(options.query ?? question, (term) => weights.get(term) ?? 0);
+    const phrases = questionPhrases(tokenize(options.query ?? question).filter((term) => !questionWords.has(term)), (term) => weights.get(term) ?? 0);
     const chunks = hits.map((hit, rank) => {
         const sentences = splitSentences(hit.chunk.text);
         const termSets = sentences.map((sentence) => withFieldWords(sentence.text, stemsOf(sentence.text)));
@@ -448,18 +449,6 @@ function withFieldWords(text: string, stems: Set<string>): Set<string> {
     return stems;
 }
 
-/**
- * A search term without its inflection ("largest", "larger", "large" → "larg"; "installed", "installing" →
- * "install"), for matching a question's words to a sentence's. Crude on purpose: it only decides which sentence
- * answers among retrieved ones, and keeps at least four letters so short words stay whole.
- */
-export function lightStem(term: string): string {
-    if (term.length <= 4 || term.charCodeAt(term.length - 1) < 97) return term;
-    for (const suffix of ["ing", "est", "ed", "er", "ly", "e"]) {
-        if (term.endsWith(suffix) && term.length - suffix.length >= 4) return term.slice(0, -suffix.length);
-    }
-    return term;
-}
 
 function isQuestion(sentence: string): boolean {
     return /\?["'”’)\]]*\s*$/.test(sentence);
@@ -479,46 +468,8 @@ export function citationFor(hit: IndexHit, offsetInChunk: number, length = hit.c
     return { path: hit.path, ...passage };
 }
 
-// A sentence holding the question's words side by side ("single line synopsis") is preferred to one that scatters them,
-// by up to this much coverage when it holds every adjacent pair of the question's terms. Measured on the Debian
-// retrieval benchmark: +3 answers at 0.3 (0.5 the same, 1.0 trades two answers for two others).
-const phraseBonus = 0.3;
 // A "Field: value" line of the field the question names: +1 answer at 0.1, none lost; 0.3 lost one.
 const askedFieldBonus = 0.1;
-
-interface Phrases {
-    pairs: Map<string, number>;
-    total: number;
-}
-
-/** Adjacent pairs of the question's content terms ("single line", "line synopsis"), weighted by the rarer term's weight. */
-function questionPhrases(question: string, weight: (term: string) => number): Phrases {
-    const terms = tokenize(question).filter((term) => !questionWords.has(term));
-    const pairs = new Map<string, number>();
-    for (let i = 1; i < terms.length; i++) {
-        if (terms[i] === terms[i - 1]) continue;
-        pairs.set(`${lightStem(terms[i - 1])} ${lightStem(terms[i])}`, Math.min(weight(terms[i - 1]), weight(terms[i])));
-    }
-    let total = 0;
-    for (const value of pairs.values()) total += value;
-    return { pairs, total };
-}
-
-function phraseCoverage(phrases: Phrases, text: string): number {
-    if (phrases.total === 0) return 0;
-    const terms = tokenize(text).map(lightStem);
-    let found = 0;
-    const seen = new Set<string>();
-    for (let i = 1; i < terms.length; i++) {
-        const pair = `${terms[i - 1]} ${terms[i]}`;
-        const value = phrases.pairs.get(pair);
-        if (value !== undefined && !seen.has(pair)) {
-            seen.add(pair);
-            found += value;
-        }
-    }
-    return found / phrases.total;
-}
 
 /** A "Field: value" line whose field the question names ("Is the Upstream-Contact field required?" → "Upstream-Contact: optional."). */
 function namesAskedField(text: string, asked: Set<string>): boolean {
