@@ -44,6 +44,11 @@ test("an answer that runs on past the edge of its chunk is read from the next ch
     const text = await fs.readFile(path.join(index.root, "consoles.md"), "utf8");
     assert.match(text.slice(citation.offset!, citation.offset! + citation.length!), /^From the command line.*\n\n\s+chvt 3\n/s);
     assert.equal(citation.line, 1);
+
+    // once the file changed, a hit found before reads no neighbours from the new version
+    await fs.writeFile(path.join(index.root, "consoles.md"), `${text}\n${filler("mice", 20)}\n`);
+    await index.update();
+    assert.deepEqual(index.adjacentChunks(hit!), {});
 });
 
 test("the chunk before is read on the hit's page, the chunk after on its page or the next, each passage citing its own page", () => {

@@ -289,9 +289,10 @@ export class WorkspaceIndex {
      * The chunks either side of a hit's in its document (undefined at the document's ends, or when the document changed
      * since the hit was found): an answer that starts in one chunk often ends in the next.
      */
-    adjacentChunks(hit: Pick<IndexHit, "path" | "chunk">): { before?: Chunk; after?: Chunk } {
+    adjacentChunks(hit: Pick<IndexHit, "path" | "chunk" | "document">): { before?: Chunk; after?: Chunk } {
         const located = this.documents.get(hit.path);
-        if (!located) return {};
+        // another version's chunks would not continue this one's text
+        if (!located || located.document.hash !== hit.document.hash) return {};
         const { segment, document } = located;
         let low = document.firstChunk;
         let high = document.firstChunk + document.chunkCount - 1;
