@@ -151,3 +151,12 @@ test("a table's row answers with its columns' names: HTML rows of tab-separated 
     // prose with a tab in it is no table
     assert.deepEqual(tableRows("One line\twith a tab.\nAnother line."), []);
 });
+
+test("a sentence that writes two of the question's words as one counts as having both", async (t) => {
+    const index = await indexOf(t, {
+        "clocks.md": "# Clocks\n\nThe system clock keeps UTC. The timezone database is kept in /usr/share/zoneinfo, one file per region.\n",
+        "misc.md": "# Misc\n\nThere is a time for everything. Each zone of the garden is kept apart.\n",
+    });
+    const result = await new Assistant().ask(index, "Where is the time zone database kept?", 3);
+    assert.match(result.answer, /^The timezone database is kept in \/usr\/share\/zoneinfo/);
+});

@@ -8,6 +8,7 @@ import PDFDocument from "pdfkit";
 import { Bm25Index } from "../server/core/Bm25Index";
 import { DocumentTableWriter, readDocumentTable } from "../server/core/documentTable";
 import { rankedText } from "../server/core/SegmentWriter";
+import { compoundParts } from "../server/core/tokenize";
 import { WorkspaceIndex, type IndexReport } from "../server/core/WorkspaceIndex";
 import { makeFixtures, type FixtureSet } from "./fixtures/makeFixtures";
 
@@ -246,4 +247,23 @@ test("a table of contents does not outrank the section it lists, and is still in
     assert.match(top.chunk.text, /three compost containers/);
     // the contents chunk is still found by words it has outside its contents lines
     assert.ok(index.search("plot holder's manual contents", 5).some((hit) => hit.chunk.text.includes("Contents")));
+});
+
+test("two query words that the documents write as one are searched as that word too, weighing no more than the rarer of them", async (t) => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-compound-"));
+    t.after(() => fs.rm(root, { recursive: true, force: true }));
+    await fs.writeFile(path.join(root, "zones.md"), "# Clocks\n\nThe timezone database lives in zoneinfo.\n");
+    await fs.writeFile(path.join(root, "keys.md"), "# Keys\n\nType your pass phrase twice when you sign.\n");
+    await fs.writeFile(path.join(root, "agent.md"), "# Agent\n\nThe agent caches the passphrase while you sign.\n");
+    for (let i = 0; i < 6; i++) await fs.writeFile(path.join(root, `misc-${i}.md`), `# Misc ${i}\n\nA time to plant and a zone to sow; a phrase to pass on.\n`);
+    const index = await WorkspaceIndex.open(root, { cacheDir: path.join(root, ".cache") });
+    t.after(() => index.dispose());
+    await index.update();
+    assert.equal(index.search("time zone", 1)[0]?.path, "zones.md");
+    // the chunk that says it as the question does is not outranked by the one that writes it as one word
+    const signing = index.search("pass phrase sign", 2).map((hit) => hit.path);
+    assert.deepEqual(signing, ["keys.md", "agent.md"]);
+    // numbers and words under three letters are never joined ("4.6" is no "46"), nor a pair the query already writes as
+    // one word; search keeps only the compounds the index has
+    assert.deepEqual([...compoundParts(["policy", "4", "6", "time", "zone", "ab", "cd", "file", "name", "filename"]).keys()], ["timezone", "namefilename"]);
 });

@@ -1,6 +1,6 @@
 import { hasDotLeaders } from "../core/tableOfContents";
 import type { IndexHit } from "../core/WorkspaceIndex";
-import { tokenize } from "../core/tokenize";
+import { compoundParts, tokenize } from "../core/tokenize";
 import { definedTerm, definitionPattern } from "./definitions";
 import { plainSentence, splitSentences, type Sentence } from "./sentences";
 import { lightStem, phraseBonus, phraseCoverage, questionPhrases } from "./matching";
@@ -67,7 +67,16 @@ export function extractiveAnswer(
     // Sentences are matched on stems: "the largest shed" is answered by "Shed: no larger than…".
     const stems = terms.map(lightStem);
     const coverageOf = (present: Set<string>) => terms.reduce((sum, term, i) => sum + (present.has(stems[i]) ? weights.get(term)! : 0), 0) / totalWeight;
-    const stemsOf = (text: string) => new Set(tokenize(text).map(lightStem));
+    // a sentence that writes two of the question's neighbouring words as one ("timezone" for "time zone") has both
+    const compounds = compoundParts(tokenize(options.query ?? question));
+    const stemsOf = (text: string) => {
+        const stems = new Set<string>();
+        for (const term of tokenize(text)) {
+            stems.add(lightStem(term));
+            for (const part of compounds.get(term) ?? []) stems.add(lightStem(part));
+        }
+        return stems;
+    };
     const askedStems = new Set(stems);
     const phrases = questionPhrases(tokenize(options.query ?? question).filter((term) => !questionWords.has(term)), (term) => weights.get(term) ?? 0);
     const chunks = hits.map((hit, rank) => {

@@ -98,3 +98,16 @@ function foldPlural(word: string): string {
     if (before === 115 /* s */ || before === 117 /* u */ || before === 105 /* i */) return word;
     return word.slice(0, -1);
 }
+
+/**
+ * Each pair of neighbouring terms (letters only, three or more each) as the one word a document may write instead:
+ * "time zone" → "timezone", "file name" → "filename". Search adds those the index has; answers count one as both words.
+ */
+export function compoundParts(terms: readonly string[]): Map<string, [string, string]> {
+    const compounds = new Map<string, [string, string]>();
+    for (let i = 1; i < terms.length; i++) {
+        const [a, b] = [terms[i - 1]!, terms[i]!];
+        if (/^[a-z]{3,}$/.test(a) && /^[a-z]{3,}$/.test(b) && !terms.includes(a + b)) compounds.set(a + b, [a, b]);
+    }
+    return compounds;
+}
