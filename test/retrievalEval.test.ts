@@ -58,6 +58,20 @@ test("eval retrieval ranks each question's document and answer, and computes rec
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /^all\s+3\s+66\.7\s+66\.7 0\.667 0\.667/m);
     assert.match(table.stdout, /line 4: In which month may bonfires be lit\? → want keys\.txt, top fires\.md/);
+
+    // --compare names what changed since an earlier run, question by question
+    const before = path.join(base, "before.json");
+    await fs.writeFile(before, run.stdout);
+    await fs.writeFile(path.join(root, "hens.md"), "# Poultry\n\nNo more than seven hens may be kept on one plot. Cockerels are not allowed.\n");
+    const compared = await runCli(["eval", "retrieval", "--dataset", dataset, "--cache-dir", path.join(base, "cache"), "--compare", before], { env });
+    assert.equal(compared.code, 0, compared.stderr);
+    assert.match(compared.stdout, /Compared with .*before\.json \(3 questions in both\):\n {2}answer holds the phrase {2}\+0 −1; lost lines 1\n {2}right document first {5}\+0 −0\n/);
+    const comparedJson = parseJson<RetrievalResult & { comparison: unknown }>(await runCli(["eval", "retrieval", "--dataset", dataset, "--cache-dir", path.join(base, "cache"), "--compare", path.join(base, "results", "latest-retrieval.json"), "--json"], { env }));
+    assert.deepEqual(comparedJson.comparison, { questions: 3, answers: { gained: [], lost: [] }, documentAt1: { gained: [], lost: [] }, placeAt1: { gained: [], lost: [] }, unmatched: 0 });
+    await fs.writeFile(path.join(base, "not-results.json"), "{}");
+    const refused = await runCli(["eval", "retrieval", "--dataset", dataset, "--compare", path.join(base, "not-results.json")], { env });
+    assert.equal(refused.code, 2);
+    assert.match(refused.stderr, /--compare: .*not-results\.json holds no retrieval results; give the output of an earlier `eval retrieval --json`/);
 });
 
 test("a place is a page: a PDF question counts at page level only when the hit is on that page", async (t) => {

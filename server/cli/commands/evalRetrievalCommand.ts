@@ -1,5 +1,7 @@
+import * as fs from "node:fs/promises";
 import * as path from "node:path";
-import type { RetrievalFigures } from "../../../shared/results";
+import type { RetrievalFigures, RetrievalResult } from "../../../shared/results";
+import { compareRetrieval, retrievalResultOf, type LinesChanged, type RetrievalComparison } from "../../eval/compareRetrieval";
 import { evaluateRetrieval } from "../../eval/evaluateRetrieval";
 import { readRetrievalDataset, RetrievalDatasetError } from "../../eval/retrievalDataset";
 import { saveResult } from "../../eval/resultsStore";
@@ -12,7 +14,7 @@ import { terminalLine } from "../terminalText";
 export const evalRetrievalCommand: Command = {
     name: "eval-retrieval",
     summary: "Measure search and answers on a dataset of questions with known sources: recall@k, MRR, nDCG, answer-contains",
-    usage: `llamahome eval retrieval --dataset F.jsonl [--model M] [--top K] [--cache-dir D] [--json]
+    usage: `llamahome eval retrieval --dataset F.jsonl [--model M] [--top K] [--compare BEFORE.json] [--cache-dir D] [--json]
 
   Each line of F is {"root", "question", "path", "page"?, "alsoIn"?, "answer"?, "kind"?}: the folder to index
   (relative to F), the question, the document (relative to root) and page that state the answer, other documents
@@ -20,10 +22,12 @@ export const evalRetrievalCommand: Command = {
   recall@1/@5, MRR and nDCG@10 of the right document and of the right place (page), the share of answers (from
   \`ask\` with the top K chunks, default 5; the extractive engine without a model) that contain the phrase, and
   search latency p50/p95. Retrieval is BM25, or hybrid with an embedding model (and reranked with a reranker):
-  run it once with each to compare. Results are saved for the dashboard.
+  run it once with each to compare. Results are saved for the dashboard. --compare names, question by question, what
+  changed since an earlier run (its --json output, or the saved latest-retrieval.json): answers and first places gained
+  and lost.
   ${modelOptionsHelp}
   ${retrievalOptionsHelp}`,
-    options: { ...modelOptions, ...retrievalOptions, ...cacheDirOption, dataset: { type: "string" }, top: { type: "string" }, json: { type: "boolean" } },
+    options: { ...modelOptions, ...retrievalOptions, ...cacheDirOption, dataset: { type: "string" }, top: { type: "string" }, compare: { type: "string" }, json: { type: "boolean" } },
     positionals: [0, 0],
     async run(args) {
         const datasetPath = stringOption(args, "dataset");
@@ -34,6 +38,8 @@ export const evalRetrievalCommand: Command = {
             throw error instanceof RetrievalDatasetError ? new UsageError(error.message) : error;
         });
         const cacheDir = stringOption(args, "cache-dir");
+        const comparePath = stringOption(args, "compare");
+        const baseline = comparePath === undefined ? undefined : await readBaseline(comparePath);
         const retrieval = retrievalModelsFromArgs(args);
         return withGenerator(args, async (generator, signal) => {
             const result = await evaluateRetrieval(questions, generator, {
@@ -45,8 +51,9 @@ export const evalRetrievalCommand: Command = {
                 },
             }).finally(() => retrieval.dispose());
             await saveResult("retrieval", result);
+            const comparison = baseline && compareRetrieval(baseline, result);
             if (args.values.json) {
-                process.stdout.write(JSON.stringify(result) + "\n");
+                process.stdout.write(JSON.stringify(comparison ? { ...result, comparison } : result) + "\n");
                 return 0;
             }
             const row = (label: string, f: RetrievalFigures) => {
@@ -64,7 +71,30 @@ export const evalRetrievalCommand: Command = {
                 process.stdout.write(`\nNot first, or answer without the phrase (${missed.length}):\n`);
                 for (const q of missed) process.stdout.write(`  line ${q.line}: ${terminalLine(q.question)} → want ${q.path}${q.page ? ` p. ${q.page}` : ""}, top ${q.top ? `${q.top.path}${q.top.page ? ` p. ${q.top.page}` : ""}` : "none"} (place rank ${q.rankPlace ?? "-"})${q.contains === false ? `; answer lacks "${terminalLine(q.expected ?? "")}"` : ""}\n`);
             }
+            if (comparison) process.stdout.write(comparisonText(comparison, terminalLine(comparePath!)));
             return 0;
         });
     },
 };
+
+async function readBaseline(file: string): Promise<RetrievalResult> {
+    const text = await fs.readFile(path.resolve(file), "utf8").catch((error: NodeJS.ErrnoException) => {
+        throw new UsageError(`--compare: cannot read ${file} (${error.code ?? error.message})`);
+    });
+    let json: unknown;
+    try {
+        json = JSON.parse(text);
+    } catch {
+        throw new UsageError(`--compare: ${file} is not JSON; give the output of an earlier \`eval retrieval --json\``);
+    }
+    const result = retrievalResultOf(json);
+    if (!result) throw new UsageError(`--compare: ${file} holds no retrieval results; give the output of an earlier \`eval retrieval --json\``);
+    return result;
+}
+
+function comparisonText(comparison: RetrievalComparison, file: string): string {
+    const line = (label: string, changed: LinesChanged) =>
+        `  ${label.padEnd(24)} +${changed.gained.length} −${changed.lost.length}${changed.gained.length ? `; gained lines ${changed.gained.join(", ")}` : ""}${changed.lost.length ? `; lost lines ${changed.lost.join(", ")}` : ""}\n`;
+    return `\nCompared with ${file} (${comparison.questions} questions in both${comparison.unmatched ? `, ${comparison.unmatched} new` : ""}):\n` +
+        line("answer holds the phrase", comparison.answers) + line("right document first", comparison.documentAt1) + line("right place first", comparison.placeAt1);
+}
