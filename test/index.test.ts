@@ -266,4 +266,6 @@ test("two query words that the documents write as one are searched as that word 
     // numbers and words under three letters are never joined ("4.6" is no "46"), nor a pair the query already writes as
     // one word; search keeps only the compounds the index has
     assert.deepEqual([...compoundParts(["policy", "4", "6", "time", "zone", "ab", "cd", "file", "name", "filename"]).keys()], ["timezone", "namefilename"]);
+    // a pasted page as a query: a bounded number, each looked up in every segment
+    assert.equal(compoundParts(Array.from({ length: 5000 }, (_, i) => `word${"abcdefghij"[i % 10]}${"abcdefghij"[Math.floor(i / 10) % 10]}`)).size, 32);
 });

@@ -104,10 +104,14 @@ function foldPlural(word: string): string {
  * "time zone" → "timezone", "file name" → "filename". Search adds those the index has; answers count one as both words.
  */
 export function compoundParts(terms: readonly string[]): Map<string, [string, string]> {
+    const present = new Set(terms);
     const compounds = new Map<string, [string, string]>();
-    for (let i = 1; i < terms.length; i++) {
+    // a pasted page as a query makes no more than this many: each is looked up in every segment
+    for (let i = 1; i < terms.length && compounds.size < maxCompounds; i++) {
         const [a, b] = [terms[i - 1]!, terms[i]!];
-        if (/^[a-z]{3,}$/.test(a) && /^[a-z]{3,}$/.test(b) && !terms.includes(a + b)) compounds.set(a + b, [a, b]);
+        if (/^[a-z]{3,}$/.test(a) && /^[a-z]{3,}$/.test(b) && !present.has(a + b)) compounds.set(a + b, [a, b]);
     }
     return compounds;
 }
+
+const maxCompounds = 32;
