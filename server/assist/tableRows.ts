@@ -39,9 +39,10 @@ export function tableRows(text: string): TableRow[] {
 
 function rawRows(text: string): RawRow[] {
     const lines: { start: number; end: number; text: string }[] = [];
-    for (const match of text.matchAll(/[^\n]*/g)) {
-        if (match.index > 0 && text[match.index - 1] !== "\n") continue;
-        lines.push({ start: match.index, end: match.index + match[0].length, text: match[0] });
+    let at = 0;
+    for (const line of text.split("\n")) {
+        lines.push({ start: at, end: at + line.length, text: line });
+        at += line.length + 1;
     }
     const rows: RawRow[] = [];
     for (let i = 0; i < lines.length; i++) {
