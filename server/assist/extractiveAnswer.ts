@@ -104,7 +104,7 @@ export function extractiveAnswer(
             const coverage = Math.max(scored[i], wide);
             const text = span.map((j) => plainSentence(sentences[j].text)).join(" ");
             // A passage of the kind the question asks for (a date for "when", an amount for "how much") is preferred.
-            const bonus = coverage >= minCoverage && expected?.test(text) ? 0.15 : 0;
+            const bonus = coverage >= minCoverage && expected?.test(text) ? shapeBonus : 0;
             const first = sentences[span[0]];
             const last = sentences[span[span.length - 1]];
             candidates.push({ text, coverage: coverage + bonus, rank, span, citation: citationFor(hit, first.start, last.start + last.text.length - first.start) });
@@ -114,7 +114,7 @@ export function extractiveAnswer(
         for (const row of rows) {
             const text = rowText(row);
             const rowCoverage = coverageOf(stemsOf(`${row.cells.join(" ")} ${row.header?.join(" ") ?? ""}`));
-            const coverage = rowCoverage + (rowCoverage >= minCoverage ? phraseBonus * phraseCoverage(phrases, text) + (expected?.test(text) ? 0.15 : 0) : 0);
+            const coverage = rowCoverage + (rowCoverage >= minCoverage ? phraseBonus * phraseCoverage(phrases, text) + (expected?.test(text) ? shapeBonus : 0) : 0);
             const citation = citationFor(hit, row.start, row.end - row.start);
             candidates.push({ text, coverage, rank, span: [], citation, passage: { text, ...citation } });
         }
@@ -160,13 +160,16 @@ function withContext(candidate: Candidate, chunk: ScoredChunk): { text: string; 
         const label = fieldLine.exec(plain)?.[1];
         return label !== undefined && plain.slice(label.length + 1).trim().split(" ").length <= 4;
     };
-    if (span.length === 1 && fieldHead(sentences[span[0]].text)) {
-        const length = () => span.reduce((sum, j) => sum + sentences[j].text.length + 1, 0);
-        for (let j = span[0] + 1; usable(j) && !fieldHead(sentences[j].text) && !isHeading(sentences[j].text) && length() + sentences[j].text.length <= passageChars; j++) span.push(j);
-    } else if (announces(sentences[span[span.length - 1]].text)) {
-        const length = () => span.reduce((sum, j) => sum + sentences[j].text.length + 1, 0);
-        for (let j = span[span.length - 1] + 1; usable(j) && length() + sentences[j].text.length <= passageChars; j++) span.push(j);
-    }
+    // the sentences after the span, while `accepts` takes them and the passage stays within passageChars
+    const growWhile = (accepts: (j: number) => boolean) => {
+        let length = span.reduce((sum, j) => sum + sentences[j].text.length + 1, 0);
+        for (let j = span[span.length - 1] + 1; usable(j) && accepts(j) && length + sentences[j].text.length <= passageChars; j++) {
+            span.push(j);
+            length += sentences[j].text.length + 1;
+        }
+    };
+    if (span.length === 1 && fieldHead(sentences[span[0]].text)) growWhile((j) => !fieldHead(sentences[j].text) && !isHeading(sentences[j].text));
+    else if (announces(sentences[span[span.length - 1]].text)) growWhile(() => true);
     if (span.length === candidate.span.length) return candidate;
     const start = sentences[span[0]].start;
     return {
@@ -174,6 +177,9 @@ function withContext(candidate: Candidate, chunk: ScoredChunk): { text: string; 
         citation: citationFor(hit, start, rawEnd(hit.chunk.text, sentences[span[span.length - 1]]) - start),
     };
 }
+
+/** Coverage added to a passage of the kind the question asks for (a date for "when"). */
+const shapeBonus = 0.15;
 
 /** Words of each item kept when a long list is answered. */
 const listItemWords = 12;

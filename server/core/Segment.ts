@@ -148,7 +148,7 @@ export class Segment {
     lengthNorms(k1: number, b: number, averageLength: number): Float64Array {
         if (this.norms?.averageLength === averageLength) return this.norms.values;
         const values = new Float64Array(this.header.chunks);
-        for (let c = 0; c < values.length; c++) values[c] = k1 * (1 - b + (b * this.table[c * chunkFields + 7]) / averageLength);
+        for (let c = 0; c < values.length; c++) values[c] = this.lengthNorm(c, k1, b, averageLength);
         this.norms = { averageLength, values };
         return values;
     }
