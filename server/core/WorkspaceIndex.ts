@@ -6,6 +6,7 @@ import { ExtractionPool, type ExtractionPoolOptions } from "./ExtractionPool";
 import { formatForPath } from "./formats";
 import { IndexStore } from "./IndexStore";
 import { Segment, SegmentFormatError, type EncodedPostings, type SegmentDocument } from "./Segment";
+import { documentInfo as infoOf } from "./documentTable";
 import { SegmentBuilder } from "./SegmentWriter";
 import { TermTable } from "./termCounts";
 import { makeSnippet } from "./snippet";
@@ -72,6 +73,8 @@ interface Located {
     segment: Segment;
     doc: number;
     document: SegmentDocument;
+    /** The last update whose walk found this file. */
+    seen?: number;
 }
 
 /** A new segment is written when this much chunk text is waiting, or when the oldest change has waited this long. */
@@ -93,6 +96,8 @@ export class WorkspaceIndex {
     private segments: Segment[] = [];
     private readonly documents = new Map<string, Located>();
     private readonly failures = new Map<string, RememberedFailure>();
+    /** Updates run so far: each walk marks the documents it found with its number. */
+    private walks = 0;
     private readonly store: IndexStore;
     private pool?: ExtractionPool;
     private running: Promise<unknown> = Promise.resolve();
@@ -223,12 +228,13 @@ export class WorkspaceIndex {
         });
         const best = new TopHits(Math.max(top, rerankDepth));
         this.segments.forEach((segment, s) => {
-            const scores = segment.scratch?.length === segment.chunkCount ? segment.scratch : (segment.scratch = new Float64Array(segment.chunkCount));
-            // Rare terms touch few chunks: those are remembered, and no norm is computed nor score read for the others (a
-            // rare word's cold search of 20,000 notes spent ~17 ms scanning 113,000 scores and making their norms).
+            // Rare terms touch few chunks: their scores go in a map, and no norm is computed nor score read for the other
+            // chunks (a rare word's cold search of 20,000 notes spent ~17 ms scanning 113,000 scores and making their
+            // norms, and ~7 ms faulting in the dense score array it did not need).
             const sparse = lists.reduce((sum, perSegment) => sum + (perSegment[s]?.count ?? 0), 0) * sparseRatio < segment.chunkCount;
             const norms = sparse ? undefined : segment.lengthNorms(k1, b, averageLength);
-            const touched: number[] = [];
+            const scores = sparse ? undefined : segment.scratch?.length === segment.chunkCount ? segment.scratch : (segment.scratch = new Float64Array(segment.chunkCount));
+            const touched = new Map<number, number>();
             const live = segment.live;
             let any = false;
             lists.forEach((perSegment, t) => {
@@ -248,25 +254,17 @@ export class WorkspaceIndex {
                     id += delta;
                     let tf = (byte = bytes[at++]) & 0x7f;
                     for (let shift = 7; byte & 0x80; shift += 7) tf += ((byte = bytes[at++]) & 0x7f) * 2 ** shift;
-                    if (norms) scores[id] += (weight * tf) / (tf + norms[id]);
-                    else {
-                        if (scores[id] === 0) touched.push(id);
-                        scores[id] += (weight * tf) / (tf + segment.lengthNorm(id, k1, b, averageLength));
-                    }
+                    if (scores) scores[id] += (weight * tf) / (tf + norms![id]);
+                    else touched.set(id, (touched.get(id) ?? 0) + (weight * tf) / (tf + segment.lengthNorm(id, k1, b, averageLength)));
                 }
-                if (at !== bytes.length || id >= scores.length) {
+                if (at !== bytes.length || id >= segment.chunkCount) {
                     segment.scratch = undefined;
                     throw new SegmentFormatError(`segment ${segment.id}: postings are damaged; run Index Workspace to rebuild`);
                 }
             });
             if (!any) return;
-            if (sparse) {
-                for (const id of touched) {
-                    const score = scores[id];
-                    if (score === 0) continue;
-                    scores[id] = 0;
-                    if (live[id]) best.offer(score, s, id);
-                }
+            if (!scores) {
+                for (const [id, score] of touched) if (live[id]) best.offer(score, s, id);
                 return;
             }
             // A scan of the dense score array is cheaper than remembering which chunks were touched.
@@ -412,30 +410,33 @@ export class WorkspaceIndex {
         if (this.disposed) throw new DisposedError("WorkspaceIndex");
         const started = performance.now();
         const excludeDirs = this.options.cacheDir ? [path.resolve(this.options.cacheDir)] : [];
+        // Failures are remembered like successes, by size + mtime: a file that timed out (60 s) or crashed its worker is
+        // tried again when it changes, not on every run. Files found as they were are only counted and marked seen.
+        const walk = ++this.walks;
+        const seenFailures = new Set<string>();
+        let known = 0;
         const discovered = await discoverFiles(this.root, {
             exclude: this.options.exclude,
             maxFileSizeBytes: this.options.maxFileSizeBytes,
             excludeDirs,
             signal: options.signal,
+            unchanged: (relative, size, mtimeMs) => {
+                const located = this.documents.get(relative);
+                const previous = located?.document ?? this.failures.get(relative);
+                if (!previous) return false;
+                known++;
+                if (located) located.seen = walk;
+                else seenFailures.add(relative);
+                return previous.size === size && previous.mtimeMs === mtimeMs;
+            },
         });
-        // Failures are remembered like successes, by size + mtime: a file that timed out (60 s) or crashed its worker is
-        // tried again when it changes, not on every run.
-        const toRead: DiscoveredFile[] = [];
-        let known = 0;
-        for (const file of discovered.files) {
-            const previous = this.documents.get(file.path)?.document ?? this.failures.get(file.path);
-            if (previous) known++;
-            if (!previous || previous.size !== file.size || previous.mtimeMs !== file.mtimeMs) toRead.push(file);
-        }
+        const toRead = discovered.files;
         let removed = 0;
         let changed = false;
-        // Paths are unique on both sides: when every known path was found, none vanished, and the set of all paths and
-        // the copy of the map that finding the vanished ones takes are not made (100,000 paths: 310 → 115 ms, measured
-        // alone on this project's VM; 8,000 → 1,500 page faults).
+        // Paths are unique on both sides: when every known path was found, none vanished, and nothing is scanned.
         if (known < this.documents.size + this.failures.size) {
-            const present = new Set(discovered.files.map((file) => file.path));
             for (const [relative, located] of [...this.documents]) {
-                if (!present.has(relative)) {
+                if (located.seen !== walk) {
                     located.segment.deleteDocument(located.doc);
                     this.documents.delete(relative);
                     removed++;
@@ -443,7 +444,7 @@ export class WorkspaceIndex {
                 }
             }
             for (const relative of [...this.failures.keys()]) {
-                if (!present.has(relative)) {
+                if (!seenFailures.has(relative)) {
                     this.failures.delete(relative);
                     changed = true;
                 }
@@ -501,7 +502,7 @@ export class WorkspaceIndex {
             skipped: [...discovered.skipped, ...failures.filter((f) => f.outcome === "skipped").map((f) => ({ path: f.path, reason: f.error }))],
             formats,
             extracted,
-            reused: discovered.files.length - extracted,
+            reused: discovered.files.length + discovered.unchanged - extracted,
             removed,
             ms: Math.round(performance.now() - started),
         };
@@ -719,12 +720,7 @@ class PostingCursor {
     }
 }
 
-function infoOf(document: SegmentDocument): DocumentInfo {
-    const { firstChunk: _first, ...info } = document;
-    return info;
-}
-
 function withoutChunkRange(document: SegmentDocument): Omit<DocumentRecord, "chunks"> {
-    const { firstChunk: _first, chunkCount: _count, ...info } = document;
+    const { chunkCount: _count, ...info } = infoOf(document);
     return info;
 }

@@ -14,6 +14,12 @@ export interface DiscoverOptions {
     /** Absolute directories never to enter (e.g. an index cache placed inside the root). */
     excludeDirs?: readonly string[];
     signal?: AbortSignal;
+    /**
+     * Says whether a file is one the caller already holds as it is (same size and mtime). Such a file is counted in
+     * `unchanged`, not listed: reopening an index with nothing changed then keeps no object per file, which at 20,000
+     * files was ~20 ms of young-generation copying and the walk's allocation of each file's record.
+     */
+    unchanged?: (path: string, size: number, mtimeMs: number) => boolean;
 }
 
 export interface DiscoveredFile {
@@ -51,6 +57,8 @@ function childPath(directory: string, name: string): string {
 export interface DiscoverResult {
     files: DiscoveredFile[];
     skipped: SkippedFile[];
+    /** Files `unchanged` said the caller holds as they are (left out of `files`). */
+    unchanged: number;
 }
 
 export const defaultMaxFileSizeBytes = 50 * 1024 * 1024;
@@ -77,6 +85,7 @@ export async function discoverFiles(root: string, options: DiscoverOptions = {})
     const userRules: IgnoreScope = { base: "", rules: ignore().add([...(options.exclude ?? [])]), empty: !hasPatterns((options.exclude ?? []).join("\n")) };
     const visitedDirs = new Set<string>([rootReal]);
     let statted = 0;
+    let unchanged = 0;
 
     const isIgnored = (rel: string, isDir: boolean, scopes: IgnoreScope[]): string | undefined => {
         for (const scope of scopes) {
@@ -105,6 +114,19 @@ export async function discoverFiles(root: string, options: DiscoverOptions = {})
             scopes = [...scopes, { base: dirRel, rules: ignore().add(text), empty: !hasPatterns(text) }];
         }
         entries.sort((a, b) => (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+        // A folder's files are statted in one run and only then compared with what the caller holds: looking each one up
+        // between two stats made the stats ~20% slower (the lookups evict what the kernel's next path walk needs).
+        const found: string[] = [];
+        const sizes: number[] = [];
+        const mtimes: number[] = [];
+        const settle = () => {
+            for (let i = 0; i < sizes.length; i++) {
+                const rel = found[2 * i];
+                if (options.unchanged?.(rel, sizes[i], mtimes[i])) unchanged++;
+                else files.push(new FoundFile(rel, dirAbs, found[2 * i + 1], sizes[i], mtimes[i]));
+            }
+            found.length = sizes.length = mtimes.length = 0;
+        };
         const active = [userRules, ...scopes].filter((scope) => !scope.empty);
         for (const { name, label, dirent: entry } of entries) {
             if (name === undefined) {
@@ -149,6 +171,7 @@ export async function discoverFiles(root: string, options: DiscoverOptions = {})
                 // A symlink back into the tree would otherwise loop forever.
                 if (visitedDirs.has(real)) continue;
                 visitedDirs.add(real);
+                settle();
                 await walk(abs, rel, scopes);
             } else if (isFile) {
                 if (name === ".gitignore") continue;
@@ -163,16 +186,19 @@ export async function discoverFiles(root: string, options: DiscoverOptions = {})
                 } else if (stat.size > maxSize) {
                     skipped.push({ path: rel, reason: overSizeCap(stat.size, maxSize) });
                 } else {
-                    files.push(new FoundFile(rel, dirAbs, name, stat.size, stat.mtimeMs));
+                    found.push(rel, name);
+                    sizes.push(stat.size);
+                    mtimes.push(stat.mtimeMs);
                 }
             } else {
                 skipped.push({ path: rel, reason: "not a regular file" });
             }
         }
+        settle();
     };
 
     await walk(rootReal, "", []);
-    return { files, skipped };
+    return { files, skipped, unchanged };
 }
 
 interface NamedEntry {
