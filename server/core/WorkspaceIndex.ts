@@ -254,7 +254,8 @@ export class WorkspaceIndex {
                     id += delta;
                     let tf = (byte = bytes[at++]) & 0x7f;
                     for (let shift = 7; byte & 0x80; shift += 7) tf += ((byte = bytes[at++]) & 0x7f) * 2 ** shift;
-                    if (scores) scores[id] += (weight * tf) / (tf + norms![id]);
+                    if (norms) scores![id] += (weight * tf) / (tf + norms[id]);
+                    else if (scores) scores[id] += (weight * tf) / (tf + segment.lengthNorm(id, k1, b, averageLength));
                     else touched.set(id, (touched.get(id) ?? 0) + (weight * tf) / (tf + segment.lengthNorm(id, k1, b, averageLength)));
                 }
                 if (at !== bytes.length || id >= segment.chunkCount) {
