@@ -5,13 +5,10 @@ import { isObject } from "../../shared/isObject";
 // A saved index is read back from disk, where anything may have happened to it: every record is checked for the
 // types the index relies on before it is used (JSON.parse alone would let a `null` crash every later run).
 
-const formats = new Set(["text", "markdown", "code", "json", "csv", "html", "pdf", "docx", "pptx", "xlsx", "odt", "odp", "ods", "rtf", "epub"]);
+/** Every format a document can have, the commonest first. */
+export const documentFormats: readonly DocumentFormat[] = ["markdown", "text", "code", "pdf", "html", "docx", "json", "csv", "pptx", "xlsx", "odt", "odp", "ods", "rtf", "epub"];
 
 const isCount = (value: unknown): value is number => typeof value === "number" && Number.isInteger(value) && value >= 0;
-
-export function isDocumentFormat(value: unknown): value is DocumentFormat {
-    return typeof value === "string" && formats.has(value);
-}
 
 export function isRememberedFailure(value: unknown): value is RememberedFailure {
     return (
