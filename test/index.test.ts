@@ -7,7 +7,7 @@ import { test } from "node:test";
 import PDFDocument from "pdfkit";
 import { Bm25Index } from "../server/core/Bm25Index";
 import { DocumentTableWriter, documentInfo, readDocumentTable } from "../server/core/documentTable";
-import { rankedText } from "../server/core/SegmentWriter";
+import { chunkFields, rankedText } from "../server/core/SegmentWriter";
 import { compoundParts } from "../server/core/tokenize";
 import { WorkspaceIndex, type IndexReport } from "../server/core/WorkspaceIndex";
 import { makeFixtures, type FixtureSet } from "./fixtures/makeFixtures";
@@ -122,6 +122,33 @@ test("the document table reads back what was written: titles, pages and outlines
     const shuffled = bytes.slice();
     new DataView(shuffled.buffer).setUint32(8 + 16 * 3 + 4 * 4 * 3, 999, true);
     assert.throws(() => readDocumentTable(shuffled, 6), /offsets are damaged/);
+});
+
+test("a chunk row found damaged when a hit is shown fails that search with what to do, and the next index reads the segment's files again", async (t) => {
+    const { fx, cache } = await fixtureWorkspace(t);
+    const first = await WorkspaceIndex.open(fx.root, { cacheDir: cache });
+    await first.update();
+    const directory = first.cacheDirectory;
+    const [hit] = first.search(fx.markers[fx.good.txt]!, 1);
+    const chunk = first.rankChunks(fx.markers[fx.good.txt]!, 1)[0]!.chunk;
+    await first.dispose();
+    assert.equal(hit?.path, fx.good.txt);
+    // That chunk's row (layout in server/core/SegmentWriter.ts): its start after its end.
+    const [segmentFile] = (await fs.readdir(directory)).filter((name) => name.endsWith(".seg"));
+    const file = path.join(directory, segmentFile!);
+    const bytes = await fs.readFile(file);
+    const header = JSON.parse(bytes.toString("utf8", 12, 12 + bytes.readUInt32LE(8))) as { sections: Record<string, [number, number]> };
+    bytes.writeUInt32LE(0xfffffff0, header.sections.chunks![0] + chunk * chunkFields * 4);
+    await fs.writeFile(file, bytes);
+
+    const reopened = await WorkspaceIndex.open(fx.root, { cacheDir: cache });
+    t.after(() => reopened.dispose());
+    assert.throws(() => reopened.search(fx.markers[fx.good.txt]!, 1), /chunk table is damaged: its documents are read again at the next index/);
+    const report = await reopened.update();
+    assert.ok(report.extracted >= 1, `the segment's files were read again (${report.extracted})`);
+    assert.equal(reopened.search(fx.markers[fx.good.txt]!, 1)[0]?.path, fx.good.txt);
+    assert.equal(reopened.search(fx.markers[fx.good.md]!, 1)[0]?.path, fx.good.md);
+    assert.equal(reopened.segmentCount, 1, "the damaged segment was dropped");
 });
 
 test("a saved index with document records that cannot be right is not fatal: those documents are read again, with a notice", async (t) => {

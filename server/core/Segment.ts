@@ -17,8 +17,9 @@ export class SegmentFormatError extends Error {}
 const decoder = new TextDecoder();
 
 /**
- * An open, immutable segment (see SegmentWriter for the layout). Opening reads the document rows and the chunk
- * table; the term dictionary is read on the first search, postings and chunk texts on each use. Deleting a document
+ * An open, immutable segment (see SegmentWriter for the layout). Opening reads the document rows and the chunks' BM25
+ * lengths; the term dictionary is read on the first search, postings and a chunk's row and text on each use (reading
+ * the whole chunk table at open was ~25 ms of opening 20,000 notes, for the ten rows a search shows). Deleting a document
  * only marks its chunks dead here; the store records it as a tombstone until a merge rewrites the segment.
  */
 export class Segment {
@@ -36,7 +37,8 @@ export class Segment {
     readonly damaged: string[];
     private dictionary?: TermDictionary;
     private readonly header: SegmentHeader;
-    private readonly table: Uint32Array;
+    /** BM25 length of each chunk. */
+    private readonly lengths: Uint32Array;
     /** Reused between searches: BM25 scores by local chunk id. */
     scratch?: Float64Array;
     private norms?: { averageLength: number; values: Float64Array };
@@ -52,53 +54,40 @@ export class Segment {
         if (magic !== segmentMagic) throw new SegmentFormatError(`segment ${id} is not a LlamaHome segment`);
         const headerLength = new DataView(read(segmentMagic.length, 4).slice().buffer).getUint32(0, true);
         this.header = parseHeader(decoder.decode(read(segmentMagic.length + 4, headerLength)), bytes, id);
-        this.table = uint32View(this.section("chunks"), id);
-        if (this.table.length !== this.header.chunks * chunkFields) throw new SegmentFormatError(`segment ${id}: chunk table size`);
-        this.live = new Uint8Array(this.header.chunks);
-        this.chunkDocument = new Int32Array(this.header.chunks).fill(-1);
-        const textLength = this.header.sections.text[1];
+        const chunks = this.header.chunks;
+        if (this.header.sections.chunks[1] !== chunks * chunkFields * 4) throw new SegmentFormatError(`segment ${id}: chunk table size`);
+        this.lengths = uint32View(this.section("lengths"), id);
+        if (this.lengths.length !== chunks) throw new SegmentFormatError(`segment ${id}: chunk lengths size`);
+        this.live = new Uint8Array(chunks);
+        this.chunkDocument = new Int32Array(chunks).fill(-1);
         let table;
         try {
-            table = readDocumentTable(this.section("documents"), this.header.chunks);
+            table = readDocumentTable(this.section("documents"), chunks);
         } catch (error) {
             if (error instanceof DocumentTableError) throw new SegmentFormatError(`segment ${id}: ${error.message}`);
             throw error;
         }
         this.documents = table.documents;
         this.damaged = table.damaged;
-        // One pass per document over its chunks, with locals and range fills: this runs once per segment, mostly before
-        // the JIT has compiled it, and through `this` it was ~25 ms of opening 20,000 notes.
-        const owners = this.chunkDocument;
-        const live = this.live;
-        const t = this.table;
-        let liveChunks = 0;
+        // The writer lays documents' chunks out one after another: a range that overlaps the one before cannot be right.
+        const lengths = this.lengths;
         let liveLength = 0;
+        let liveChunks = 0;
+        let end = 0;
         for (let doc = 0; doc < this.documents.length; doc++) {
             const document = this.documents[doc];
             if (!document) continue;
             const first = document.firstChunk;
-            const end = first + document.chunkCount;
-            // the chunks are in order, one after another in the text, within it, owned by no other document
-            let sound = true;
-            let length = 0;
-            let expected = -1;
-            for (let at = first * chunkFields; at < end * chunkFields; at += chunkFields) {
-                if (owners[at / chunkFields] !== -1 || t[at] > t[at + 1] || t[at + 5] + t[at + 6] > textLength || (expected >= 0 && t[at + 5] !== expected)) {
-                    sound = false;
-                    break;
-                }
-                expected = t[at + 5] + t[at + 6];
-                length += t[at + 7];
-            }
-            if (!sound) {
+            if (first < end) {
                 this.damaged.push(document.path);
                 this.documents[doc] = undefined;
                 continue;
             }
-            owners.fill(doc, first, end);
-            live.fill(1, first, end);
+            end = first + document.chunkCount;
+            this.chunkDocument.fill(doc, first, end);
+            this.live.fill(1, first, end);
             liveChunks += document.chunkCount;
-            liveLength += length;
+            for (let c = first; c < end; c++) liveLength += lengths[c];
         }
         this.liveChunks = liveChunks;
         this.liveLength = liveLength;
@@ -157,13 +146,13 @@ export class Segment {
         for (let c = document.firstChunk; c < document.firstChunk + document.chunkCount; c++) {
             this.live[c] = 0;
             this.liveChunks--;
-            this.liveLength -= this.table[c * chunkFields + 7];
+            this.liveLength -= this.lengths[c];
         }
     }
 
     /** BM25's length normalisation of one chunk, as lengthNorms has it. */
     lengthNorm(local: number, k1: number, b: number, averageLength: number): number {
-        return k1 * (1 - b + (b * this.table[local * chunkFields + 7]) / averageLength);
+        return k1 * (1 - b + (b * this.lengths[local]) / averageLength);
     }
 
     /**
@@ -190,25 +179,28 @@ export class Segment {
     }
 
     chunk(local: number): Chunk {
-        return this.chunkWithText(local, decoder.decode(this.textOf(local, local + 1)));
+        const row = this.rows(local, local + 1);
+        return chunkOf(row, 0, decoder.decode(this.read(this.header.sections.text[0] + row[5], row[6])));
     }
 
     /** Where a chunk starts in its document's extracted text. */
     chunkStart(local: number): number {
-        return this.table[local * chunkFields];
+        return this.rows(local, local + 1)[0];
     }
 
     /** A document's chunks with their texts, read in one go. */
     documentChunks(document: SegmentDocument): Chunk[] {
-        const first = document.firstChunk;
-        const end = first + document.chunkCount;
         if (document.chunkCount === 0) return [];
-        const bytes = this.textOf(first, end);
-        const base = this.table[first * chunkFields + 5];
+        const rows = this.rows(document.firstChunk, document.firstChunk + document.chunkCount);
+        const base = rows[5];
+        const last = rows.length - chunkFields;
+        const bytes = this.read(this.header.sections.text[0] + base, rows[last + 5] + rows[last + 6] - base);
         const chunks: Chunk[] = [];
-        for (let c = first; c < end; c++) {
-            const offset = this.table[c * chunkFields + 5] - base;
-            chunks.push(this.chunkWithText(c, decoder.decode(bytes.subarray(offset, offset + this.table[c * chunkFields + 6]))));
+        for (let at = 0; at < rows.length; at += chunkFields) {
+            // the writer stores a document's chunk texts one after another
+            if (at > 0 && rows[at + 5] !== rows[at - chunkFields + 5] + rows[at - chunkFields + 6]) throw this.damagedRows();
+            const offset = rows[at + 5] - base;
+            chunks.push(chunkOf(rows, at, decoder.decode(bytes.subarray(offset, offset + rows[at + 6]))));
         }
         return chunks;
     }
@@ -217,22 +209,19 @@ export class Segment {
         this.onClose();
     }
 
-    private chunkWithText(local: number, text: string): Chunk {
-        const at = local * chunkFields;
-        const t = this.table;
-        return {
-            start: t[at], end: t[at + 1], text,
-            ...(t[at + 2] ? { page: t[at + 2] } : {}),
-            ...(t[at + 3] ? { line: t[at + 3] } : {}),
-            ...(t[at + 4] ? { endLine: t[at + 4] } : {}),
-        };
+    /** The chunk table's rows [first, end), checked: each chunk's span in order, its text inside the text section. */
+    private rows(first: number, end: number): Uint32Array {
+        if (first < 0 || end > this.header.chunks || first >= end) throw new RangeError(`segment ${this.id} has no chunks ${first}–${end}`);
+        const rows = uint32View(this.read(this.header.sections.chunks[0] + first * chunkFields * 4, (end - first) * chunkFields * 4), this.id);
+        const textLength = this.header.sections.text[1];
+        for (let at = 0; at < rows.length; at += chunkFields) {
+            if (rows[at] > rows[at + 1] || rows[at + 5] + rows[at + 6] > textLength) throw this.damagedRows();
+        }
+        return rows;
     }
 
-    /** The text bytes of chunks [first, end), which the writer stored one after another. */
-    private textOf(first: number, end: number): Uint8Array {
-        const from = this.table[first * chunkFields + 5];
-        const last = (end - 1) * chunkFields;
-        return this.read(this.header.sections.text[0] + from, this.table[last + 5] + this.table[last + 6] - from);
+    private damagedRows(): SegmentFormatError {
+        return new SegmentFormatError(`segment ${this.id}: the chunk table is damaged`);
     }
 
     private section(name: SectionName): Uint8Array {
@@ -248,6 +237,15 @@ export class Segment {
         }
         return dictionary;
     }
+}
+
+function chunkOf(rows: Uint32Array, at: number, text: string): Chunk {
+    return {
+        start: rows[at], end: rows[at + 1], text,
+        ...(rows[at + 2] ? { page: rows[at + 2] } : {}),
+        ...(rows[at + 3] ? { line: rows[at + 3] } : {}),
+        ...(rows[at + 4] ? { endLine: rows[at + 4] } : {}),
+    };
 }
 
 /**
@@ -315,7 +313,7 @@ class TermDictionary {
 
 function parseHeader(json: string, bytes: number, id: string): SegmentHeader {
     const header = JSON.parse(json) as SegmentHeader;
-    const names: SectionName[] = ["documents", "chunks", "termOffsets", "termCounts", "terms", "postings", "text"];
+    const names: SectionName[] = ["documents", "chunks", "lengths", "termOffsets", "termCounts", "terms", "postings", "text"];
     const sound =
         typeof header === "object" && header !== null && isCount(header.chunks) && isCount(header.terms) &&
         names.every((name) => {

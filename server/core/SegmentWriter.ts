@@ -6,15 +6,18 @@ import type { Chunk, DocumentRecord } from "./types";
 // documentTable.ts), what search needs — a sorted term dictionary, postings (chunk ids and term frequencies,
 // varint/delta coded), per-chunk lengths and locations — and the chunk texts, read only for the hits shown.
 //
-// .seg layout (little-endian): "LHSEG001", u32 length of a JSON header, the header ({ chunks, terms, sections }),
+// .seg layout (little-endian): "LHSEG003", u32 length of a JSON header, the header ({ chunks, terms, sections }),
 // then each section at the offset the header names, 8-byte aligned.
 
-export const segmentMagic = "LHSEG002";
+export const segmentMagic = "LHSEG003";
 
-/** Per chunk, in the chunk table: start, end, page, line, endLine (0 = none), text offset and bytes, BM25 length. */
-export const chunkFields = 8;
+/**
+ * Per chunk, in the chunk table: start, end, page, line, endLine (0 = none), text offset and bytes. The BM25 lengths
+ * are a section of their own: opening a segment reads them (4 bytes a chunk), and a chunk's row only when it is shown.
+ */
+export const chunkFields = 7;
 
-export type SectionName = "documents" | "chunks" | "termOffsets" | "termCounts" | "terms" | "postings" | "text";
+export type SectionName = "documents" | "chunks" | "lengths" | "termOffsets" | "termCounts" | "terms" | "postings" | "text";
 
 export interface SegmentHeader {
     chunks: number;
@@ -48,6 +51,7 @@ function grow(array: Uint32Array, size: number): Uint32Array {
 export class SegmentBuilder {
     private readonly encoder = new TextEncoder();
     private table: Uint32Array = new Uint32Array(1024 * chunkFields);
+    private lengths: Uint32Array = new Uint32Array(1024);
     /** Each added document's (term id, frequency) pairs and the chunk id of its first chunk; inverted at finish(). */
     private readonly counted: { pairs: Uint32Array; ends: Uint32Array; firstChunk: number }[] = [];
     private readonly texts: Uint8Array[] = [];
@@ -76,6 +80,7 @@ export class SegmentBuilder {
             const text = this.encoder.encode(chunk.text);
             this.texts.push(text);
             if ((id + 1) * chunkFields > this.table.length) this.table = grow(this.table, this.table.length * 2);
+            if (id + 1 > this.lengths.length) this.lengths = grow(this.lengths, this.lengths.length * 2);
             const at = id * chunkFields;
             const table = this.table;
             table[at] = chunk.start;
@@ -85,7 +90,7 @@ export class SegmentBuilder {
             table[at + 4] = chunk.endLine ?? 0;
             table[at + 5] = this.textBytes;
             table[at + 6] = text.length;
-            table[at + 7] = length;
+            this.lengths[id] = length;
             this.textBytes += text.length;
         });
     }
@@ -152,6 +157,7 @@ export class SegmentBuilder {
         const sections: [SectionName, Uint8Array[]][] = [
             ["documents", [this.documents.encode()]],
             ["chunks", [bytesOf(this.table.subarray(0, this.chunks * chunkFields))]],
+            ["lengths", [bytesOf(this.lengths.subarray(0, this.chunks))]],
             ["termOffsets", [bytesOf(termOffsets)]],
             ["termCounts", [bytesOf(termCounts)]],
             // Terms are letter/digit runs, so a newline cannot occur in one.

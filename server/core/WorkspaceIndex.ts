@@ -170,13 +170,13 @@ export class WorkspaceIndex {
         const located = this.documents.get(relativePath);
         if (!located) return undefined;
         const { chunkCount: _count, ...info } = infoOf(located.document);
-        return { ...info, chunks: located.segment.documentChunks(located.document) };
+        return { ...info, chunks: this.readSegment(located.segment, () => located.segment.documentChunks(located.document)) };
     }
 
     /** A document's extracted text as the index holds it (its chunks, in order), for summaries. */
     documentText(relativePath: string): string | undefined {
         const located = this.documents.get(relativePath);
-        return located?.segment.documentChunks(located.document).map((chunk) => chunk.text).join("\n\n");
+        return located && this.readSegment(located.segment, () => located.segment.documentChunks(located.document)).map((chunk) => chunk.text).join("\n\n");
     }
 
     failureCount(): number {
@@ -259,8 +259,7 @@ export class WorkspaceIndex {
                     else touched.set(id, (touched.get(id) ?? 0) + (weight * tf) / (tf + segment.lengthNorm(id, k1, b, averageLength)));
                 }
                 if (at !== bytes.length || id >= segment.chunkCount) {
-                    segment.scratch = undefined;
-                    throw new SegmentFormatError(`segment ${segment.id}: postings are damaged; run Index Workspace to rebuild`);
+                    throw this.discard(segment, new SegmentFormatError(`segment ${segment.id}: postings are damaged`));
                 }
             });
             if (!any) return;
@@ -298,7 +297,7 @@ export class WorkspaceIndex {
     hitFor(ranked: RankedChunk, query: string): IndexHit {
         const { segment, chunk: id } = ranked;
         const document = segment.documents[segment.chunkDocument[id]]!;
-        const chunk = segment.chunk(id);
+        const chunk = this.readSegment(segment, () => segment.chunk(id));
         return { path: document.path, score: ranked.score, bm25: ranked.bm25, snippet: makeSnippet(chunk.text, query), chunk, document: withoutChunkRange(document) };
     }
 
@@ -311,21 +310,23 @@ export class WorkspaceIndex {
         // another version's chunks would not continue this one's text
         if (!located || located.document.hash !== hit.document.hash) return {};
         const { segment, document } = located;
-        let low = document.firstChunk;
-        let high = document.firstChunk + document.chunkCount - 1;
-        while (low <= high) {
-            const mid = (low + high) >> 1;
-            const start = segment.chunkStart(mid);
-            if (start === hit.chunk.start) {
-                return {
-                    ...(mid > document.firstChunk ? { before: segment.chunk(mid - 1) } : {}),
-                    ...(mid < document.firstChunk + document.chunkCount - 1 ? { after: segment.chunk(mid + 1) } : {}),
-                };
+        return this.readSegment(segment, () => {
+            let low = document.firstChunk;
+            let high = document.firstChunk + document.chunkCount - 1;
+            while (low <= high) {
+                const mid = (low + high) >> 1;
+                const start = segment.chunkStart(mid);
+                if (start === hit.chunk.start) {
+                    return {
+                        ...(mid > document.firstChunk ? { before: segment.chunk(mid - 1) } : {}),
+                        ...(mid < document.firstChunk + document.chunkCount - 1 ? { after: segment.chunk(mid + 1) } : {}),
+                    };
+                }
+                if (start < hit.chunk.start) low = mid + 1;
+                else high = mid - 1;
             }
-            if (start < hit.chunk.start) low = mid + 1;
-            else high = mid - 1;
-        }
-        return {};
+            return {};
+        });
     }
 
     /** The segments search reads, for the chunk vectors kept beside them (HybridSearch). */
@@ -392,6 +393,29 @@ export class WorkspaceIndex {
         if (!postings) return 0;
         const segment = this.segments[s];
         return segment.deleted.size === 0 && segment.damaged.length === 0 ? postings.count : countLive(postings, segment.live);
+    }
+
+    /** Runs a read of the segment; one that finds it damaged takes its documents out (see discard) and says so. */
+    private readSegment<T>(segment: Segment, read: () => T): T {
+        try {
+            return read();
+        } catch (error) {
+            throw error instanceof SegmentFormatError ? this.discard(segment, error) : error;
+        }
+    }
+
+    /**
+     * A segment found damaged while it is read: its documents leave the index, so the next update reads their files
+     * again and the segment, left with no live chunk, is dropped by the merge. The error says so.
+     */
+    private discard(segment: Segment, error: SegmentFormatError): SegmentFormatError {
+        for (const [relative, located] of [...this.documents]) {
+            if (located.segment !== segment) continue;
+            segment.deleteDocument(located.doc);
+            this.documents.delete(relative);
+        }
+        segment.scratch = undefined;
+        return new SegmentFormatError(`${error.message}: its documents are read again at the next index (LlamaHome: Index Workspace, or llamahome index)`);
     }
 
     private install(segment: Segment): void {
@@ -521,7 +545,7 @@ export class WorkspaceIndex {
                     // Same bytes, new size/mtime: the document moves to the next segment as it is (no extraction), so
                     // the next run does not read the file again.
                     const { chunkCount: _count, ...info } = infoOf(located.document);
-                    building.add({ ...info, size: file.size, mtimeMs: file.mtimeMs, chunks: located.segment.documentChunks(located.document) });
+                    building.add({ ...info, size: file.size, mtimeMs: file.mtimeMs, chunks: this.readSegment(located.segment, () => located.segment.documentChunks(located.document)) });
                 }
                 return;
             }
@@ -569,7 +593,7 @@ export class WorkspaceIndex {
         for (const segment of chosen) {
             for (const [, document] of segment.liveDocuments()) {
                 const { chunkCount: _count, ...info } = infoOf(document);
-                builder.add({ ...info, chunks: segment.documentChunks(document) });
+                builder.add({ ...info, chunks: this.readSegment(segment, () => segment.documentChunks(document)) });
                 moved.push(document.path);
                 // Yield now and then: a merge in the language server must not hold up hovers and searches for long.
                 if (moved.length % 256 === 0) await new Promise((resolve) => setImmediate(resolve));

@@ -94,8 +94,8 @@ function timeRipgrep(rg: string, pattern: string, dir: string): number {
     return performance.now() - started;
 }
 
-/** Cold runs are taken this many times each (ours and ripgrep's, interleaved) and the median reported: one run of either swings ±15% on this VM. */
-const coldRuns = 3;
+/** Cold runs are taken this many times each (ours and ripgrep's, interleaved) and the median reported: one run of either swings ±15% on this VM, and a median of 3 still moved a ratio by 0.3 from one run to the next. */
+const coldRuns = 5;
 
 function median(values: number[]): number {
     return percentile(values, 50);
