@@ -8,8 +8,9 @@ import type { SegmentData } from "./SegmentWriter";
 import type { RememberedFailure } from "./types";
 
 /**
- * 5: the chunks' BM25 lengths are a section of their own, read at open instead of the whole chunk table; 4: the document rows are a binary table inside the segment (no `<id>.docs.json`); 3: rows carry the outline, and
- * titles come from metadata. An index of an earlier version is rebuilt once.
+ * 5: the chunks' BM25 lengths are a section of their own, read at open instead of the whole chunk table; 4: the
+ * document rows are a binary table inside the segment (no `<id>.docs.json`); 3: rows carry the outline, and titles
+ * come from metadata. An index of an earlier version is rebuilt once.
  */
 const formatVersion = 5;
 const manifestName = "manifest.json";

@@ -179,13 +179,31 @@ export class Segment {
     }
 
     chunk(local: number): Chunk {
-        const row = this.rows(local, local + 1);
-        return chunkOf(row, 0, decoder.decode(this.read(this.header.sections.text[0] + row[5], row[6])));
+        return this.chunkAt(this.rows(local, local + 1), 0);
     }
 
-    /** Where a chunk starts in its document's extracted text. */
-    chunkStart(local: number): number {
-        return this.rows(local, local + 1)[0];
+    /**
+     * The chunks either side of the document's chunk that starts at `start`: its rows are read once and searched here
+     * (a binary search reading one row per probe made a read call each).
+     */
+    adjacentChunks(document: SegmentDocument, start: number): { before?: Chunk; after?: Chunk } {
+        if (document.chunkCount === 0) return {};
+        const rows = this.rows(document.firstChunk, document.firstChunk + document.chunkCount);
+        let low = 0;
+        let high = document.chunkCount - 1;
+        while (low <= high) {
+            const mid = (low + high) >> 1;
+            const at = rows[mid * chunkFields];
+            if (at === start) {
+                return {
+                    ...(mid > 0 ? { before: this.chunkAt(rows, mid - 1) } : {}),
+                    ...(mid < document.chunkCount - 1 ? { after: this.chunkAt(rows, mid + 1) } : {}),
+                };
+            }
+            if (at < start) low = mid + 1;
+            else high = mid - 1;
+        }
+        return {};
     }
 
     /** A document's chunks with their texts, read in one go. */
@@ -218,6 +236,12 @@ export class Segment {
             if (rows[at] > rows[at + 1] || rows[at + 5] + rows[at + 6] > textLength) throw this.damagedRows();
         }
         return rows;
+    }
+
+    /** The chunk of row `index` of `rows` (read by rows()), with its text. */
+    private chunkAt(rows: Uint32Array, index: number): Chunk {
+        const at = index * chunkFields;
+        return chunkOf(rows, at, decoder.decode(this.read(this.header.sections.text[0] + rows[at + 5], rows[at + 6])));
     }
 
     private damagedRows(): SegmentFormatError {

@@ -310,23 +310,7 @@ export class WorkspaceIndex {
         // another version's chunks would not continue this one's text
         if (!located || located.document.hash !== hit.document.hash) return {};
         const { segment, document } = located;
-        return this.readSegment(segment, () => {
-            let low = document.firstChunk;
-            let high = document.firstChunk + document.chunkCount - 1;
-            while (low <= high) {
-                const mid = (low + high) >> 1;
-                const start = segment.chunkStart(mid);
-                if (start === hit.chunk.start) {
-                    return {
-                        ...(mid > document.firstChunk ? { before: segment.chunk(mid - 1) } : {}),
-                        ...(mid < document.firstChunk + document.chunkCount - 1 ? { after: segment.chunk(mid + 1) } : {}),
-                    };
-                }
-                if (start < hit.chunk.start) low = mid + 1;
-                else high = mid - 1;
-            }
-            return {};
-        });
+        return this.readSegment(segment, () => segment.adjacentChunks(document, hit.chunk.start));
     }
 
     /** The segments search reads, for the chunk vectors kept beside them (HybridSearch). */
