@@ -68,6 +68,8 @@ test("tokenize lowercases, drops stop words and folds plurals", () => {
     // a stop word that is a common acronym stays a term in capitals; an all-caps sentence still loses its stop words
     assert.deepEqual(tokenize("Its ITS bug, the IT team, It is"), ["its", "bug", "it", "team"]);
     assert.deepEqual(tokenize("THE SOFTWARE IS PROVIDED AS IS"), ["software", "provided", "as"]);
+    // a version or an address is a term of its own as well as its numbers; one with letters is only its parts
+    assert.deepEqual(tokenize("Version 4.5.0, 172.16.0.0/12 or 1.5rc1."), ["version", "4", "4.5.0", "5", "0", "172", "172.16.0.0", "16", "0", "0", "12", "1", "5rc1"]);
 });
 
 test("BM25 ranks the chunk with the rarer, more frequent term first", () => {

@@ -160,3 +160,38 @@ test("a sentence that writes two of the question's words as one counts as having
     const result = await new Assistant().ask(index, "Where is the time zone database kept?", 3);
     assert.match(result.answer, /^The timezone database is kept in \/usr\/share\/zoneinfo/);
 });
+
+test("a version in the question is matched whole, and a section's heading says what its sentences are about", async (t) => {
+    const index = await indexOf(t, {
+        "checklist.md": [
+            "Upgrading checklist",
+            "10.6. Version 4.6.0\n\nReleased May, 2022.\n\nPackages may install files into /usr/lib64 again.\n\nThe doc-base registration is now recommended for manuals.",
+            "10.7. Version 4.5.0\n\nReleased January, 2020.\n\nThe menu system is deprecated.\n\nThe doc-base registration is now optional, from being recommended.",
+            "10.8. Version 4.0.5\n\nReleased April, 2017.\n\nDesktop files replace menu entries.\n\nThe doc-base registration is required for HTML manuals.",
+        ].join("\n\n"),
+    });
+    const released = await new Assistant().ask(index, "When was version 4.5.0 released?", 3);
+    assert.match(released.answer, /January, 2020/);
+    const optional = await new Assistant().ask(index, "What changed about doc-base registration in version 4.5.0?", 3);
+    assert.match(optional.answer, /doc-base registration is now optional/);
+});
+
+test("a question that names the kind of its answer gets a passage of that kind: a version string, a length with its unit", async (t) => {
+    const index = await indexOf(t, {
+        "versions.md": "# Local builds\n\nBefore the official 1.0.1-1 upload you may make a local experimental build to test the packaging. For smoother upgrades, give that local build a version string such as 1.0.1-1~rc1. The official 1.0.1-1 upload then replaces the local experimental build.\n",
+        "synopsis.md": "# Descriptions\n\nThe description of a package has two parts, the single line synopsis and the long description. The single line synopsis should be kept brief, certainly under 80 characters.\n",
+    });
+    const version = await new Assistant().ask(index, "What version string is suggested for a local experimental build made before the official 1.0.1-1 upload?", 3);
+    assert.match(version.answer, /1\.0\.1-1~rc1/);
+    const length = await new Assistant().ask(index, "How long may the single line synopsis of a package description be?", 3);
+    assert.match(length.answer, /under 80 characters/);
+});
+
+test("a table's row is read with the sentence that introduces its table", async (t) => {
+    const table = (rows: string[][]) => rows.map((cells) => cells.join("\t")).join("\n");
+    const index = await indexOf(t, {
+        "multiarch.html": `<html><body><p>The old layout kept every tool in one package, as in this example:</p><table>${table([["Package", "Multi-Arch:"], ["libfoo-tools", "same"], ["libfoo-doc", "same"]]).split("\n").map((row) => `<tr>${row.split("\t").map((cell) => `<td>${cell}</td>`).join("")}</tr>`).join("")}</table><p>Here are some typical multiarch package split scenario examples, with the Multi-Arch value each package gets:</p><table>${table([["Package", "Multi-Arch:"], ["libfoo-tools", "foreign"], ["libfoo-doc", "foreign"]]).split("\n").map((row) => `<tr>${row.split("\t").map((cell) => `<td>${cell}</td>`).join("")}</tr>`).join("")}</table></body></html>`,
+    });
+    const result = await new Assistant().ask(index, "In the multiarch package split example, what Multi-Arch value does libfoo-tools get?", 3);
+    assert.match(result.answer, /Multi-Arch: foreign/);
+});

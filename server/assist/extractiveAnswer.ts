@@ -54,14 +54,25 @@ export function extractiveAnswer(
     const shape = expectedAnswerShape(question);
     const asked = contentTerms(options.query ?? question);
     // "Is the X field required?": "required" is what the answer decides ("X: optional"), not a word it must repeat.
-    const terms = shape?.decides ? asked.filter((term) => !shape.decides!.has(term)) : asked;
+    const literals = literalsOf(options.query ?? question);
+    // "version 4.5.0" is matched by "4.5.0", not by any 4, 5 or 0
+    const literalParts = new Set(asked.filter((term) => term.includes(".")).flatMap((term) => term.split(".")));
+    const words = (shape?.decides ? asked.filter((term) => !shape.decides!.has(term)) : asked).filter((term) => !literalParts.has(term));
+    const terms = [...words, ...literals.map((literal) => literal.key)];
     if (terms.length === 0) return { answer: notFoundAnswer, found: false, citations: [] };
-    const weights = new Map(terms.map((term) => [term, termWeight(term)]));
+    const weights = new Map(words.map((term) => [term, termWeight(term)]));
+    // a number, a version or a label names exactly one thing ("console 3", "version 4.5.0", "I:"): as rare as the
+    // question's rarest word, where the index finds digits everywhere
+    const literalWeight = Math.max(1, ...weights.values());
+    for (const term of words) if (/^[\d.]+$/.test(term)) weights.set(term, literalWeight);
+    for (const literal of literals) weights.set(literal.key, literalWeight);
     const totalWeight = [...weights.values()].reduce((sum, weight) => sum + weight, 0);
     // A question whose words all occur in the documents may be answered by a sentence that says it in other words
     // (0.4 of it in the same words); one naming something no document mentions ("Mongolia") needs half.
-    const minCoverage = options.minCoverage ?? (options.isKnown && terms.every(options.isKnown) ? 0.4 : 0.5);
-    const expected = shape?.pattern;
+    const minCoverage = options.minCoverage ?? (options.isKnown && words.every(options.isKnown) ? 0.4 : 0.5);
+    const expected = shape && newShapeIn(shape.pattern, options.query ?? question);
+    const precise = shape?.precise && newShapeIn(shape.precise, options.query ?? question);
+    const shaped = (text: string) => (expected?.test(text) ? shapeBonus + (precise?.test(text) ? preciseBonus : 0) : 0);
 
     const candidates: Candidate[] = [];
     // Sentences are matched on stems: "the largest shed" is answered by "Shed: no larger than…".
@@ -75,17 +86,32 @@ export function extractiveAnswer(
             stems.add(lightStem(term));
             for (const part of compounds.get(term) ?? []) stems.add(lightStem(part));
         }
+        for (const literal of literals) if (literal.pattern.test(text)) stems.add(literal.key);
         return stems;
     };
     const askedStems = new Set(stems);
     const phrases = questionPhrases(tokenize(options.query ?? question).filter((term) => !questionWords.has(term)), (term) => weights.get(term) ?? 0);
     const chunks = hits.map((hit, rank) => {
         const sentences = splitSentences(hit.chunk.text);
-        const termSets = sentences.map((sentence) => withFieldWords(sentence.text, stemsOf(sentence.text)));
+        // "What analogy does the Debian Reference use…": the words naming the document are said by all of its text
+        const titled = [...stemsOf(hit.document.title ?? "")].filter((stem) => askedStems.has(stem));
+        const withTitle = (stems: Set<string>) => {
+            for (const stem of titled) stems.add(stem);
+            return stems;
+        };
+        const termSets = sentences.map((sentence) => withTitle(withFieldWords(sentence.text, stemsOf(sentence.text))));
         const own = termSets.map(coverageOf);
+        // "Version 4.4.1 … doc-base registration is now optional": a section's heading says what each of its sentences is
+        // about, at a discount
+        const headings = sectionHeadings(sentences);
+        const inSection = (coverage: number, present: Set<string>, context: number[]) => {
+            const around = context.filter((j) => j >= 0);
+            return around.length === 0 ? coverage : coverage + headingShare * (coverageOf(new Set([...present, ...around.flatMap((j) => [...termSets[j]])])) - coverage);
+        };
+        const placed = own.map((coverage, i) => inSection(coverage, termSets[i], [headings[i]]));
         // Bonuses only order what already covers enough of the question: they never make an answer of a sentence that does not.
         const phrased = sentences.map((sentence) => phraseBonus * phraseCoverage(phrases, sentence.text));
-        const scored = own.map((coverage, i) => coverage + (coverage >= minCoverage ? phrased[i] + (namesAskedField(sentences[i].text, askedStems) ? askedFieldBonus : 0) : 0));
+        const scored = placed.map((coverage, i) => coverage + (coverage >= minCoverage ? phrased[i] + (namesAskedField(sentences[i].text, askedStems) ? askedFieldBonus : 0) : 0));
         const rows = tableRows(hit.chunk.text);
         // a "sentence" made of a table's rows (HTML keeps no full stop between them) is no answer: its rows are, below
         const isTable = (sentence: Sentence) => rows.filter((row) => row.start >= sentence.start && row.start < rawEnd(hit.chunk.text, sentence)).length >= 2;
@@ -93,18 +119,22 @@ export function extractiveAnswer(
             if (isTable(sentence)) return;
             // Questions often name their subject in a neighbouring sentence ("9.1 Hens. No more than six…") or ask
             // for two facts that sit side by side, so the sentence with its neighbours competes too, at a discount.
-            const window = range(Math.max(0, i - 1), Math.min(sentences.length, i + 2));
+            // (not across a section's edge: the next section's heading, or the sentence before a heading, is no part of it)
+            const heads = (j: number) => isSectionHeading(sentences[j].text);
+            const window = range(heads(i) ? i : Math.max(0, i - 1), Math.min(sentences.length, i + 2 - (i + 1 < sentences.length && heads(i + 1) ? 1 : 0)));
             const wideCoverage = 0.85 * coverageOf(new Set(window.flatMap((j) => [...termSets[j]])));
             // (a question's words side by side are no bonus: it is never quoted)
             const wide = wideCoverage + (wideCoverage >= minCoverage ? 0.85 * Math.max(0, ...window.map((j) => (isQuestion(sentences[j].text) ? 0 : phrased[j]))) : 0);
             // A question in the documents (a FAQ, the user's own notes) says where an answer may follow, but is never
             // the answer: it counts for finding the passage, not in what is answered.
-            const span = (wide > scored[i] ? window : [i]).filter((j) => !isQuestion(sentences[j].text));
+            // a heading alone says what a section is about, not what it says ("Virtual packages - Provides")
+            const alone = isSectionHeading(sentence.text) ? -Infinity : scored[i];
+            const span = (wide > alone ? window : [i]).filter((j) => !isQuestion(sentences[j].text));
             if (span.length === 0) return;
-            const coverage = Math.max(scored[i], wide);
+            const coverage = Math.max(alone, wide);
             const text = span.map((j) => plainSentence(sentences[j].text)).join(" ");
             // A passage of the kind the question asks for (a date for "when", an amount for "how much") is preferred.
-            const bonus = coverage >= minCoverage && expected?.test(text) ? shapeBonus : 0;
+            const bonus = coverage >= minCoverage ? shaped(text) : 0;
             const first = sentences[span[0]];
             const last = sentences[span[span.length - 1]];
             candidates.push({ text, coverage: coverage + bonus, rank, span, citation: citationFor(hit, first.start, last.start + last.text.length - first.start) });
@@ -113,8 +143,11 @@ export function extractiveAnswer(
         // libfoo-tools get?" → "Package: libfoo-tools; Architecture: any; Multi-Arch: foreign; …").
         for (const row of rows) {
             const text = rowText(row);
-            const rowCoverage = coverageOf(stemsOf(`${row.cells.join(" ")} ${row.header?.join(" ") ?? ""}`));
-            const coverage = rowCoverage + (rowCoverage >= minCoverage ? phraseBonus * phraseCoverage(phrases, text) + (expected?.test(text) ? shapeBonus : 0) : 0);
+            const rowTerms = withTitle(stemsOf(`${row.cells.join(" ")} ${row.header?.join(" ") ?? ""}`));
+            // a table is about what its caption or the sentence before it says ("Here are some typical multiarch package split scenario examples")
+            const caption = sentences.findLastIndex((sentence) => sentence.start < row.tableStart);
+            const rowCoverage = inSection(coverageOf(rowTerms), rowTerms, caption < 0 || isSectionHeading(sentences[caption].text) ? [caption] : [caption, headings[caption]]);
+            const coverage = rowCoverage + (rowCoverage >= minCoverage ? phraseBonus * phraseCoverage(phrases, text) + shaped(text) : 0);
             const citation = citationFor(hit, row.start, row.end - row.start);
             candidates.push({ text, coverage, rank, span: [], citation, passage: { text, ...citation } });
         }
@@ -176,6 +209,28 @@ function withContext(candidate: Candidate, chunk: ScoredChunk): { text: string; 
         text: span.map((j) => plainSentence(sentences[j].text)).join(" "),
         citation: citationFor(hit, start, rawEnd(hit.chunk.text, sentences[span[span.length - 1]]) - start),
     };
+}
+
+/** The share of what a section's heading adds to a sentence's coverage that the sentence is credited with. */
+const headingShare = 0.8;
+
+/**
+ * A line that heads a section: short, no closing punctuation, not a field's line ("Test-Command: shell command"), a
+ * section number, no digits, or a word and a number ("10.7. Version 4.4.1¶", "Virtual consoles", "Version 4.5.0").
+ */
+function isSectionHeading(text: string): boolean {
+    const plain = text.replace(/[¶#]+$/, "").trim();
+    return plain.length <= 80 && /\p{L}/u.test(plain) && !/[.!?…:;,"'”’)\]]$/.test(plain) && !fieldLine.test(plain) && (/^\d+(?:\.\d+)*\.?\s/.test(plain) || !/\d/.test(plain) || /^\p{Lu}\p{Ll}+ v?\d+(?:\.\d+)*$/u.test(plain));
+}
+
+/** For each sentence, the index of the nearest section heading before it in the same text, or -1. */
+function sectionHeadings(sentences: Sentence[]): number[] {
+    let heading = -1;
+    return sentences.map((sentence, i) => {
+        const before = heading;
+        if (isSectionHeading(sentence.text)) heading = i;
+        return before;
+    });
 }
 
 /** Coverage added to a passage of the kind the question asks for (a date for "when"). */
@@ -240,7 +295,7 @@ const samePlaceChars = 200;
  * One per place: a passage near one already chosen (same document, within `samePlaceChars`) or saying nearly the
  * same thing is left out.
  */
-function supportingPassages(candidates: Candidate[], chunks: ScoredChunk[], minCoverage: number, expected: RegExp | undefined): Passage[] {
+function supportingPassages(candidates: Candidate[], chunks: ScoredChunk[], minCoverage: number, expected: TextTest | undefined): Passage[] {
     const found: { passage: Passage; order: number; shaped: boolean }[] = [];
     const seen = new Set<number>();
     for (const candidate of candidates) {
@@ -427,22 +482,75 @@ interface AnswerShape {
     pattern: RegExp;
     /** Terms of the question that the answer decides rather than repeats (yes/no questions). */
     decides?: Set<string>;
+    /** What the answer looks like when it says exactly what is asked: an amount of the thing counted ("30,000 source packages"), a length with its unit. */
+    precise?: RegExp;
+}
+
+/** Coverage added to a passage of the expected kind that also has its precise form. */
+const preciseBonus = 0.15;
+
+const units = "(?:characters?|chars|bytes?|[kmgt]i?b|lines?|words?|columns?|letters?|digits?|seconds?|minutes?|hours?|days?|weeks?|months?|years?|metres?|meters?|km|miles?|percent|%)";
+const numberWord = "(?:\\d[\\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|hundred|thousand)";
+
+/** The precise form of an amount a question asks for: the counted noun after "how many", else a number and a unit. */
+function preciseAmount(q: string): RegExp | undefined {
+    const counted = /\bhow many (?:[\w-]+ ){0,2}?([a-z-]+?)s? (?:do|does|did|are|is|were|was|can|could|should|will|would|have|has|must|may)\b/.exec(q)?.[1];
+    if (counted) return new RegExp(`\\b${numberWord}\\+?\\s+(?:[\\w-]+\\s+){0,2}${counted.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`, "i");
+    if (/\bhow often\b/.test(q)) return /\b(?:once|twice|\d+ times|daily|weekly|monthly|yearly|annually|hourly|nightly|every)\b/i;
+    if (/\bhow (?:long|big|large|old|far)\b|\b(?:length|size|maximum|minimum)\b/.test(q)) return new RegExp(`\\b${numberWord}[\\s-]*${units}(?![\\w])`, "i");
+    return undefined;
 }
 
 // A yes/no question's deciding words: the answer says one of them (or its opposite) about the subject.
 const decidingTerms = new Set(tokenize("required optional mandatory compulsory necessary allowed permitted forbidden prohibited recommended needed"));
+
+// What a question asks for by naming its kind ("which command", "what analogy"), and how that kind reads on a page.
+const askedKinds: [RegExp, RegExp][] = [
+    // a command line (a shell prompt, a manual page's name), not prose about it
+    [/\b(?:which|what) command\b/, /(?:^|\s)[#$]\s+[a-z]|\b[a-z][\w.-]*\(\d\)/],
+    [/\b(?:analogy|metaphor|likened)\b/, /\blike an?\b|\bas if\b|\bsimilar to\b|\bakin to\b|\banalog/i],
+    // "1.0.1-1~rc1", "2.3.4": a version, with the suffix that makes it one when it has few dots
+    [/\bversion (?:string|number)\b|\b(?:what|which) version\b/, /\b\d+(?:\.\d+)*[-~+][\w.~+]*\d|\b\d+\.\d+\.\d+/],
+    [/\b(?:what|which) (?:tag|prefix|marker|label)\b/, /\[[^\]\s]{1,20}\]|(?:^|\s)[A-Z]{1,4}:\s/],
+    [/\bfirst (?:step|thing)\b/, /(?:^|\s)1[.)]\s+\p{Lu}|\bfirst(?:ly)?,/u],
+    // "which keywords are allowed": several, named side by side ("low, medium, high, emergency, or critical")
+    [/^(?:which|what) (?:\w+ )?(?:keywords|values|options|flags|architectures|sections|levels|kinds|types)\b/, /\b[\w-]+, [\w-]+, (?:[\w-]+, )*(?:and|or) [\w-]+/],
+    [/^why\b/, /\b(?:because|so that|to avoid|in order to|reserved for|since|otherwise|to prevent|due to)\b/i],
+];
+
+interface TextTest {
+    test(text: string): boolean;
+}
+
+/** Text of the expected shape that the question does not itself say ("1.0.1-1~rc1" when it asks what comes before "1.0.1-1"). */
+function newShapeIn(pattern: RegExp, question: string): TextTest {
+    const asked = question.toLowerCase();
+    const all = new RegExp(pattern.source, pattern.flags.includes("g") ? pattern.flags : `${pattern.flags}g`);
+    return {
+        test: (text) => {
+            for (const match of text.matchAll(all)) if (!asked.includes(match[0].trim().toLowerCase())) return true;
+            return false;
+        },
+    };
+}
 
 /** What an answer to this question looks like on the page, when the question word says so. */
 function expectedAnswerShape(question: string): AnswerShape | undefined {
     const q = question.toLowerCase().trim();
     // a year answers "which year"; "when" wants more than the year a title carries ("Annual General Meeting 2025")
     if (/\b(?:what|which) year\b|\bin what year\b/.test(q)) return { pattern: /\b(?:19|20)\d{2}\b/ };
+    // "when does the Uploaders field become mandatory?": a condition, not a date
+    if (/^when (?:does|do|is|are|should|must|can|may|will|would)\b/.test(q)) return { pattern: /\b(?:if|unless|only when|whenever|as soon as|once)\b/i };
     if (/\bwhen\b|\bwhat (?:date|day|time)\b/.test(q)) {
         return { pattern: new RegExp(`\\b(?:\\d{1,2}(?:st|nd|rd|th)? ${month}|${month} \\d{1,2}|${month} \\d{4}|\\d{4}-\\d{2}-\\d{2}|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\\d{1,2}[:.]\\d{2}\\s*(?:am|pm))`, "i") };
     }
+    for (const [asks, pattern] of askedKinds) if (asks.test(q)) return { pattern };
     if (/\bhow much\b|\bcost\b|\bprice\b/.test(q)) return { pattern: /[£$€¥]\s?\d|\d\s?(?:pounds|dollars|euros)\b/i };
     if (/\bhow (?:many|long|far|big|old|often|large|small|deep|high|wide|tall|heavy|fast)\b|\bwhat (?:number|size|length|percentage)\b|\bhow much (?:time|space|memory)\b|\b(?:largest|biggest|smallest|maximum|minimum|highest|lowest)\b/.test(q)) {
-        return { pattern: /\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|hundred|thousand|dozen|once|twice)\b/i };
+        const precise = preciseAmount(q);
+        // "how long": a length has its unit ("under 80 characters"); "two parts" is no length
+        if (precise && !/\bhow many\b/.test(q)) return { pattern: precise, precise };
+        return { pattern: /\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|hundred|thousand|dozen|once|twice)\b/i, ...(precise ? { precise } : {}) };
     }
     if (/^(?:is|are|does|do|did|can|could|must|should|may|will|would|has|have|was|were|shall)\b/.test(q)) {
         return {
@@ -464,6 +572,29 @@ function withFieldWords(text: string, stems: Set<string>): Set<string> {
     return stems;
 }
 
+
+interface Literal {
+    text: string;
+    /** Its term in a sentence's set of stems: no word looks like it. */
+    key: string;
+    pattern: RegExp;
+}
+
+/**
+ * What a question names exactly where its words would not: a one-letter label ("prefixed with I:", whose "I" is a
+ * stop word).
+ */
+function literalsOf(question: string): Literal[] {
+    const literals: Literal[] = [];
+    for (const match of question.matchAll(/(?<!\S)([A-Z]):(?!\S)/g)) {
+        literals.push({ text: match[0], key: `=${match[0]}`, pattern: new RegExp(`(?<![\\w])${match[1]}:(?!\\S)`) });
+    }
+    // a token of symbols alone ("[]", "&&", "->"), which has no word to match
+    for (const match of question.matchAll(/(?<!\S)[^\p{L}\p{N}\s"'“”‘’?.,]{2,4}(?=[\s?.,]|$)/gu)) {
+        literals.push({ text: match[0], key: `=${match[0]}`, pattern: new RegExp(`(?<!\\S)${match[0].replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![^\\s.,;:])`) });
+    }
+    return literals;
+}
 
 function isQuestion(sentence: string): boolean {
     return /\?["'”’)\]]*\s*$/.test(sentence);

@@ -10,6 +10,8 @@ export interface TableRow {
     end: number;
     cells: string[];
     header?: string[];
+    /** Where the table's first row starts: what stands before it says what the table is. */
+    tableStart: number;
 }
 
 interface RawRow {
@@ -30,7 +32,7 @@ export function tableRows(text: string): TableRow[] {
         if (j - i >= 2) {
             // a table cut by the chunk's start has lost its first row: its rows are read without one
             const header = raw[i]!.start > 0 ? raw[i]!.cells : undefined;
-            for (let k = header ? i + 1 : i; k < j; k++) rows.push({ start: raw[k]!.start, end: raw[k]!.end, cells: raw[k]!.cells, ...(header ? { header } : {}) });
+            for (let k = header ? i + 1 : i; k < j; k++) rows.push({ start: raw[k]!.start, end: raw[k]!.end, cells: raw[k]!.cells, tableStart: raw[i]!.start, ...(header ? { header } : {}) });
         }
         i = j;
     }

@@ -64,11 +64,36 @@ export function forEachTerm(text: string, visit: (term: string) => void): void {
             }
         }
         const word = text.slice(start, at);
-        if (plain) emit(word, visit);
+        if (plain) {
+            emit(word, visit);
+            // "4.5.0", "172.16.0.0": a version or an address is one term too, after its first number
+            if (text.charCodeAt(at) === 46 && isDigit(text.charCodeAt(at + 1)) && isDigit(text.charCodeAt(start)) && text.charCodeAt(start - 1) !== 46) {
+                const end = dottedNumberEnd(text, start);
+                if (end > at) emit(text.slice(start, end), visit);
+            }
+        }
         else if (ascii) emitCapitalized(word, visit);
         // Lowercasing outside ASCII can change length or split a word ("İ" → "i" + a combining dot): split again.
         else for (const match of word.toLowerCase().matchAll(wordPattern)) emit(match[0], visit);
     }
+}
+
+function isDigit(code: number): boolean {
+    return code >= 48 && code <= 57;
+}
+
+/** The end of the dotted number ("4.5.0") that starts at `start`, or where its first number ends when it has letters. */
+function dottedNumberEnd(text: string, start: number): number {
+    let at = start;
+    while (isDigit(text.charCodeAt(at))) at++;
+    const first = at;
+    while (text.charCodeAt(at) === 46 && isDigit(text.charCodeAt(at + 1))) {
+        at++;
+        while (isDigit(text.charCodeAt(at))) at++;
+    }
+    // "2.0a", "1.5rc": a version with letters is matched by its parts
+    const next = text.charCodeAt(at);
+    return next < 128 ? (asciiClass[next] === 0 ? at : first) : isWordCharacterAt(text, at, next) ? first : at;
 }
 
 // Stop words that are also common acronyms: written in capitals ("ITS", "IT", "WHO", "OR", "AS"), they are kept.
