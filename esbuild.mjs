@@ -1,6 +1,7 @@
 // One build for every bundle: the extension client, the LSP server, the CLI and the extraction worker.
 // Type checking is separate (`npm run typecheck`); esbuild only strips types.
 import * as esbuild from "esbuild";
+import { copyFileSync, mkdirSync } from "node:fs";
 
 const production = process.argv.includes("--production");
 const watch = process.argv.includes("--watch");
@@ -26,6 +27,10 @@ const builds = [
     // alone: no change). Its source map stays beside it: `node --enable-source-maps dist/cli.js …` shows real names.
     { ...common, entryPoints: { cli: "server/cli/cli.ts" }, outdir: "dist", packages: "external", minify: true, banner: { js: "#!/usr/bin/env node" } },
 ];
+
+// Data the server and CLI read at run time, beside their bundles: the extractive engine's synonyms (tools/build-synonyms.mjs).
+mkdirSync("dist", { recursive: true });
+copyFileSync("server/assist/synonyms.txt", "dist/synonyms.txt");
 
 if (watch) {
     for (const options of builds) await (await esbuild.context(options)).watch();

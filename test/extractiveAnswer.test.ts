@@ -195,3 +195,14 @@ test("a table's row is read with the sentence that introduces its table", async 
     const result = await new Assistant().ask(index, "In the multiarch package split example, what Multi-Arch value does libfoo-tools get?", 3);
     assert.match(result.answer, /Multi-Arch: foreign/);
 });
+
+test("a sentence that says the question's verb in other words, or its word in another form, still answers it", async (t) => {
+    const index = await indexOf(t, {
+        "away.md": "# Being away\n\nWhen you travel to a conference, mail the travel list before going. When you will be on vacation, mail the private list with [VAC] in the subject.\n",
+        "manuals.md": "# History\n\nRegistering manuals by hand in the documentation index was the old way.\n\n# Manuals today\n\nThe registration of manuals with the documentation index is optional now.\n",
+    });
+    const away = await new Assistant().ask(index, "Which list do I mail when going on holiday?", 3);
+    assert.match(away.answer, /\[VAC\]/);
+    const manuals = await new Assistant().ask(index, "Is registering manuals with the documentation index still required?", 3);
+    assert.match(manuals.answer, /is optional now/);
+});

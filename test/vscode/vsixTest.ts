@@ -191,7 +191,7 @@ function checkInstalledFiles(dir: string): void {
     const need = (relative: string) => {
         if (!fs.existsSync(path.join(dir, relative))) missing.push(relative);
     };
-    for (const bundle of ["client.js", "server.js", "extractWorker.js", "inferenceChild.js"]) need(`dist/${bundle}`);
+    for (const bundle of ["client.js", "server.js", "extractWorker.js", "inferenceChild.js", "synonyms.txt"]) need(`dist/${bundle}`);
     for (const asset of ["dom.js", "dashboard.js", "result.js", "result.css", "chat.js", "chat.css", "chat-activity.svg", "charts.js", "webview.css", "needle-reference.json", "icon.png"]) need(`media/${asset}`);
     for (const dependency of Object.keys(manifest.dependencies)) need(`node_modules/${dependency}/package.json`);
     if (!fs.readdirSync(path.join(dir, "native", "h2o")).some((name) => name.endsWith(".patch"))) missing.push("native/h2o/*.patch");
