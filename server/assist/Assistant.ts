@@ -4,7 +4,7 @@ import { tokenize } from "../core/tokenize";
 import type { OutlineEntry } from "../core/types";
 import type { IndexHit } from "../core/WorkspaceIndex";
 import { definedTerm, definitionPattern } from "./definitions";
-import { sectionLookback, withAdjacentText, type AdjacentChunks } from "./adjacentText";
+import { withAdjacentText, type AdjacentChunks } from "./adjacentText";
 import { contentTerms, extractiveAnswer, retrievalCoverage } from "./extractiveAnswer";
 import { extractiveSummary } from "./extractiveSummary";
 import { llmAnswer } from "./llmAnswer";
@@ -61,7 +61,7 @@ export interface Retriever {
     /** Whether any document holds the (tokenized) term. */
     contains(term: string): boolean;
     /** The chunks either side of a hit's, when the index can say: the extractive engine reads an answer across them. */
-    adjacentChunks?(hit: IndexHit, earlier?: number): AdjacentChunks;
+    adjacentChunks?(hit: IndexHit): AdjacentChunks;
     /**
      * True when search also finds passages by meaning (an embedding model): a question in other words than the
      * documents' ("automobile" for "car") is then not refused for sharing few words with its passages; the model reads
@@ -163,7 +163,7 @@ export function selectedText(value: unknown): string | undefined {
 
 /** The hits with the text either side of them on their page, where the retriever can read it (see withAdjacentText). */
 function withAdjacent(retriever: Retriever, hits: IndexHit[]): IndexHit[] {
-    return retriever.adjacentChunks ? hits.map((hit) => withAdjacentText(hit, retriever.adjacentChunks!(hit, sectionLookback))) : hits;
+    return retriever.adjacentChunks ? hits.map((hit) => withAdjacentText(hit, retriever.adjacentChunks!(hit))) : hits;
 }
 
 /** The first `chars` characters of a text, not splitting a surrogate pair. */

@@ -1,24 +1,16 @@
 import type { IndexHit } from "../core/WorkspaceIndex";
 import type { Chunk } from "../core/types";
-import { headingBefore } from "./sectionHeading";
 
 /** The chunks either side of a hit's in its document, as the index gives them (WorkspaceIndex.adjacentChunks). */
 export interface AdjacentChunks {
     before?: Chunk;
     after?: Chunk;
-    /** Chunks before `before`, in order: where the heading of the hit's section may be. */
-    earlier?: Chunk[];
 }
-
-/** Chunks read back from a hit for the heading of its section. */
-export const sectionLookback = 3;
 
 /** A chunk read with its neighbours, which may run on to the next page. */
 export interface ReadChunk extends Chunk {
     /** Where in `text` the next page starts, and its number. */
     pageBreak?: { at: number; page: number };
-    /** The heading of the section the text starts in, when it stands before the text. */
-    section?: string;
 }
 
 /**
@@ -36,9 +28,7 @@ export function withAdjacentText(hit: IndexHit, adjacent: AdjacentChunks): Index
     const page = hit.chunk.page;
     const before = adjacent.before && adjacent.before.page === page && adjacent.before.end <= hit.chunk.start ? adjacent.before : undefined;
     const after = adjacent.after && (adjacent.after.page === page || (page !== undefined && adjacent.after.page === page + 1)) && adjacent.after.start >= hit.chunk.end ? adjacent.after : undefined;
-    const earlier = [...(adjacent.earlier ?? []), ...(adjacent.before && !before ? [adjacent.before] : [])];
-    const section = earlier.length > 0 ? headingBefore(earlier) : undefined;
-    if (!before && !after) return section ? { ...hit, chunk: { ...hit.chunk, section } as ReadChunk } : hit;
+    if (!before && !after) return hit;
     const parts = [before, hit.chunk, after].filter((chunk): chunk is Chunk => chunk !== undefined);
     let text = parts[0].text;
     let pageBreak: ReadChunk["pageBreak"];
@@ -54,7 +44,6 @@ export function withAdjacentText(hit: IndexHit, adjacent: AdjacentChunks): Index
     if (first.line !== undefined) chunk.line = first.line;
     if (last.endLine !== undefined) chunk.endLine = last.endLine;
     if (pageBreak) chunk.pageBreak = pageBreak;
-    if (section) chunk.section = section;
     return { ...hit, chunk };
 }
 

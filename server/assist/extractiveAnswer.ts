@@ -115,12 +115,9 @@ export function extractiveAnswer(
         // "Version 4.4.1 … doc-base registration is now optional": a section's heading says what each of its sentences is
         // about, at a discount
         const headings = sectionHeadings(sentences);
-        // (-1: the heading of the section the chunk starts in, found before it — ReadChunk.section)
-        const section = (hit.chunk as ReadChunk).section;
-        const sectionTerms = section ? stemsOf(section) : new Set<string>();
         const inSection = (coverage: number, present: Set<string>, context: number[]) => {
-            const around = context.map((j) => (j >= 0 ? termSets[j] : j === -1 ? sectionTerms : new Set<string>()));
-            return coverage + headingShare * (coverageOf(new Set([...present, ...around.flatMap((terms) => [...terms])])) - coverage);
+            const around = context.filter((j) => j >= 0);
+            return around.length === 0 ? coverage : coverage + headingShare * (coverageOf(new Set([...present, ...around.flatMap((j) => [...termSets[j]])])) - coverage);
         };
         const placed = own.map((coverage, i) => inSection(coverage, termSets[i], [headings[i]]));
         // Bonuses only order what already covers enough of the question: they never make an answer of a sentence that does not.

@@ -1,6 +1,5 @@
 // Where a passage's section starts: its heading says what the sentences under it are about ("10.7. Version 4.4.1" over
 // "doc-base registration is now optional"), though they do not repeat it.
-import type { Chunk } from "../core/types";
 
 // "Upstream-Contact: optional", "Priority: required": a field's line states a fact about the field (its value).
 export const fieldLine = /^([\p{L}][\p{L}\p{N}_.-]*(?:[ -][\p{L}\p{N}_.-]+){0,2}):\s+\S/u;
@@ -12,22 +11,4 @@ export const fieldLine = /^([\p{L}][\p{L}\p{N}_.-]*(?:[ -][\p{L}\p{N}_.-]+){0,2}
 export function isSectionHeading(text: string): boolean {
     const plain = text.replace(/[¶#]+$/, "").trim();
     return plain.length <= 80 && /\p{L}/u.test(plain) && !/[.!?…:;,"'”’)\]]$/.test(plain) && !fieldLine.test(plain) && (/^\d+(?:\.\d+)*\.?\s/.test(plain) || !/\d/.test(plain) || /^\p{Lu}\p{Ll}+ v?\d+(?:\.\d+)*$/u.test(plain));
-}
-
-/**
- * The heading of the section that the text after `chunks` (in document order) is in: the last line of theirs that is a
- * paragraph of its own, or numbered as a section, and reads as a heading. Lines wrapped inside a paragraph (PDF text)
- * are not headings, however short.
- */
-export function headingBefore(chunks: readonly Chunk[]): string | undefined {
-    for (let c = chunks.length - 1; c >= 0; c--) {
-        const lines = chunks[c]!.text.split("\n");
-        for (let i = lines.length - 1; i >= 0; i--) {
-            const line = lines[i]!.trim();
-            if (!line) continue;
-            const alone = (i === 0 || !lines[i - 1]!.trim()) && (i === lines.length - 1 || !lines[i + 1]!.trim());
-            if ((alone || /^\d+(?:\.\d+)+\.?\s/.test(line)) && isSectionHeading(line)) return line.replace(/\s+/g, " ");
-        }
-    }
-    return undefined;
 }

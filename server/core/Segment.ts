@@ -183,10 +183,10 @@ export class Segment {
     }
 
     /**
-     * The chunks either side of the document's chunk that starts at `start`, and up to `earlier` chunks before those
-     * (in order): its rows are read once and searched here (a binary search reading one row per probe made a read call each).
+     * The chunks either side of the document's chunk that starts at `start`: its rows are read once and searched here
+     * (a binary search reading one row per probe made a read call each).
      */
-    adjacentChunks(document: SegmentDocument, start: number, earlier = 0): { before?: Chunk; after?: Chunk; earlier?: Chunk[] } {
+    adjacentChunks(document: SegmentDocument, start: number): { before?: Chunk; after?: Chunk } {
         if (document.chunkCount === 0) return {};
         const rows = this.rows(document.firstChunk, document.firstChunk + document.chunkCount);
         let low = 0;
@@ -195,9 +195,7 @@ export class Segment {
             const mid = (low + high) >> 1;
             const at = rows[mid * chunkFields];
             if (at === start) {
-                const first = Math.max(0, mid - 1 - earlier);
                 return {
-                    ...(first < mid - 1 ? { earlier: Array.from({ length: mid - 1 - first }, (_, i) => this.chunkAt(rows, first + i)) } : {}),
                     ...(mid > 0 ? { before: this.chunkAt(rows, mid - 1) } : {}),
                     ...(mid < document.chunkCount - 1 ? { after: this.chunkAt(rows, mid + 1) } : {}),
                 };

@@ -303,15 +303,14 @@ export class WorkspaceIndex {
 
     /**
      * The chunks either side of a hit's in its document (undefined at the document's ends, or when the document changed
-     * since the hit was found), and up to `earlier` chunks before those: an answer that starts in one chunk often ends
-     * in the next, and the heading of its section may be some way back.
+     * since the hit was found): an answer that starts in one chunk often ends in the next.
      */
-    adjacentChunks(hit: Pick<IndexHit, "path" | "chunk" | "document">, earlier = 0): { before?: Chunk; after?: Chunk; earlier?: Chunk[] } {
+    adjacentChunks(hit: Pick<IndexHit, "path" | "chunk" | "document">): { before?: Chunk; after?: Chunk } {
         const located = this.documents.get(hit.path);
         // another version's chunks would not continue this one's text
         if (!located || located.document.hash !== hit.document.hash) return {};
         const { segment, document } = located;
-        return this.readSegment(segment, () => segment.adjacentChunks(document, hit.chunk.start, earlier));
+        return this.readSegment(segment, () => segment.adjacentChunks(document, hit.chunk.start));
     }
 
     /** The segments search reads, for the chunk vectors kept beside them (HybridSearch). */

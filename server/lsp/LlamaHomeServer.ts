@@ -225,7 +225,7 @@ export class LlamaHomeServer implements EvaluationWorkspace {
                 },
                 termWeight: (term) => Math.max(0, ...this.folders.map((folder) => folder.index.termWeight(term))),
                 contains: (term) => this.folders.some((folder) => folder.index.contains(term)),
-                adjacentChunks: (hit, earlier) => roots.get(hit)?.index.adjacentChunks(hit, earlier) ?? {},
+                adjacentChunks: (hit) => roots.get(hit)?.index.adjacentChunks(hit) ?? {},
                 semantic: this.folders.some((folder) => folder.search.semantic),
             };
             if (typeof params?.question !== "string") throw new ResponseError(ErrorCodes.InvalidParams, "The question must be text.");
