@@ -55,15 +55,15 @@ export function extractiveAnswer(
 ): ExtractiveAnswer {
     const shape = expectedAnswerShape(question);
     const asked = contentTerms(options.query ?? question);
-    // "Is the X field required?": "required" is what the answer decides ("X: optional"), not a word it must repeat.
     const literals = literalsOf(options.query ?? question);
     // "version 4.5.0" is matched by "4.5.0", not by any 4, 5 or 0
-    const literalParts = new Set(asked.filter((term) => term.includes(".")).flatMap((term) => term.split(".")));
-    const words = (shape?.decides ? asked.filter((term) => !shape.decides!.has(term)) : asked).filter((term) => !literalParts.has(term));
+    const dottedParts = new Set(asked.filter((term) => term.includes(".")).flatMap((term) => term.split(".")));
+    // "Is the X field required?": "required" is what the answer decides ("X: optional"), not a word it must repeat.
+    const words = (shape?.decides ? asked.filter((term) => !shape.decides!.has(term)) : asked).filter((term) => !dottedParts.has(term));
     const terms = [...words, ...literals.map((literal) => literal.key)];
     if (terms.length === 0) return { answer: notFoundAnswer, found: false, citations: [] };
     const weights = new Map(words.map((term) => [term, termWeight(term)]));
-    // a number, a version or a label names exactly one thing ("console 3", "version 4.5.0", "I:"): as rare as the
+    // a number, a version or a symbol names exactly one thing ("console 3", "version 4.5.0", "[]"): as rare as the
     // question's rarest word, where the index finds digits everywhere
     const literalWeight = Math.max(1, ...weights.values());
     for (const term of words) if (/^[\d.]+$/.test(term)) weights.set(term, literalWeight);
@@ -130,20 +130,16 @@ export function extractiveAnswer(
             if (isTable(sentence)) return;
             // Questions often name their subject in a neighbouring sentence ("9.1 Hens. No more than six…") or ask
             // for two facts that sit side by side, so the sentence with its neighbours competes too, at a discount.
-            // (not across a section's edge: the next section's heading, or the sentence before a heading, is no part of it)
-            const heads = (j: number) => isSectionHeading(sentences[j].text);
-            const window = range(heads(i) ? i : Math.max(0, i - 1), Math.min(sentences.length, i + 2 - (i + 1 < sentences.length && heads(i + 1) ? 1 : 0)));
+            const window = range(Math.max(0, i - 1), Math.min(sentences.length, i + 2));
             const wideCoverage = 0.85 * coverageOf(new Set(window.flatMap((j) => [...termSets[j]])));
             // (a question's words side by side are no bonus: it is never quoted)
             const wide = wideCoverage + (wideCoverage >= minCoverage ? 0.85 * Math.max(0, ...window.map((j) => (isQuestion(sentences[j].text) ? 0 : phrased[j]))) : 0);
             // A question in the documents (a FAQ, the user's own notes) says where an answer may follow, but is never
             // the answer: it counts for finding the passage, not in what is answered.
-            // a heading alone says what a section is about, not what it says ("Virtual packages - Provides")
-            const alone = isSectionHeading(sentence.text) ? -Infinity : scored[i];
-            const span = (wide > alone ? window : [i]).filter((j) => !isQuestion(sentences[j].text));
+            const span = (wide > scored[i] ? window : [i]).filter((j) => !isQuestion(sentences[j].text));
             if (span.length === 0) return;
-            const coverage = Math.max(alone, wide);
             const text = span.map((j) => plainSentence(sentences[j].text)).join(" ");
+            const coverage = Math.max(scored[i], wide);
             // A passage of the kind the question asks for (a date for "when", an amount for "how much") is preferred.
             const bonus = coverage >= minCoverage ? shaped(text) : 0;
             const first = sentences[span[0]];
@@ -494,7 +490,7 @@ interface AnswerShape {
     pattern: RegExp;
     /** Terms of the question that the answer decides rather than repeats (yes/no questions). */
     decides?: Set<string>;
-    /** What the answer looks like when it says exactly what is asked: an amount of the thing counted ("30,000 source packages"), a length with its unit. */
+    /** What the answer looks like when it says exactly what is asked (a length with its unit): worth `preciseBonus` more. */
     precise?: RegExp;
 }
 
@@ -504,30 +500,23 @@ const preciseBonus = 0.15;
 const units = "(?:characters?|chars|bytes?|[kmgt]i?b|lines?|words?|columns?|letters?|digits?|seconds?|minutes?|hours?|days?|weeks?|months?|years?|metres?|meters?|km|miles?|percent|%)";
 const numberWord = "(?:\\d[\\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|hundred|thousand)";
 
-/** The precise form of an amount a question asks for: the counted noun after "how many", else a number and a unit. */
-function preciseAmount(q: string): RegExp | undefined {
-    const counted = /\bhow many (?:[\w-]+ ){0,2}?([a-z-]+?)s? (?:do|does|did|are|is|were|was|can|could|should|will|would|have|has|must|may)\b/.exec(q)?.[1];
-    if (counted) return new RegExp(`\\b${numberWord}\\+?\\s+(?:[\\w-]+\\s+){0,2}${counted.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`, "i");
-    if (/\bhow often\b/.test(q)) return /\b(?:once|twice|\d+ times|daily|weekly|monthly|yearly|annually|hourly|nightly|every)\b/i;
-    if (/\bhow (?:long|big|large|old|far)\b|\b(?:length|size|maximum|minimum)\b/.test(q)) return new RegExp(`\\b${numberWord}[\\s-]*${units}(?![\\w])`, "i");
-    return undefined;
+/** What a length or a size is said with: a number and its unit ("under 80 characters", "four weeks"). */
+function lengthWithUnit(q: string): RegExp | undefined {
+    if (!/\bhow (?:long|big|large|old|far)\b|\b(?:length|size|maximum|minimum)\b/.test(q)) return undefined;
+    return new RegExp(`\\b${numberWord}[\\s-]*${units}(?![\\w])`, "i");
 }
 
 // A yes/no question's deciding words: the answer says one of them (or its opposite) about the subject.
 const decidingTerms = new Set(tokenize("required optional mandatory compulsory necessary allowed permitted forbidden prohibited recommended needed"));
 
 // What a question asks for by naming its kind ("which command", "what analogy"), and how that kind reads on a page.
-const askedKinds: [RegExp, RegExp][] = [
+const askedKinds: [asks: RegExp, pattern: RegExp][] = [
     // a command line (a shell prompt, a manual page's name), not prose about it
     [/\b(?:which|what) command\b/, /(?:^|\s)[#$]\s+[a-z]|\b[a-z][\w.-]*\(\d\)/],
     [/\b(?:analogy|metaphor|likened)\b/, /\blike an?\b|\bas if\b|\bsimilar to\b|\bakin to\b|\banalog/i],
     // "1.0.1-1~rc1", "2.3.4": a version, with the suffix that makes it one when it has few dots
     [/\bversion (?:string|number)\b|\b(?:what|which) version\b/, /\b\d+(?:\.\d+)*[-~+][\w.~+]*\d|\b\d+\.\d+\.\d+/],
-    [/\b(?:what|which) (?:tag|prefix|marker|label)\b/, /\[[^\]\s]{1,20}\]|(?:^|\s)[A-Z]{1,4}:\s/],
     [/\bfirst (?:step|thing)\b/, /(?:^|\s)1[.)]\s+\p{Lu}|\bfirst(?:ly)?,/u],
-    // "which keywords are allowed": several, named side by side ("low, medium, high, emergency, or critical")
-    [/^(?:which|what) (?:\w+ )?(?:keywords|values|options|flags|architectures|sections|levels|kinds|types)\b/, /\b[\w-]+, [\w-]+, (?:[\w-]+, )*(?:and|or) [\w-]+/],
-    [/^why\b/, /\b(?:because|so that|to avoid|in order to|reserved for|since|otherwise|to prevent|due to)\b/i],
 ];
 
 interface TextTest {
@@ -551,18 +540,16 @@ function expectedAnswerShape(question: string): AnswerShape | undefined {
     const q = question.toLowerCase().trim();
     // a year answers "which year"; "when" wants more than the year a title carries ("Annual General Meeting 2025")
     if (/\b(?:what|which) year\b|\bin what year\b/.test(q)) return { pattern: /\b(?:19|20)\d{2}\b/ };
-    // "when does the Uploaders field become mandatory?": a condition, not a date
-    if (/^when (?:does|do|is|are|should|must|can|may|will|would)\b/.test(q)) return { pattern: /\b(?:if|unless|only when|whenever|as soon as|once)\b/i };
     if (/\bwhen\b|\bwhat (?:date|day|time)\b/.test(q)) {
         return { pattern: new RegExp(`\\b(?:\\d{1,2}(?:st|nd|rd|th)? ${month}|${month} \\d{1,2}|${month} \\d{4}|\\d{4}-\\d{2}-\\d{2}|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\\d{1,2}[:.]\\d{2}\\s*(?:am|pm))`, "i") };
     }
     for (const [asks, pattern] of askedKinds) if (asks.test(q)) return { pattern };
     if (/\bhow much\b|\bcost\b|\bprice\b/.test(q)) return { pattern: /[£$€¥]\s?\d|\d\s?(?:pounds|dollars|euros)\b/i };
     if (/\bhow (?:many|long|far|big|old|often|large|small|deep|high|wide|tall|heavy|fast)\b|\bwhat (?:number|size|length|percentage)\b|\bhow much (?:time|space|memory)\b|\b(?:largest|biggest|smallest|maximum|minimum|highest|lowest)\b/.test(q)) {
-        const precise = preciseAmount(q);
         // "how long": a length has its unit ("under 80 characters"); "two parts" is no length
-        if (precise && !/\bhow many\b/.test(q)) return { pattern: precise, precise };
-        return { pattern: /\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|hundred|thousand|dozen|once|twice)\b/i, ...(precise ? { precise } : {}) };
+        const length = lengthWithUnit(q);
+        if (length) return { pattern: length, precise: length };
+        return { pattern: /\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|hundred|thousand|dozen|once|twice)\b/i };
     }
     if (/^(?:is|are|does|do|did|can|could|must|should|may|will|would|has|have|was|were|shall)\b/.test(q)) {
         return {
@@ -584,26 +571,17 @@ function withFieldWords(text: string, stems: Set<string>): Set<string> {
 
 
 interface Literal {
-    text: string;
     /** Its term in a sentence's set of stems: no word looks like it. */
     key: string;
     pattern: RegExp;
 }
 
-/**
- * What a question names exactly where its words would not: a one-letter label ("prefixed with I:", whose "I" is a
- * stop word).
- */
+/** What a question names that has no word to match: a token of symbols alone ("[] wildcards", "&&", "->"). */
 function literalsOf(question: string): Literal[] {
-    const literals: Literal[] = [];
-    for (const match of question.matchAll(/(?<!\S)([A-Z]):(?!\S)/g)) {
-        literals.push({ text: match[0], key: `=${match[0]}`, pattern: new RegExp(`(?<![\\w])${match[1]}:(?!\\S)`) });
-    }
-    // a token of symbols alone ("[]", "&&", "->"), which has no word to match
-    for (const match of question.matchAll(/(?<!\S)[^\p{L}\p{N}\s"'“”‘’?.,]{2,4}(?=[\s?.,]|$)/gu)) {
-        literals.push({ text: match[0], key: `=${match[0]}`, pattern: new RegExp(`(?<!\\S)${match[0].replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![^\\s.,;:])`) });
-    }
-    return literals;
+    return [...question.matchAll(/(?<!\S)[^\p{L}\p{N}\s"'“”‘’?.,]{2,4}(?=[\s?.,]|$)/gu)].map(([token]) => ({
+        key: `=${token}`,
+        pattern: new RegExp(`(?<!\\S)${token.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![^\\s.,;:])`),
+    }));
 }
 
 function isQuestion(sentence: string): boolean {
