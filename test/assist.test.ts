@@ -307,7 +307,7 @@ test("a question that asks what a term means is answered from the place that def
         await fs.writeFile(path.join(root, `visit-${i}.md`), `# Visit ${i}\n\nThe curator met us. The curator showed room ${i}, and the curator's assistant, also a curator, spoke of the museum's curator.\n`);
     }
     const glossary = ["archive: where records are kept.", "catalogue: the list of every object held.", "curator: the person who looks after a collection and decides what it keeps.", "loan: an object lent to another museum.", "provenance: the history of an object's owners."];
-    await fs.writeFile(path.join(root, "glossary.md"), `# Words used in the museum\n\n${glossary.join("\n")}\n`);
+    await fs.writeFile(path.join(root, "glossary.md"), `# Words used here\n\n${glossary.join("\n")}\n`);
     const index = await WorkspaceIndex.open(root, { cacheDir: path.join(root, ".cache") });
     t.after(() => index.dispose());
     await index.update();

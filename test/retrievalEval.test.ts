@@ -137,5 +137,5 @@ test("the benchmark's slice of real Debian manuals (PDF, EPUB, HTML): figures st
     assert.ok((overall.answerContains ?? 0) >= SLICE_FLOORS.answerContains, report);
 });
 
-// Measured: 13/14 right document first, 12/14 right page first, 8/14 answers with the phrase; each floor allows one loss.
-const SLICE_FLOORS = { documentAt1: 0.85, placeAt1: 0.78, answerContains: 0.5 };
+// Measured: 13/14 right document first, 12/14 right page first, 9/14 answers with the phrase; each floor allows one loss.
+const SLICE_FLOORS = { documentAt1: 0.85, placeAt1: 0.78, answerContains: 0.57 };
