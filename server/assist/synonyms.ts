@@ -9,7 +9,13 @@ let table: Map<string, readonly string[]> | undefined;
 /** The synonym table: beside the bundle that runs (esbuild copies it into dist/), or beside this file (tests, tsx). */
 function synonymTable(): Map<string, readonly string[]> {
     if (table) return table;
-    const text = fs.readFileSync(path.join(__dirname, "synonyms.txt"), "utf8");
+    const file = path.join(__dirname, "synonyms.txt");
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (error) {
+        throw new Error(`The extractive engine's synonym table is missing (${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}); rebuild LlamaHome with \`npm run build\`, which copies it beside the bundles.`);
+    }
     table = new Map();
     for (const line of text.split("\n")) {
         if (!line || line.startsWith("#")) continue;
