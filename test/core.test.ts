@@ -178,6 +178,8 @@ test("HTML text keeps blocks apart and a definition list's term with its definit
     );
     assert.equal(title, "Menu & sections");
     assert.equal(text, "Sections\nGames/Blocks: Tetris-like games involving falling blocks.\nupstream: The source of software.\n\n0-99: Globally allocated.\n\nOne\ntwo\nPath\t/opt");
+    // a heading's permalink mark (Sphinx, docutils) is no part of the heading
+    assert.equal(htmlToText('<h2>10.7. Version 4.5.0<a class="headerlink" href="#version-4-5-0" title="Permalink">¶</a></h2><p>Released.</p>').text, "10.7. Version 4.5.0\nReleased.");
 });
 
 test("HTML text takes linear time on hostile shapes: long runs of spaces or '<', unclosed comments, scripts, titles and rules", () => {

@@ -171,7 +171,8 @@ test("a version in the question is matched whole, and a section's heading says w
         ].join("\n\n"),
     });
     const released = await new Assistant().ask(index, "When was version 4.5.0 released?", 3);
-    assert.match(released.answer, /January, 2020/);
+    // a short answer reads with the heading it sits under
+    assert.equal(released.answer, "10.7. Version 4.5.0 Released January, 2020.");
     const optional = await new Assistant().ask(index, "What changed about doc-base registration in version 4.5.0?", 3);
     assert.match(optional.answer, /doc-base registration is now optional/);
 });
@@ -205,4 +206,13 @@ test("a sentence that says the question's verb in other words, or its word in an
     assert.match(away.answer, /\[VAC\]/);
     const manuals = await new Assistant().ask(index, "Is registering manuals with the documentation index still required?", 3);
     assert.match(manuals.answer, /is optional now/);
+});
+
+test("an answer ends where its section does: the next section's heading is left out", async (t) => {
+    const index = await indexOf(t, {
+        "consoles.md": "Virtual consoles\n\nThere are six consoles on the host. You can change to console 3 from the shell.\n\n$ chvt 3\n\nLeaving the shell\n\nType exit and press Enter to close it.\n",
+    });
+    const result = await new Assistant().ask(index, "Which command changes to console 3 from the shell?", 3);
+    assert.match(result.answer, /chvt 3/);
+    assert.doesNotMatch(result.answer, /Leaving the shell/);
 });

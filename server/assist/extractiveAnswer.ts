@@ -164,7 +164,7 @@ export function extractiveAnswer(
     candidates.sort((a, b) => b.coverage - a.coverage || a.rank - b.rank);
     const best = candidates[0];
     if (!best || best.coverage < minCoverage) return { answer: notFoundAnswer, found: false, citations: [] };
-    const answer = withContext(best, chunks[best.rank]!);
+    const answer = withContext(best, chunks[best.rank]!, (text) => expected?.test(text) ?? false);
     return { answer: answer.text, found: true, citations: [answer.citation], passages: supportingPassages(candidates, chunks, minCoverage, expected) };
 }
 
@@ -173,11 +173,16 @@ export function extractiveAnswer(
  * why the first release was 1.1", "These are the copyright dates…"); the ones after, while short, when it announces
  * them ("The following priority levels are recognized:").
  */
-function withContext(candidate: Candidate, chunk: ScoredChunk): { text: string; citation: Citation } {
+function withContext(candidate: Candidate, chunk: ScoredChunk, isExpected: (text: string) => boolean): { text: string; citation: Citation } {
     if (candidate.passage) return candidate;
     const { sentences, hit } = chunk;
     const span = [...candidate.span];
     const usable = (j: number) => j >= 0 && j < sentences.length && !isQuestion(sentences[j].text);
+    // the next section's heading is no part of this answer ("… # chvt 3 1.1.7 How to leave the command prompt"),
+    // unless it says what was asked ("3.13. /opt : Add-on application software packages" for what /opt is for)
+    while (span.length > 1 && isSectionHeading(sentences[span[span.length - 1]].text) && !isExpected(sentences[span[span.length - 1]].text)) span.pop();
+    // a short answer reads with the heading it sits under: "Version 4.5.0 Released January, 2020."
+    if (span.length === 1 && sentences[span[0]].text.length <= 60 && usable(span[0] - 1) && isSectionHeading(sentences[span[0] - 1].text)) span.unshift(span[0] - 1);
     const first = span[0];
     const pointsBack = /^(?:this|that|these|those|it|they|such|thus|hence|therefore)\b|\b(?:in|of|for|to|within|from) (?:this|these|those|that|such) (?:range|ranges|list|value|values|case|cases|way|form|format|field|table|directory|section)\b/i;
     if (pointsBack.test(sentences[first].text) && usable(first - 1) && !isHeading(sentences[first - 1].text)) span.unshift(first - 1);
@@ -211,7 +216,7 @@ function withContext(candidate: Candidate, chunk: ScoredChunk): { text: string; 
     };
     if (span.length === 1 && fieldHead(sentences[span[0]].text)) growWhile((j) => !fieldHead(sentences[j].text) && !isHeading(sentences[j].text));
     else if (announces(sentences[span[span.length - 1]].text)) growWhile(() => true);
-    if (span.length === candidate.span.length) return candidate;
+    if (span.length === candidate.span.length && span.every((j, k) => j === candidate.span[k])) return candidate;
     const start = sentences[span[0]].start;
     return {
         text: span.map((j) => plainSentence(sentences[j].text)).join(" "),

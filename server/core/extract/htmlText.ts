@@ -11,6 +11,8 @@ const entities: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"'
 export function htmlToText(html: string): { text: string; title?: string } {
     const title = firstElementText(html, "title") ?? firstElementText(html, "h1");
     const text = withoutHiddenParts(html)
+        // a heading's permalink mark (Sphinx, docutils: <a class="headerlink" href="#…">¶</a>) is page chrome, not text
+        .replace(/<a\b[^<>]*\bclass=["']headerlink["'][^<>]*>[^<>]{0,8}<\/a>/gi, "")
         // a definition list's term and its definition read as one "term: definition" line, as a field and its value
         // (marked here, joined once the tags are gone: a pattern anchored on the marker stays linear)
         .replace(/<\/dt>/gi, "\u0001")
