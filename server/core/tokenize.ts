@@ -71,8 +71,7 @@ export function forEachTerm(text: string, visit: (term: string) => void): void {
                 const end = dottedNumberEnd(text, start);
                 if (end > at) emit(text.slice(start, end), visit);
             }
-        }
-        else if (ascii) emitCapitalized(word, visit);
+        } else if (ascii) emitCapitalized(word, visit);
         // Lowercasing outside ASCII can change length or split a word ("İ" → "i" + a combining dot): split again.
         else for (const match of word.toLowerCase().matchAll(wordPattern)) emit(match[0], visit);
     }
@@ -92,6 +91,7 @@ function dottedNumberEnd(text: string, start: number): number {
         while (isDigit(text.charCodeAt(at))) at++;
     }
     // "2.0a", "1.5rc": a version with letters is matched by its parts
+    if (at >= text.length) return at;
     const next = text.charCodeAt(at);
     return next < 128 ? (asciiClass[next] === 0 ? at : first) : isWordCharacterAt(text, at, next) ? first : at;
 }
