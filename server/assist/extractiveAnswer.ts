@@ -5,7 +5,7 @@ import { plainSentence, splitSentences, type Sentence } from "./sentences";
 import { lightStem, phraseBonus, phraseCoverage, questionPhrases } from "./matching";
 import { expectedAnswerShape, newShapeIn, type TextTest } from "./answerShape";
 import { rowText, tableRows } from "./tableRows";
-import { fieldLine, isSectionHeading } from "./sectionHeading";
+import { fieldLine, isHeading, isSectionHeading } from "./sectionHeading";
 import { lemmasOf, synonymsOf } from "./synonyms";
 import type { ReadChunk } from "./adjacentText";
 import { notFoundAnswer, type Citation, type Passage } from "./types";
@@ -69,9 +69,10 @@ export function extractiveAnswer(
     for (const term of words) if (/^[\d.]+$/.test(term)) weights.set(term, literalWeight);
     for (const literal of literals) weights.set(literal.key, literalWeight);
     const totalWeight = [...weights.values()].reduce((sum, weight) => sum + weight, 0);
-    // A question whose words (or their synonyms) all occur in the documents may be answered by a sentence that says it in other words
-    // (0.4 of it in the same words); one naming something no document mentions ("Mongolia") needs half.
-    const minCoverage = options.minCoverage ?? (options.isKnown && words.every((term) => options.isKnown!(term) || [...synonymsOf(term)].some(options.isKnown!)) ? 0.4 : 0.5);
+    // A question whose words (or their synonyms) all occur in the documents may be answered by a sentence that says it
+    // in other words (0.4 of it in the same words); one naming something no document mentions ("Mongolia") needs half.
+    const synonyms = new Map(words.map((term) => [term, [...synonymsOf(term)]]));
+    const minCoverage = options.minCoverage ?? (options.isKnown && words.every((term) => options.isKnown!(term) || synonyms.get(term)!.some(options.isKnown!)) ? 0.4 : 0.5);
     const expected = shape && newShapeIn(shape.pattern, options.query ?? question);
     const precise = shape?.precise && newShapeIn(shape.precise, options.query ?? question);
     const shaped = (text: string) => (expected?.test(text) ? shapeBonus + (precise?.test(text) ? preciseBonus : 0) : 0);
@@ -82,7 +83,7 @@ export function extractiveAnswer(
     // Words said otherwise count at a discount: a synonym of a verb or adjective ("on vacation" for "going on holiday"),
     // a word of the same first six letters ("registration" for "registering", "documents" for "documentation").
     const alternatives = terms.map((term) => [
-        ...[...synonymsOf(term)].map((word) => ({ key: `~${word}`, share: synonymShare })),
+        ...(synonyms.get(term) ?? []).map((word) => ({ key: `~${word}`, share: synonymShare })),
         ...(term.length > prefixLength && /^[a-z]+$/.test(term) ? [{ key: `^${term.slice(0, prefixLength)}`, share: prefixShare }] : []),
     ]);
     const coverageOf = (present: Set<string>) =>
@@ -439,11 +440,6 @@ function prose(text: string, markdown: boolean): string {
 /** A sentence (or line) worth quoting: no question in it, not a line of a table of contents, some words (not a lone "1."). */
 function isQuotable(text: string): boolean {
     return !/\?["'”’)\]*_`]*(?:\s|$)/.test(text) && !hasDotLeaders(text) && /\p{L}/u.test(text);
-}
-
-/** A short line of words without closing punctuation: a heading, when it stands alone as a sentence. */
-function isHeading(text: string): boolean {
-    return text.length <= 60 && !/\d/.test(text) && !/[.!?…:;,"'”’)\]]$/.test(text);
 }
 
 /** Where a sentence ends in the raw text it came from: its text has whitespace runs collapsed to one space. */

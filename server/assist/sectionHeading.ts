@@ -12,3 +12,12 @@ export function isSectionHeading(text: string): boolean {
     const plain = text.replace(/[¶#]+$/, "").trim();
     return plain.length <= 80 && /\p{L}/u.test(plain) && !/[.!?…:;,"'”’)\]]$/.test(plain) && !fieldLine.test(plain) && (/^\d+(?:\.\d+)*\.?\s/.test(plain) || !/\d/.test(plain) || /^\p{Lu}\p{Ll}+ v?\d+(?:\.\d+)*$/u.test(plain));
 }
+
+/**
+ * The stricter test the extractive engine uses to stop a passage or a list: a short line of words (60 characters, no
+ * digits) without closing punctuation, when it stands alone as a sentence. isSectionHeading also takes numbered and
+ * versioned headings ("10.7. Version 4.4.1"), for what a section is about, not where a passage ends.
+ */
+export function isHeading(text: string): boolean {
+    return text.length <= 60 && !/\d/.test(text) && !/[.!?…:;,"'”’)\]]$/.test(text);
+}
