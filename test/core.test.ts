@@ -56,6 +56,16 @@ test("chunks never cross a page boundary and cite their page", () => {
     assert.ok(chunks.find((chunk) => chunk.page === 2)!.text.startsWith("Second page"));
 });
 
+test("a Markdown heading opens the chunk of its section rather than ending the one before", () => {
+    const section = (name: string, sentences: number) => `## ${name}\n\n${`The ${name.toLowerCase()} rules are set each year. `.repeat(sentences)}`;
+    const text = [section("Water", 25), section("Compost bins", 12), section("Sheds", 25)].join("\n\n");
+    const markdown = chunkText({ format: "markdown", text });
+    for (const chunk of markdown) assert.doesNotMatch(chunk.text, /\n#{1,6} [^\n]*$/, `a chunk ends with a heading: …${chunk.text.slice(-40)}`);
+    assert.ok(markdown.some((chunk) => chunk.text.startsWith("## Compost bins\n\nThe compost bins rules")));
+    // plain text has no marked headings: its paragraphs are cut where they fall (the same text ends a chunk with one)
+    assert.ok(chunkText({ format: "text", text }).some((chunk) => /\n## Compost bins$/.test(chunk.text)));
+});
+
 test("a word longer than the cap is cut rather than looping", () => {
     const text = "x".repeat(5000);
     const chunks = chunkText({ format: "text", text }, { targetChars: 1000 });

@@ -8,7 +8,8 @@ import PDFDocument from "pdfkit";
 import { Bm25Index } from "../server/core/Bm25Index";
 import { DocumentTableWriter, documentInfo, readDocumentTable } from "../server/core/documentTable";
 import { chunkFields, rankedText } from "../server/core/SegmentWriter";
-import { compoundParts } from "../server/core/tokenize";
+import { adjacencyScorer } from "../server/core/rerank";
+import { compoundParts, tokenize } from "../server/core/tokenize";
 import { WorkspaceIndex, type IndexReport } from "../server/core/WorkspaceIndex";
 import { makeFixtures, type FixtureSet } from "./fixtures/makeFixtures";
 
@@ -275,6 +276,32 @@ test("a table of contents does not outrank the section it lists, and is still in
     assert.match(top.chunk.text, /three compost containers/);
     // the contents chunk is still found by words it has outside its contents lines
     assert.ok(index.search("plot holder's manual contents", 5).some((hit) => hit.chunk.text.includes("Contents")));
+});
+
+test("a chunk that has the query's words side by side outranks one that only repeats them apart", async (t) => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-adjacent-"));
+    t.after(() => fs.rm(root, { recursive: true, force: true }));
+    await fs.writeFile(path.join(root, "archive.md"), "# Archive\n\nThe archive holds around 30000 source packages and a few other files.\n");
+    await fs.writeFile(path.join(root, "builds.md"), "# Builds\n\nEach build reads the source tree, then packages it. The source decides which packages are built, "
+        + "and the packages name their source.\n");
+    for (let i = 0; i < 6; i++) await fs.writeFile(path.join(root, `misc-${i}.md`), `# Misc ${i}\n\nA note on the weather, the garden and the roof, number ${i}.\n`);
+    const index = await WorkspaceIndex.open(root, { cacheDir: path.join(root, ".cache") });
+    t.after(() => index.dispose());
+    await index.update();
+    const hits = index.search("how many source packages are there", 2);
+    assert.deepEqual(hits.map((hit) => hit.path), ["archive.md", "builds.md"]);
+    // without the pair side by side, BM25 alone prefers the chunk that repeats the words
+    assert.ok(hits[1]!.bm25 > hits[0]!.bm25, `bm25 ${hits[0]!.bm25} / ${hits[1]!.bm25}`);
+
+    const idf = (term: string) => ({ debian: 1, released: 3, time: 2, zone: 4 })[term] ?? 0.5;
+    const score = adjacencyScorer(tokenize("Debian 2.0 released"), idf)!;
+    // "Debian 2.0" is one pair (its number's parts are none), worth its rarer word once, however often it is said
+    assert.equal(score("Debian 2.0 shipped in 1998; Debian 2.0 was then released again."), 0.5);
+    assert.equal(score("Debian shipped 2.0 and then released it"), 0);
+    // a pair the text writes as one word counts ("timezone" for "time zone"); stop words between are skipped
+    assert.equal(adjacencyScorer(tokenize("time zone"), idf)!("The timezone file"), 2);
+    assert.equal(adjacencyScorer(tokenize("time zone"), idf)!("the time of the zone"), 2);
+    assert.equal(adjacencyScorer(tokenize("time"), idf), undefined);
 });
 
 test("two query words that the documents write as one are searched as that word too, weighing no more than the rarer of them", async (t) => {

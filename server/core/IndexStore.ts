@@ -8,12 +8,12 @@ import type { SegmentData } from "./SegmentWriter";
 import type { RememberedFailure } from "./types";
 
 /**
- * 6: a dotted number ("4.5.0", "172.16.0.0") is a term as well as its parts; 5: the chunks' BM25 lengths are a section
- * of their own, read at open instead of the whole chunk table; 4: the document rows are a binary table inside the
- * segment (no `<id>.docs.json`); 3: rows carry the outline, and titles come from metadata. An index of an earlier
- * version is rebuilt once.
+ * 7: a Markdown chunk never ends with a heading (the heading opens its section's chunk); 6: a dotted number ("4.5.0",
+ * "172.16.0.0") is a term as well as its parts; 5: the chunks' BM25 lengths are a section of their own, read at open
+ * instead of the whole chunk table; 4: the document rows are a binary table inside the segment (no `<id>.docs.json`);
+ * 3: rows carry the outline, and titles come from metadata. An index of an earlier version is rebuilt once.
  */
-const formatVersion = 6;
+const formatVersion = 7;
 const manifestName = "manifest.json";
 /** What format 1 wrote: one JSON-lines file, re-tokenized at every open. */
 const formatOneFile = "index.jsonl";

@@ -10,7 +10,7 @@ import { documentInfo as infoOf } from "./documentTable";
 import { SegmentBuilder } from "./SegmentWriter";
 import { TermTable } from "./termCounts";
 import { makeSnippet } from "./snippet";
-import { nameBonus, rerankDepth } from "./rerank";
+import { adjacencyDepth, adjacencyScorer, nameBonus, rerankDepth } from "./rerank";
 import { compoundParts, tokenize } from "./tokenize";
 import type { Chunk, DocumentInfo, DocumentRecord, RememberedFailure, SkippedFile } from "./types";
 
@@ -196,13 +196,14 @@ export class WorkspaceIndex {
 
     /**
      * Okapi BM25 over every live chunk of every segment (k1 1.2, b 0.75), the best 40 then reordered with a bonus for
-     * query words in the document's path or title (nameBonus); best first, ties in index order.
+     * query words in the document's path or title (nameBonus) and, for the best 20, for the query's neighbouring words
+     * side by side in the chunk (adjacencyScorer); best first, ties in index order.
      */
     search(query: string, top = 10): IndexHit[] {
         return this.rankChunks(query, top).map((ranked) => this.hitFor(ranked, query));
     }
 
-    /** search's ranking without reading any chunk text: the best `top` chunks with their scores. */
+    /** search's ranking, reading the text of its best 20 chunks only: the best `top` chunks with their scores. */
     rankChunks(query: string, top = 10): RankedChunk[] {
         if (this.disposed) throw new DisposedError("WorkspaceIndex");
         const tokens = tokenize(query);
@@ -276,10 +277,12 @@ export class WorkspaceIndex {
             }
         });
         const idf = (term: string) => idfs[terms.indexOf(term)] ?? 0;
+        const adjacency = adjacencyScorer(tokens, idf);
         const reranked = best.sorted().map(({ score, segment: s, id }, order) => {
             const segment = this.segments[s];
             const document = segment.documents[segment.chunkDocument[id]]!;
-            return { score: score + nameBonus(terms, `${document.path} ${document.title ?? ""}`, idf), bm25: score, order, segment, chunk: id };
+            const near = adjacency && order < adjacencyDepth ? adjacency(this.readSegment(segment, () => segment.chunk(id)).text) : 0;
+            return { score: score + near + nameBonus(terms, `${document.path} ${document.title ?? ""}`, idf), bm25: score, order, segment, chunk: id };
         });
         reranked.sort((x, y) => y.score - x.score || x.order - y.order);
         return reranked.slice(0, top).map(({ score, bm25, segment, chunk }) => ({ score, bm25, segment, chunk }));

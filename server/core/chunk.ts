@@ -28,7 +28,7 @@ export function chunkText(doc: ExtractedText, options: ChunkOptions = {}): Chunk
     while (start < text.length) {
         while (pageIndex + 1 < pageStarts.length && pageStarts[pageIndex + 1] <= start) pageIndex++;
         const pageEnd = pageIndex + 1 < pageStarts.length ? pageStarts[pageIndex + 1] : text.length;
-        const end = findBoundary(text, start, Math.min(pageEnd, start + max), target);
+        const end = findBoundary(text, start, Math.min(pageEnd, start + max), target, doc.format === "markdown");
         const chunkBody = text.slice(start, end).trimEnd();
         if (chunkBody.length > 0) {
             const chunk: Chunk = { start, end: start + chunkBody.length, text: chunkBody };
@@ -46,11 +46,18 @@ export function chunkText(doc: ExtractedText, options: ChunkOptions = {}): Chunk
     return chunks;
 }
 
-function findBoundary(text: string, start: number, limit: number, target: number): number {
+function findBoundary(text: string, start: number, limit: number, target: number, markdown: boolean): number {
     if (limit - start <= target) return limit;
     const window = text.slice(start, limit);
     const minimum = Math.floor(target * 0.5);
-    const paragraph = window.lastIndexOf("\n\n", target + Math.floor(target * 0.25));
+    let paragraph = window.lastIndexOf("\n\n", target + Math.floor(target * 0.25));
+    // A Markdown heading opens the chunk of its section, never ends the one before: that chunk would rank for the
+    // section's name with none of its text.
+    while (markdown && paragraph >= minimum) {
+        const before = window.lastIndexOf("\n\n", paragraph - 1);
+        if (before < minimum || !/^#{1,6}\s[^\n]*$/.test(window.slice(before + 2, paragraph))) break;
+        paragraph = before;
+    }
     if (paragraph >= minimum) return start + paragraph;
     const sentence = lastMatchBefore(window, /[.!?。][)"'’”]?\s/g, target);
     if (sentence >= minimum) return start + sentence;

@@ -1,7 +1,13 @@
-import { tokenize } from "./tokenize";
+import { forEachTerm, tokenize } from "./tokenize";
 
 /** How many BM25 hits are looked at again with the document's name. */
 export const rerankDepth = 40;
+
+/** How many of BM25's best hits are read for the query's words side by side (adjacencyScorer). */
+export const adjacencyDepth = 20;
+
+/** Share of the rarer word's idf that a pair of neighbouring query words earns when the hit has them side by side too. */
+const adjacencyWeight = 1;
 
 /** Share of a query term's idf that a hit earns when the term is in its document's path or title. */
 const nameWeight = 0.5;
@@ -18,4 +24,57 @@ export function nameBonus(queryTerms: readonly string[], documentName: string, i
     const name = new Set(tokenize(documentName));
     for (const term of queryTerms) if (name.has(term)) bonus += nameWeight * idf(term);
     return bonus;
+}
+
+/**
+ * The bonus of a hit's text for each pair of the query's neighbouring words that it also has side by side ("source
+ * packages", "Debian 2.0", "user nobody"), stop words skipped on both sides, or written as one ("timezone" for "time
+ * zone"): each pair worth `adjacencyWeight` of its rarer word's idf, once. BM25 counts words wherever they are, so a
+ * passage that says "user ID" eight times outranked the one line that says "User nobody"; measured on the retrieval
+ * benchmark: +2 right documents first and +3 right pages (one document lost), +1 answer; 0.8–1.2 the same, a pair
+ * one word apart −1 page. Undefined when the query has no such pair.
+ */
+export function adjacencyScorer(queryTerms: readonly string[], idf: (term: string) => number): ((text: string) => number) | undefined {
+    interface Pair {
+        second: string;
+        weight: number;
+        index: number;
+    }
+    const starting = new Map<string, Pair[]>();
+    const written = new Map<string, Pair>();
+    const seen = new Set<string>();
+    for (let i = 1; i < queryTerms.length; i++) {
+        const [first, second] = [queryTerms[i - 1]!, queryTerms[i]!];
+        // "2.0" follows "2" and precedes "0" in every text that has it: a number's parts are no pair
+        if (first === second || isPartOf(first, second) || isPartOf(second, first) || seen.has(`${first} ${second}`)) continue;
+        seen.add(`${first} ${second}`);
+        const pair = { second, weight: adjacencyWeight * Math.min(idf(first), idf(second)), index: seen.size - 1 };
+        if (pair.weight <= 0) continue;
+        starting.set(first, [...(starting.get(first) ?? []), pair]);
+        if (/^[a-z]{3,}$/.test(first) && /^[a-z]{3,}$/.test(second)) written.set(first + second, pair);
+    }
+    if (seen.size === 0) return undefined;
+    return (text) => {
+        const found = new Set<number>();
+        let bonus = 0;
+        let previous = "";
+        const take = (pair: Pair | undefined) => {
+            if (!pair || found.has(pair.index)) return;
+            found.add(pair.index);
+            bonus += pair.weight;
+        };
+        forEachTerm(text, (term) => {
+            for (const pair of starting.get(previous) ?? none) if (pair.second === term) take(pair);
+            take(written.get(term));
+            previous = term;
+        });
+        return bonus;
+    };
+}
+
+const none: never[] = [];
+
+/** Whether `part` is one of the numbers of the dotted number `whole` ("2" of "2.0"). */
+function isPartOf(part: string, whole: string): boolean {
+    return whole.includes(".") && whole.split(".").includes(part);
 }
