@@ -188,6 +188,15 @@ test("a question that names the kind of its answer gets a passage of that kind: 
     assert.match(length.answer, /under 80 characters/);
 });
 
+test("a question for a level, a priority or an ID gets a passage with a number that the question does not say", async (t) => {
+    const index = await indexOf(t, {
+        "managers.md": "# Window managers\n\nSince version 4.6 each window manager registers an alternative with a priority, and that priority "
+            + "decides which window manager the alternative uses by default. New window managers start at a priority of 40.\n",
+    });
+    const result = await new Assistant().ask(index, "What priority should a new window manager alternative use since version 4.6?", 3);
+    assert.match(result.answer, /priority of 40/);
+});
+
 test("a table's row is read with the sentence that introduces its table", async (t) => {
     const table = (rows: string[][]) => rows.map((cells) => cells.join("\t")).join("\n");
     const index = await indexOf(t, {
