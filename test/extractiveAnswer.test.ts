@@ -197,6 +197,16 @@ test("a question for a level, a priority or an ID gets a passage with a number t
     assert.match(result.answer, /priority of 40/);
 });
 
+test("a question for the allowed values or keywords gets a passage that lists some", async (t) => {
+    const index = await indexOf(t, {
+        "uploads.md": "# Uploads\n\nThe urgency of an upload is the value of the Urgency field in its changes file; the values allowed there are separated by commas.\n",
+        "checklist.md": "# Checklist\n\nSince version 3.9 the Urgency field of a changes file allows low, medium, high, critical or emergency.\n",
+        ...Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`note-${i}.md`, `# Note ${i}\n\nEach value in this note is a plain value for the garden, number ${i}.\n`])),
+    });
+    const result = await new Assistant().ask(index, "Which values are allowed in the Urgency field of a changes file?", 3);
+    assert.match(result.answer, /low, medium, high, critical or emergency/);
+});
+
 test("a table's row is read with the sentence that introduces its table", async (t) => {
     const table = (rows: string[][]) => rows.map((cells) => cells.join("\t")).join("\n");
     const index = await indexOf(t, {

@@ -35,6 +35,8 @@ const askedKinds: [asks: RegExp, pattern: RegExp][] = [
     // "1.0.1-1~rc1", "2.3.4": a version, with the suffix that makes it one when it has few dots
     [/\bversion (?:string|number)\b|\b(?:what|which) version\b/, /\b\d+(?:\.\d+)*[-~+][\w.~+]*\d|\b\d+\.\d+\.\d+/],
     [/\bfirst (?:step|thing)\b/, /(?:^|\s)1[.)]\s+\p{Lu}|\bfirst(?:ly)?,/u],
+    // "which keywords are allowed", "what values": a list of three or more, "low, medium, high, critical, or emergency"
+    [/\b(?:which|what) (?:[a-z-]+ )?(?:keywords|values|options|architectures|choices|levels|priorities|types|sections|areas)\b/, /\b[\w-]+, [\w-]+,? (?:and|or) [\w-]+\b|\b[\w-]+, [\w-]+, [\w-]+, [\w-]+/],
     // "which compatibility level", "what priority", "which user ID": a number says it
     [/\b(?:what|which) (?:[a-z-]+ ){0,2}(?:level|priority|port|uid|gid|id|number)\b/, /(?<![\w.])\d+(?![\w.]*\d)/],
 ];
