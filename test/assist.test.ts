@@ -7,12 +7,13 @@ import * as path from "node:path";
 import { test } from "node:test";
 import type { ChatTurn } from "../shared/protocol";
 import { Assistant } from "../server/assist/Assistant";
-import { definedTerm, definitionPattern } from "../server/assist/definitions";
+import { definedTerm, definitionPattern } from "../server/core/definitions";
 import { extractiveSummary } from "../server/assist/extractiveSummary";
 import { llmAnswer } from "../server/assist/llmAnswer";
 import { splitSentences } from "../server/assist/sentences";
 import type { TextGenerator } from "../server/assist/TextGenerator";
 import { notFoundAnswer, type Passage } from "../server/assist/types";
+import { HybridSearch } from "../server/core/HybridSearch";
 import { hasDotLeaders } from "../server/core/tableOfContents";
 import { WorkspaceIndex } from "../server/core/WorkspaceIndex";
 
@@ -317,6 +318,10 @@ test("a question that asks what a term means is answered from the place that def
     assert.equal(result.found, true);
     assert.match(result.answer, /looks after a collection/);
     assert.equal(result.citations[0]?.path, "glossary.md");
+    // search, too, puts the passage that defines the term first (one folder's HybridSearch: the CLI's, the editor's)
+    const searched = await new HybridSearch(index).search(question, 3);
+    assert.equal(searched.hits[0]?.path, "glossary.md");
+    assert.equal((await new HybridSearch(index).search("Who met us at the museum?", 3)).hits[0]?.path.startsWith("visit-"), true);
 
     assert.equal(definedTerm("How does the manual define the term upstream?"), "upstream");
     assert.equal(definedTerm("What does the abbreviation ITS stand for?"), "its");

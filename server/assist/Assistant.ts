@@ -3,7 +3,7 @@ import { withoutContentsLines } from "../core/tableOfContents";
 import { tokenize } from "../core/tokenize";
 import type { OutlineEntry } from "../core/types";
 import type { IndexHit } from "../core/WorkspaceIndex";
-import { definedTerm, definitionPattern } from "./definitions";
+import { definedTerm, definitionDepth, definitionsFirst } from "../core/definitions";
 import { withAdjacentText, type AdjacentChunks } from "./adjacentText";
 import { contentTerms, extractiveAnswer, retrievalCoverage } from "./extractiveAnswer";
 import { extractiveSummary } from "./extractiveSummary";
@@ -199,7 +199,7 @@ export interface Retrieval {
  */
 export async function retrieve(retriever: Retriever, question: string, top: number, options: Pick<AskOptions, "history" | "context"> = {}): Promise<Retrieval> {
     const weight = (term: string) => retriever.termWeight(term);
-    const hits = await definitionsFirst(retriever, question, top);
+    const hits = await withDefinitionsFirst(retriever, question, top);
     const asked = { query: question, hits, coverage: retrievalCoverage(question, hits, weight) };
     const history = (options.history ?? []).slice(-historyTurns);
     const context = options.context?.trim() ? options.context : undefined;
@@ -255,23 +255,11 @@ function elapsed(started: number): number {
 }
 
 /**
- * Definitions read from this deep in the ranking, and at most this many moved up. A term a manual uses everywhere has
- * its definition far down: the Policy's "upstream: The source of software…" is BM25's 55th for "How does the Policy
- * Manual define the term upstream?" (80 instead of 40: +1 answer on the Debian benchmark, none lost).
+ * The hits for a question, with, when it asks what a term means, the passages that define it moved first from further
+ * down (HybridSearch does so for one folder; this, for several folders' hits together, or an index searched directly).
  */
-const definitionDepth = 80;
-const definitionsMoved = 2;
-
-/**
- * The hits for a question, with, when it asks what a term means, the best passages that define the term (a glossary
- * line, "X is a…", an expansion) moved first from further down: BM25 ranks them below passages that use the term
- * more often.
- */
-async function definitionsFirst(retriever: Retriever, question: string, top: number): Promise<IndexHit[]> {
-    const term = definedTerm(question);
-    if (!term) return retriever.search(question, top);
+async function withDefinitionsFirst(retriever: Retriever, question: string, top: number): Promise<IndexHit[]> {
+    if (!definedTerm(question)) return retriever.search(question, top);
     const deep = await retriever.search(question, Math.max(top, definitionDepth));
-    const defines = definitionPattern(term);
-    const definers = deep.filter((hit) => defines.test(hit.chunk.text)).slice(0, definitionsMoved);
-    return [...definers, ...deep.filter((hit) => !definers.includes(hit))].slice(0, top);
+    return definitionsFirst(question, deep, (hit) => hit.chunk.text).slice(0, top);
 }

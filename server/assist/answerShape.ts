@@ -2,7 +2,7 @@
 // for "how long", a deciding word (required, optional, must not…) for yes/no, a definition for "what is", a command
 // for "which command". A passage of that shape is preferred among those that cover the question.
 import { tokenize } from "../core/tokenize";
-import { definedTerm, definitionPattern } from "./definitions";
+import { definedTerm, definitionPattern } from "../core/definitions";
 
 const month = "(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*";
 

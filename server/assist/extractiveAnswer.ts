@@ -163,7 +163,6 @@ export function extractiveAnswer(
         return { hit, sentences, own, coverage: (text: string) => coverageOf(stemsOf(text)) };
     });
     candidates.sort((a, b) => b.coverage - a.coverage || a.rank - b.rank);
-    if (process.env.LH_DBG) { console.error("Q:", question); for (const c of [...candidates.slice(0, 6), ...(process.env.LH_RANK ? candidates.filter((c) => c.rank === Number(process.env.LH_RANK)).slice(0, 6) : [])]) console.error("  ", c.coverage.toFixed(3), c.rank, JSON.stringify(c.text.slice(0, 220))); }
     const best = candidates[0];
     if (!best || best.coverage < minCoverage) return { answer: notFoundAnswer, found: false, citations: [] };
     const answer = withContext(best, chunks[best.rank]!, (text) => expected?.test(text) ?? false);

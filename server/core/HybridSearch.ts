@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import type { RetrievalKind } from "../../shared/protocol";
 import { ChunkVectors, type VectorModel } from "./ChunkVectors";
+import { definedTerm, definitionDepth, definitionsFirst } from "./definitions";
 import { fuseRankings, type Fusion } from "./fusion";
 import type { Segment } from "./Segment";
 import type { Chunk } from "./types";
@@ -132,7 +133,8 @@ export class HybridSearch {
 
     async search(query: string, top: number, signal?: AbortSignal): Promise<SearchOutcome> {
         const warnings: string[] = [];
-        let ranked: RankedChunk[] = this.index.rankChunks(query, Math.max(top, fusionDepth));
+        // a question that asks what a term means reads deeper, for the passage that defines it (definitionsFirst, below)
+        let ranked: readonly RankedChunk[] = this.index.rankChunks(query, Math.max(top, fusionDepth, definedTerm(query) ? definitionDepth : 0));
         let retrieval: RetrievalKind = "bm25";
         if (this.options.embedder && this.embedderFailure) warnings.push(this.embedderFailure);
         else if (this.options.embedder) {
@@ -148,6 +150,7 @@ export class HybridSearch {
                 warnings.push(message);
             }
         }
+        ranked = definitionsFirst(query, ranked, (item) => this.index.chunkOf(item).text);
         const ranker = this.options.ranker;
         let hits = ranked.slice(0, ranker && !this.rankerFailure ? Math.max(top, rerankTop) : top).map((item) => this.index.hitFor(item, query));
         if (ranker && this.rankerFailure) warnings.push(this.rankerFailure);
@@ -170,7 +173,7 @@ export class HybridSearch {
     }
 
     /** BM25's ranking fused with the nearest chunk vectors to the query's. */
-    private async fused(query: string, lexical: RankedChunk[], signal?: AbortSignal): Promise<{ ranked: RankedChunk[]; warning?: string }> {
+    private async fused(query: string, lexical: readonly RankedChunk[], signal?: AbortSignal): Promise<{ ranked: RankedChunk[]; warning?: string }> {
         const vectors = await this.loadVectors(signal);
         const queryVector = await this.queryVector(query, signal);
         const segments = this.index.liveSegments;

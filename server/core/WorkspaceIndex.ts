@@ -281,7 +281,7 @@ export class WorkspaceIndex {
         const reranked = best.sorted().map(({ score, segment: s, id }, order) => {
             const segment = this.segments[s];
             const document = segment.documents[segment.chunkDocument[id]]!;
-            const near = adjacency && order < adjacencyDepth ? adjacency(this.readSegment(segment, () => segment.chunk(id)).text) : 0;
+            const near = adjacency && order < adjacencyDepth ? adjacency(this.chunkOf({ segment, chunk: id, score, bm25: score }).text) : 0;
             return { score: score + near + nameBonus(terms, `${document.path} ${document.title ?? ""}`, idf), bm25: score, order, segment, chunk: id };
         });
         reranked.sort((x, y) => y.score - x.score || x.order - y.order);
@@ -300,8 +300,13 @@ export class WorkspaceIndex {
     hitFor(ranked: RankedChunk, query: string): IndexHit {
         const { segment, chunk: id } = ranked;
         const document = segment.documents[segment.chunkDocument[id]]!;
-        const chunk = this.readSegment(segment, () => segment.chunk(id));
+        const chunk = this.chunkOf(ranked);
         return { path: document.path, score: ranked.score, bm25: ranked.bm25, snippet: makeSnippet(chunk.text, query), chunk, document: withoutChunkRange(document) };
+    }
+
+    /** A ranked chunk's text and place, read now. */
+    chunkOf({ segment, chunk: id }: RankedChunk): Chunk {
+        return this.readSegment(segment, () => segment.chunk(id));
     }
 
     /**
