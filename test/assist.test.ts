@@ -326,6 +326,10 @@ test("a question that asks what a term means is answered from the place that def
     assert.equal(definedTerm("How does the manual define the term upstream?"), "upstream");
     assert.equal(definedTerm("What does the abbreviation ITS stand for?"), "its");
     assert.equal(definedTerm("When does dinstall run?"), undefined);
+    // how one thing differs from another: what the first is (its abbreviation left out; its qualifier kept)
+    assert.equal(definedTerm("How does a Debian Maintainer (DM) differ from a Debian Developer when it comes to uploading?"), "debian maintainer");
+    assert.equal(definedTerm("How do files in /var/tmp differ from those in /tmp?"), "files in /var/tmp");
+    assert.ok(definitionPattern("debian maintainer").test("Debian Developer (DD): a member.\nDebian Maintainer (DM): a person with limited upload rights."));
     assert.ok(definitionPattern("its").test("Intend to Salvage (ITS)"));
     assert.ok(definitionPattern("virtual package").test("A virtual package is a name that several packages may provide."));
     assert.ok(!definitionPattern("curator").test("The curator met us."));

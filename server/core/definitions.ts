@@ -16,7 +16,10 @@ export function definedTerm(question: string): string | undefined {
         /^what\s+(?:does|do)\s+(?:the\s+)?(?:abbreviation|acronym|term|word|phrase)?\s*(.+?)\s+(?:mean|stand\s+for)\b/i.exec(q) ??
         /^what\s+(?:is|are)\s+(?:meant\s+by\s+)?(?:an?\s+|the\s+)?(.+)$/i.exec(q) ??
         /^(?:define|explain)\s+(?:the\s+)?(?:term\s+)?(.+)$/i.exec(q);
-    const term = (quoted ?? match?.[1])?.replace(qualifier, "").replace(/["“”'‘’]/g, "").trim().toLowerCase();
+    // "How does a Debian Maintainer (DM) differ from a Debian Developer…?": what the first is says how ("files in /var/tmp"
+    // is no "files": the words after it are kept)
+    const differs = /^how\s+(?:does|do|is|are)\s+(?:an?\s+|the\s+)?(.+?)\s+(?:differ|different)\s+from\b/i.exec(q)?.[1];
+    const term = (quoted ?? differs ?? match?.[1]?.replace(qualifier, ""))?.replace(/\s*\([^)]{1,20}\)/g, "").replace(/["“”'‘’]/g, "").trim().toLowerCase();
     if (!term || term.split(/\s+/).length > 4 || !/\p{L}/u.test(term)) return undefined;
     return term;
 }
@@ -39,7 +42,7 @@ export function definitionPattern(term: string): RegExp {
     const start = /^\w/.test(term) ? "\\b" : "(?<![\\w/])";
     return new RegExp(
         [
-            `(?:^|\\n|[.;]\\s)\\s*(?:[\\d.]+\\s+)?(?:[-*•]\\s*)?(?:an?\\s+|the\\s+)?${t}\\s*(?::|—|–|\\s-\\s)\\s*\\S`,
+            `(?:^|\\n|[.;]\\s)\\s*(?:[\\d.]+\\s+)?(?:[-*•]\\s*)?(?:an?\\s+|the\\s+)?${t}\\s*(?:\\([^)\\n]{1,20}\\)\\s*)?(?::|—|–|\\s-\\s)\\s*\\S`,
             `${start}${t}\\s+(?:is|are|means|refers\\s+to|denotes|stands\\s+for)\\s+(?:an?|the|any|one|those|that|when|software|where)\\b`,
             `${start}${t}\\s+(?:is|are|was)\\s+(?:short(?:hand)?\\s+for|an?\\s+(?:abbreviation|acronym)\\s+(?:for|of))\\b`,
             `${start}${t}\\s+(?:is|are)\\s+(?:(?:only|mainly|primarily)\\s+)?(?:reserved|used|meant|intended|designed)\\s+for\\b`,
