@@ -10,6 +10,7 @@ import { withAdjacentText } from "../server/assist/adjacentText";
 import { citationFor } from "../server/assist/extractiveAnswer";
 import { benchPdf } from "../server/eval/benchDocuments";
 import { Assistant } from "../server/assist/Assistant";
+import { lightStem } from "../server/assist/matching";
 import { rowText, tableRows } from "../server/assist/tableRows";
 import type { Chunk } from "../server/core/types";
 import { WorkspaceIndex, type IndexHit } from "../server/core/WorkspaceIndex";
@@ -214,6 +215,18 @@ test("a table's row is read with the sentence that introduces its table", async 
     });
     const result = await new Assistant().ask(index, "In the multiarch package split example, what Multi-Arch value does libfoo-tools get?", 3);
     assert.match(result.answer, /Multi-Arch: foreign/);
+});
+
+test("a PDF table's line is a row of its own, read with its column names and the caption under it", async (t) => {
+    // as pdf.js leaves a DocBook manual's table: no cells, the column names first, the caption last
+    const index = await indexOf(t, {
+        "network.txt": "5.1.3 The network address range for the LAN\n\nThese address ranges are kept for local networks, by class.\n"
+            + "Class network addresses net mask\nA 10.x.x.x 255.0.0.0\nB 172.16.x.x 255.255.0.0\nC 192.168.0.x 255.255.255.0\n"
+            + "Table 5.2: List of private network address ranges\n\nNote that IPv6 addresses are written with colons.\n",
+    });
+    const result = await new Assistant().ask(index, "Which private address range is kept for class B networks?", 3);
+    assert.match(result.answer, /^B 172\.16\.x\.x 255\.255\.0\.0 \(List of private network address ranges\)$/);
+    assert.equal(lightStem("gathering"), lightStem("gather"));
 });
 
 test("a sentence that says the question's verb in other words, or its word in another form, still answers it", async (t) => {

@@ -125,13 +125,14 @@ export function extractiveAnswer(
         const phrased = sentences.map((sentence) => phraseBonus * phraseCoverage(phrases, sentence.text));
         const scored = placed.map((coverage, i) => coverage + (coverage >= minCoverage ? phrased[i] + (namesAskedField(sentences[i].text, askedStems) ? askedFieldBonus : 0) : 0));
         const rows = tableRows(hit.chunk.text);
-        // a "sentence" made of a table's rows (HTML keeps no full stop between them) is no answer: its rows are, below
-        const isTable = (sentence: Sentence) => rows.filter((row) => row.start >= sentence.start && row.start < rawEnd(hit.chunk.text, sentence)).length >= 2;
-        sentences.forEach((sentence, i) => {
-            if (isTable(sentence)) return;
+        // a "sentence" made of a table's rows (HTML keeps no full stop between them, a PDF's lines none) is no answer, nor
+        // part of a neighbour's window: its rows are, below
+        const isTable = sentences.map((sentence) => rows.filter((row) => row.start >= sentence.start && row.start < rawEnd(hit.chunk.text, sentence)).length >= 2);
+        sentences.forEach((_, i) => {
+            if (isTable[i]) return;
             // Questions often name their subject in a neighbouring sentence ("9.1 Hens. No more than six…") or ask
             // for two facts that sit side by side, so the sentence with its neighbours competes too, at a discount.
-            const window = range(Math.max(0, i - 1), Math.min(sentences.length, i + 2));
+            const window = range(Math.max(0, i - 1), Math.min(sentences.length, i + 2)).filter((j) => !isTable[j]);
             const wideCoverage = 0.85 * coverageOf(new Set(window.flatMap((j) => [...termSets[j]])));
             // (a question's words side by side are no bonus: it is never quoted)
             const wide = wideCoverage + (wideCoverage >= minCoverage ? 0.85 * Math.max(0, ...window.map((j) => (isQuestion(sentences[j].text) ? 0 : phrased[j]))) : 0);
@@ -151,7 +152,7 @@ export function extractiveAnswer(
         // libfoo-tools get?" → "Package: libfoo-tools; Architecture: any; Multi-Arch: foreign; …").
         for (const row of rows) {
             const text = rowText(row);
-            const rowTerms = withTitle(stemsOf(`${row.cells.join(" ")} ${row.header?.join(" ") ?? ""}`));
+            const rowTerms = withTitle(stemsOf(`${row.cells.join(" ")} ${row.header?.join(" ") ?? ""} ${row.caption ? `${row.caption.columns} ${row.caption.title}` : ""}`));
             // a table is about what its caption or the sentence before it says ("Here are some typical multiarch package split scenario examples")
             let caption = sentences.length - 1;
             while (caption >= 0 && sentences[caption].start >= row.tableStart) caption--;

@@ -43,10 +43,15 @@ export function phraseCoverage(phrases: Phrases, text: string): number {
 
 /**
  * A search term without its inflection ("largest", "larger", "large" → "larg"; "installed", "installing" →
- * "install"), for matching a question's words to a sentence's. Crude on purpose: it only decides which sentence
+ * "install"; "gather", "gathering" → "gath"), for matching a question's words to a sentence's. Crude on purpose: it only decides which sentence
  * answers among retrieved ones, and keeps at least four letters so short words stay whole.
  */
 export function lightStem(term: string): string {
+    // twice, so that a word and its inflection agree: "gathering" → "gather" → "gath", as "gather" → "gath"
+    return stripSuffix(stripSuffix(term));
+}
+
+function stripSuffix(term: string): string {
     if (term.length <= 4 || term.charCodeAt(term.length - 1) < 97) return term;
     for (const suffix of ["ing", "est", "ed", "er", "ly", "e"]) {
         if (term.endsWith(suffix) && term.length - suffix.length >= 4) return term.slice(0, -suffix.length);

@@ -12,6 +12,11 @@ export interface TableRow {
     header?: string[];
     /** Where the table's first row starts: what stands before it says what the table is. */
     tableStart: number;
+    /**
+     * A PDF table's caption and column names ("List of network address ranges", "Class network addresses net mask"):
+     * its words count as the row's; the row is said with the caption.
+     */
+    caption?: { title: string; columns: string };
 }
 
 interface RawRow {
@@ -36,6 +41,39 @@ export function tableRows(text: string): TableRow[] {
         }
         i = j;
     }
+    return [...rows, ...pdfRows(text)];
+}
+
+// A DocBook/LaTeX manual's caption under its table: "Table 5.2: List of network address ranges".
+const pdfCaption = /^Table \d+(?:\.\d+)*: (\S.*)$/;
+const maxPdfRows = 60;
+
+/**
+ * PDF tables, as pdf.js leaves them: a line per row with its cells run together, the column names on the first line,
+ * the caption under the last ("Table 5.2: …"). The table is the lines above its caption up to a blank line, one that
+ * ends a sentence or another table's caption; each line after the first is a row.
+ */
+function pdfRows(text: string): TableRow[] {
+    const lines: { start: number; text: string }[] = [];
+    let at = 0;
+    for (const line of text.split("\n")) {
+        lines.push({ start: at, text: line.trim() });
+        at += line.length + 1;
+    }
+    const rows: TableRow[] = [];
+    lines.forEach((line, i) => {
+        const title = pdfCaption.exec(line.text)?.[1];
+        if (!title) return;
+        let first = i;
+        const above = (line: { text: string }) => line.text && !/[.:!?]["”’)]?$/.test(line.text) && !pdfCaption.test(line.text);
+        while (first > 0 && i - first <= maxPdfRows && above(lines[first - 1]!)) first--;
+        if (i - first < 3) return;
+        const head = lines[first]!;
+        for (const row of lines.slice(first + 1, i)) {
+            const start = text.indexOf(row.text, row.start);
+            rows.push({ start, end: start + row.text.length, cells: [row.text], tableStart: head.start, caption: { title, columns: head.text } });
+        }
+    });
     return rows;
 }
 
@@ -85,6 +123,7 @@ function clean(cell: string): string {
 
 /** A row as an answer says it: each cell after its column's name, or the cells side by side when the table's first row is not in the text. */
 export function rowText(row: TableRow): string {
+    if (row.caption) return `${row.cells.join(" ")} (${row.caption.title})`;
     if (!row.header) return row.cells.join(" | ");
     return row.cells.map((cell, i) => `${row.header![i]!.replace(/:$/, "")}: ${cell}`).join("; ");
 }
