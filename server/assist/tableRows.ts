@@ -65,8 +65,7 @@ function pdfRows(text: string): TableRow[] {
         const title = pdfCaption.exec(line.text)?.[1];
         if (!title) return;
         let first = i;
-        const above = (line: { text: string }) => line.text && !/[.:!?]["”’)]?$/.test(line.text) && !pdfCaption.test(line.text);
-        while (first > 0 && i - first <= maxPdfRows && above(lines[first - 1]!)) first--;
+        while (first > 0 && i - first <= maxPdfRows && isPdfTableLine(lines[first - 1]!.text)) first--;
         if (i - first < 3) return;
         const head = lines[first]!;
         for (const row of lines.slice(first + 1, i)) {
@@ -104,6 +103,11 @@ function rawRows(text: string): RawRow[] {
         if (cells.length >= 2 && cells.every(Boolean)) rows.push({ start: line.start + leading(line.text), end: line.end, cells, next: line.end + 1 });
     }
     return rows;
+}
+
+/** A line that may be a PDF table's: not blank, not the end of a sentence, not another table's caption. */
+function isPdfTableLine(line: string): boolean {
+    return line !== "" && !/[.:!?]["”’)]?$/.test(line) && !pdfCaption.test(line);
 }
 
 /** Where the next row of a DOCX table would start (after at most one blank line), or -1 when nothing can follow. */

@@ -281,7 +281,7 @@ export class WorkspaceIndex {
         const reranked = best.sorted().map(({ score, segment: s, id }, order) => {
             const segment = this.segments[s];
             const document = segment.documents[segment.chunkDocument[id]]!;
-            const near = adjacency && order < adjacencyDepth ? adjacency(this.chunkOf({ segment, chunk: id, score, bm25: score }).text) : 0;
+            const near = adjacency && order < adjacencyDepth ? adjacency(this.chunkOf({ segment, chunk: id }).text) : 0;
             return { score: score + near + nameBonus(terms, `${document.path} ${document.title ?? ""}`, idf), bm25: score, order, segment, chunk: id };
         });
         reranked.sort((x, y) => y.score - x.score || x.order - y.order);
@@ -305,7 +305,7 @@ export class WorkspaceIndex {
     }
 
     /** A ranked chunk's text and place, read now. */
-    chunkOf({ segment, chunk: id }: RankedChunk): Chunk {
+    chunkOf({ segment, chunk: id }: Pick<RankedChunk, "segment" | "chunk">): Chunk {
         return this.readSegment(segment, () => segment.chunk(id));
     }
 

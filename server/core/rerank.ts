@@ -53,7 +53,7 @@ export function adjacencyScorer(queryTerms: readonly string[], idf: (term: strin
         starting.set(first, [...(starting.get(first) ?? []), pair]);
         if (/^[a-z]{3,}$/.test(first) && /^[a-z]{3,}$/.test(second)) written.set(first + second, pair);
     }
-    if (seen.size === 0) return undefined;
+    if (starting.size === 0) return undefined;
     return (text) => {
         const found = new Set<number>();
         let bonus = 0;
