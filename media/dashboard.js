@@ -556,6 +556,9 @@
                 Object.entries(result.byKind).map(([kind, figures]) => cells(kind, figures)),
                 { id: "retrieval-table", foot: [cells("All", result.overall)] },
             ),
+            result.unanswerable
+                ? h("div", { class: "meta" }, `${result.unanswerable.questions} questions no document answers: ${percent(result.unanswerable.refused)} refused ("not found"), the rest answered wrongly`)
+                : null,
         );
     }
 

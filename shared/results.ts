@@ -179,6 +179,8 @@ export interface RetrievalQuestionResult {
     contains?: boolean;
     /** Whether one of the answer's quoted passages holds the phrase (extractive answers). */
     passagesContain?: boolean;
+    /** A question no document answers (no ranks, no phrase): whether the answer said so rather than answer it. */
+    refused?: boolean;
 }
 
 export interface RetrievalResult {
@@ -197,8 +199,11 @@ export interface RetrievalResult {
     engine: string;
     model?: string;
     roots: { root: string; documents: number; failed: number }[];
+    /** Figures of the questions a document answers (those no document answers are counted apart, below). */
     overall: RetrievalFigures;
     byKind: Record<string, RetrievalFigures>;
+    /** Questions no document answers, and the share whose answer said so instead of answering; absent when none. */
+    unanswerable?: { questions: number; refused: number };
     questions: RetrievalQuestionResult[];
     ms: number;
 }

@@ -8,6 +8,8 @@ export interface RetrievalComparison {
     answers: LinesChanged;
     documentAt1: LinesChanged;
     placeAt1: LinesChanged;
+    /** Questions no document answers that the later run newly refuses, and those it newly answers. */
+    refused: LinesChanged;
     /** Questions of the later run that the earlier one did not ask (the dataset changed). */
     unmatched: number;
 }
@@ -23,6 +25,7 @@ export function compareRetrieval(before: RetrievalResult, after: RetrievalResult
     const answers: LinesChanged = { gained: [], lost: [] };
     const documentAt1: LinesChanged = { gained: [], lost: [] };
     const placeAt1: LinesChanged = { gained: [], lost: [] };
+    const refused: LinesChanged = { gained: [], lost: [] };
     let questions = 0;
     let unmatched = 0;
     const note = (changed: LinesChanged, was: boolean, is: boolean, line: number) => {
@@ -36,11 +39,15 @@ export function compareRetrieval(before: RetrievalResult, after: RetrievalResult
             continue;
         }
         questions++;
+        if (q.refused !== undefined && was.refused !== undefined) {
+            note(refused, was.refused, q.refused, q.line);
+            continue;
+        }
         if (q.contains !== undefined && was.contains !== undefined) note(answers, was.contains, q.contains, q.line);
         note(documentAt1, was.rankDocument === 1, q.rankDocument === 1, q.line);
         note(placeAt1, was.rankPlace === 1, q.rankPlace === 1, q.line);
     }
-    return { questions, answers, documentAt1, placeAt1, unmatched };
+    return { questions, answers, documentAt1, placeAt1, refused, unmatched };
 }
 
 function key(q: Pick<RetrievalQuestionResult, "line" | "question">): string {

@@ -30,7 +30,7 @@ export interface EvaluateRetrievalOptions {
  * Runs a retrieval dataset: indexes each folder (incrementally), searches every question, finds the rank of the first
  * hit in the right document and of the first on the right page, and asks the question to see whether the answer holds
  * the expected phrase. Figures: recall@1/@5, MRR and nDCG@10 (one relevant place per question), answer-contains rate,
- * search latency p50/p95, overall and per kind of question.
+ * search latency p50/p95, overall and per kind of question; for questions no document answers, the share refused.
  */
 export async function evaluateRetrieval(questions: RetrievalQuestion[], generator: TextGenerator | undefined, options: EvaluateRetrievalOptions): Promise<RetrievalResult> {
     const started = performance.now();
@@ -65,6 +65,15 @@ export async function evaluateRetrieval(questions: RetrievalQuestion[], generato
                 const hits = outcome.hits;
                 ran.push(outcome.retrieval);
                 if (outcome.warning) warnings.add(outcome.warning);
+                if (q.unanswerable) {
+                    const asked = await assistant.ask(retriever, q.question, options.askTop ?? 5, { signal: options.signal });
+                    const result: RetrievalQuestionResult = {
+                        line: q.line, question: q.question, path: "", ...(q.kind ? { kind: q.kind } : {}), searchMs: round(searchMs), answer: asked.answer, refused: !asked.found,
+                    };
+                    results.push(result);
+                    options.onQuestion?.(result);
+                    continue;
+                }
                 const elsewhere = (hit: IndexHit) => q.alsoIn?.includes(hit.path) === true;
                 const inDocument = hits.findIndex((hit) => hit.path === q.path || elsewhere(hit));
                 const onPage = hits.findIndex((hit) => (hit.path === q.path && (q.page === undefined || hit.chunk.page === q.page)) || elsewhere(hit));
@@ -87,7 +96,9 @@ export async function evaluateRetrieval(questions: RetrievalQuestion[], generato
             await index.dispose();
         }
     }
-    const kinds = [...new Set(results.map((r) => r.kind).filter((kind): kind is string => kind !== undefined))].sort();
+    const unanswerable = results.filter((r) => r.refused !== undefined);
+    const answerable = results.filter((r) => r.refused === undefined);
+    const kinds = [...new Set(answerable.map((r) => r.kind).filter((kind): kind is string => kind !== undefined))].sort();
     return {
         dataset: options.dataset,
         retrieval: weakest(ran),
@@ -99,8 +110,9 @@ export async function evaluateRetrieval(questions: RetrievalQuestion[], generato
         engine: generator ? "llm" : "extractive",
         ...(generator ? { model: generator.modelName } : {}),
         roots: indexed,
-        overall: figures(results),
-        byKind: Object.fromEntries(kinds.map((kind) => [kind, figures(results.filter((r) => r.kind === kind))])),
+        overall: figures(answerable),
+        byKind: Object.fromEntries(kinds.map((kind) => [kind, figures(answerable.filter((r) => r.kind === kind))])),
+        ...(unanswerable.length ? { unanswerable: { questions: unanswerable.length, refused: round(unanswerable.filter((r) => r.refused).length / unanswerable.length, 4) } } : {}),
         questions: results,
         ms: Math.round(performance.now() - started),
     };

@@ -8,7 +8,7 @@ export interface RetrievalQuestion {
     /** The folder to index, absolute (given relative to the dataset file). */
     root: string;
     question: string;
-    /** The document holding the answer, relative to root, forward slashes. */
+    /** The document holding the answer, relative to root, forward slashes; empty when `unanswerable`. */
     path: string;
     /** 1-based page (paginated formats) where the answer is stated. */
     page?: number;
@@ -17,6 +17,8 @@ export interface RetrievalQuestion {
     answer?: string;
     /** What kind of question it is (definition, number, field…), for figures per kind. */
     kind?: string;
+    /** No document answers it: a right answer says so ("not found"), and the question has no place to rank. */
+    unanswerable?: boolean;
 }
 
 /** A dataset line that cannot be used: names the file and line. */
@@ -28,8 +30,9 @@ export class RetrievalDatasetError extends Error {
 }
 
 /**
- * Reads a JSON-lines dataset: each line {"root", "question", "path", "page"?, "alsoIn"?, "answer"?, "kind"?}; blank lines are
- * skipped, extra fields ignored. Roots are resolved against the dataset's folder and must exist.
+ * Reads a JSON-lines dataset: each line {"root", "question", "path", "page"?, "alsoIn"?, "answer"?, "kind"?}, or {"root",
+ * "question", "unanswerable": true} for a question no document answers; blank lines are skipped, extra fields ignored.
+ * Roots are resolved against the dataset's folder and must exist.
  */
 export async function readRetrievalDataset(file: string): Promise<RetrievalQuestion[]> {
     const text = await fs.readFile(file, "utf8").catch((error: Error) => {
@@ -46,10 +49,14 @@ export async function readRetrievalDataset(file: string): Promise<RetrievalQuest
         } catch {
             throw new RetrievalDatasetError(`${where}: not valid JSON`);
         }
-        for (const field of ["root", "question", "path"] as const) {
+        const { page, answer, kind, alsoIn, unanswerable } = record;
+        if (unanswerable !== undefined && typeof unanswerable !== "boolean") throw new RetrievalDatasetError(`${where}: "unanswerable" must be true or false`);
+        for (const field of unanswerable ? (["root", "question"] as const) : (["root", "question", "path"] as const)) {
             if (typeof record[field] !== "string" || !(record[field] as string).trim()) throw new RetrievalDatasetError(`${where}: "${field}" must be a non-empty string`);
         }
-        const { page, answer, kind, alsoIn } = record;
+        if (unanswerable && (record.path !== undefined || page !== undefined || answer !== undefined || alsoIn !== undefined)) {
+            throw new RetrievalDatasetError(`${where}: a question no document answers has no "path", "page", "alsoIn" or "answer"`);
+        }
         if (alsoIn !== undefined && !(Array.isArray(alsoIn) && alsoIn.every((other) => typeof other === "string" && other.trim()))) throw new RetrievalDatasetError(`${where}: "alsoIn" must be a list of paths`);
         if (page !== undefined && !(Number.isInteger(page) && (page as number) >= 1)) throw new RetrievalDatasetError(`${where}: "page" must be a whole number ≥ 1`);
         if (answer !== undefined && (typeof answer !== "string" || !answer.trim())) throw new RetrievalDatasetError(`${where}: "answer" must be a non-empty string`);
@@ -58,7 +65,7 @@ export async function readRetrievalDataset(file: string): Promise<RetrievalQuest
         if (!roots.has(root)) roots.set(root, (await fs.stat(root).catch(() => undefined))?.isDirectory() === true);
         if (!roots.get(root)) throw new RetrievalDatasetError(`${where}: root ${root} is not a folder (see the dataset's README for how to fetch its documents)`);
         questions.push({
-            line: i + 1, root, question: record.question as string, path: (record.path as string).replace(/\\/g, "/"),
+            line: i + 1, root, question: record.question as string, path: unanswerable ? "" : (record.path as string).replace(/\\/g, "/"), ...(unanswerable ? { unanswerable: true } : {}),
             ...(page !== undefined ? { page: page as number } : {}), ...(alsoIn ? { alsoIn: (alsoIn as string[]).map((other) => other.replace(/\\/g, "/")) } : {}), ...(answer !== undefined ? { answer: answer as string } : {}), ...(kind !== undefined ? { kind: kind as string } : {}),
         });
     }

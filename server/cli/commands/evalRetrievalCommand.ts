@@ -18,10 +18,12 @@ export const evalRetrievalCommand: Command = {
 
   Each line of F is {"root", "question", "path", "page"?, "alsoIn"?, "answer"?, "kind"?}: the folder to index
   (relative to F), the question, the document (relative to root) and page that state the answer, other documents
-  that state it too, a phrase a correct answer contains, and the kind of question. Indexes each folder, searches every question and reports, overall and per kind:
+  that state it too, a phrase a correct answer contains, and the kind of question; or {"root", "question",
+  "unanswerable": true} for a question no document answers, where the right answer says so. Indexes each folder,
+  searches every question and reports, overall and per kind:
   recall@1/@5, MRR and nDCG@10 of the right document and of the right place (page), the share of answers (from
   \`ask\` with the top K chunks, default 5; the extractive engine without a model) that contain the phrase, and
-  search latency p50/p95. Retrieval is BM25, or hybrid with an embedding model (and reranked with a reranker):
+  search latency p50/p95; and the share of unanswerable questions refused. Retrieval is BM25, or hybrid with an embedding model (and reranked with a reranker):
   run it once with each to compare. Results are saved for the dashboard. --compare names, question by question, what
   changed since an earlier run (its --json output, or the saved latest-retrieval.json): answers and first places gained
   and lost.
@@ -47,7 +49,9 @@ export const evalRetrievalCommand: Command = {
                 ...retrieval.options,
                 log: (message) => process.stderr.write(`${terminalLine(message)}\n`),
                 onQuestion: (r) => {
-                    if (!args.values.json && process.stderr.isTTY) process.stderr.write(`line ${r.line}: document rank ${r.rankDocument ?? "-"}, place rank ${r.rankPlace ?? "-"}${r.contains === undefined ? "" : `, answer ${r.contains ? "holds" : "lacks"} the phrase`}\n`);
+                    if (!args.values.json && process.stderr.isTTY) {
+                        process.stderr.write(r.refused !== undefined ? `line ${r.line}: no document answers it; ${r.refused ? "refused" : "answered"}\n` : `line ${r.line}: document rank ${r.rankDocument ?? "-"}, place rank ${r.rankPlace ?? "-"}${r.contains === undefined ? "" : `, answer ${r.contains ? "holds" : "lacks"} the phrase`}\n`);
+                    }
                 },
             }).finally(() => retrieval.dispose());
             await saveResult("retrieval", result);
@@ -66,10 +70,16 @@ export const evalRetrievalCommand: Command = {
             process.stdout.write(`${"".padEnd(14)} ${"n".padStart(4)}  ${"document: R@1   R@5   MRR  nDCG@10".padEnd(32)}  ${"place: R@1   R@5   MRR  nDCG@10".padEnd(31)} answer  search ms p50/p95\n`);
             process.stdout.write(row("all", result.overall));
             for (const [kind, figures] of Object.entries(result.byKind)) process.stdout.write(row(kind, figures));
-            const missed = result.questions.filter((q) => q.rankPlace !== 1 || q.contains === false);
+            if (result.unanswerable) process.stdout.write(`\nQuestions no document answers: ${result.unanswerable.questions}, refused ${(result.unanswerable.refused * 100).toFixed(1)}%\n`);
+            const missed = result.questions.filter((q) => q.refused === undefined && (q.rankPlace !== 1 || q.contains === false));
             if (missed.length) {
                 process.stdout.write(`\nNot first, or answer without the phrase (${missed.length}):\n`);
                 for (const q of missed) process.stdout.write(`  line ${q.line}: ${terminalLine(q.question)} → want ${q.path}${q.page ? ` p. ${q.page}` : ""}, top ${q.top ? `${q.top.path}${q.top.page ? ` p. ${q.top.page}` : ""}` : "none"} (place rank ${q.rankPlace ?? "-"})${q.contains === false ? `; answer lacks "${terminalLine(q.expected ?? "")}"` : ""}\n`);
+            }
+            const falseAnswers = result.questions.filter((q) => q.refused === false);
+            if (falseAnswers.length) {
+                process.stdout.write(`\nAnswered, though no document answers them (${falseAnswers.length}):\n`);
+                for (const q of falseAnswers) process.stdout.write(`  line ${q.line}: ${terminalLine(q.question)} → "${terminalLine((q.answer ?? "").slice(0, 100))}"\n`);
             }
             if (comparison) process.stdout.write(comparisonText(comparison, terminalLine(comparePath!)));
             return 0;
@@ -96,5 +106,6 @@ function comparisonText(comparison: RetrievalComparison, file: string): string {
     const line = (label: string, changed: LinesChanged) =>
         `  ${label.padEnd(24)} +${changed.gained.length} −${changed.lost.length}${changed.gained.length ? `; gained lines ${changed.gained.join(", ")}` : ""}${changed.lost.length ? `; lost lines ${changed.lost.join(", ")}` : ""}\n`;
     return `\nCompared with ${file} (${comparison.questions} questions in both${comparison.unmatched ? `, ${comparison.unmatched} new` : ""}):\n` +
-        line("answer holds the phrase", comparison.answers) + line("right document first", comparison.documentAt1) + line("right place first", comparison.placeAt1);
+        line("answer holds the phrase", comparison.answers) + line("right document first", comparison.documentAt1) + line("right place first", comparison.placeAt1) +
+        (comparison.refused.gained.length || comparison.refused.lost.length ? line("unanswerable, refused", comparison.refused) : "");
 }
