@@ -217,6 +217,16 @@ test("a table's row is read with the sentence that introduces its table", async 
     assert.match(result.answer, /Multi-Arch: foreign/);
 });
 
+test("a number the question says alone is not matched by a section number that starts with it", async (t) => {
+    const index = await indexOf(t, {
+        "upgrading.md": "# Upgrading checklist\n\n11.8.5: Font packages for the X Window System must now declare a dependency on xutils.\n\n"
+            + "11.5: The desktop menu entries moved to the menu package.\n",
+        ...Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`note-${i}.md`, `# Note ${i}\n\nHow to change the plan for the garden, number ${i + 20}.\n`])),
+    });
+    const result = await new Assistant().ask(index, "How do I change the desktop wallpaper in Windows 11?", 3);
+    assert.equal(result.found, false, result.answer);
+});
+
 test("a PDF table's line is a row of its own, read with its column names and the caption under it", async (t) => {
     // as pdf.js leaves a DocBook manual's table: no cells, the column names first, the caption last
     const index = await indexOf(t, {
