@@ -67,6 +67,8 @@ export interface RankedChunk {
     score: number;
     /** Okapi BM25 alone; 0 for a chunk only the embedding model found. */
     bm25: number;
+    /** The chunk, when ranking has read it already (adjacencyScorer's best 20): a hit takes it rather than read it again. */
+    read?: Chunk;
 }
 
 interface Located {
@@ -203,7 +205,7 @@ export class WorkspaceIndex {
         return this.rankChunks(query, top).map((ranked) => this.hitFor(ranked, query));
     }
 
-    /** search's ranking, reading the text of its best 20 chunks only: the best `top` chunks with their scores. */
+    /** search's ranking, reading the text of its best 20 chunks only (kept with them): the best `top` chunks with their scores. */
     rankChunks(query: string, top = 10): RankedChunk[] {
         if (this.disposed) throw new DisposedError("WorkspaceIndex");
         const tokens = tokenize(query);
@@ -281,11 +283,12 @@ export class WorkspaceIndex {
         const reranked = best.sorted().map(({ score, segment: s, id }, order) => {
             const segment = this.segments[s];
             const document = segment.documents[segment.chunkDocument[id]]!;
-            const near = adjacency && order < adjacencyDepth ? adjacency(this.chunkOf({ segment, chunk: id }).text) : 0;
-            return { score: score + near + nameBonus(terms, `${document.path} ${document.title ?? ""}`, idf), bm25: score, order, segment, chunk: id };
+            const read = adjacency && order < adjacencyDepth ? this.chunkOf({ segment, chunk: id }) : undefined;
+            const near = read ? adjacency!(read.text) : 0;
+            return { score: score + near + nameBonus(terms, `${document.path} ${document.title ?? ""}`, idf), bm25: score, order, segment, chunk: id, read };
         });
         reranked.sort((x, y) => y.score - x.score || x.order - y.order);
-        return reranked.slice(0, top).map(({ score, bm25, segment, chunk }) => ({ score, bm25, segment, chunk }));
+        return reranked.slice(0, top).map(({ score, bm25, segment, chunk, read }) => ({ score, bm25, segment, chunk, ...(read ? { read } : {}) }));
     }
 
     /**
@@ -304,9 +307,9 @@ export class WorkspaceIndex {
         return { path: document.path, score: ranked.score, bm25: ranked.bm25, snippet: makeSnippet(chunk.text, query), chunk, document: withoutChunkRange(document) };
     }
 
-    /** A ranked chunk's text and place, read now. */
-    chunkOf({ segment, chunk: id }: Pick<RankedChunk, "segment" | "chunk">): Chunk {
-        return this.readSegment(segment, () => segment.chunk(id));
+    /** A ranked chunk's text and place: the one ranking read, or read now. */
+    chunkOf({ segment, chunk: id, read }: Pick<RankedChunk, "segment" | "chunk" | "read">): Chunk {
+        return read ?? this.readSegment(segment, () => segment.chunk(id));
     }
 
     /**
