@@ -18,13 +18,22 @@ async function scratch(t: { after: (fn: () => Promise<void>) => void }): Promise
 
 const line = (record: Record<string, unknown>) => JSON.stringify(record);
 
-test("eval retrieval ranks each question's document and answer, and computes recall, MRR, nDCG and answer-contains", async (t) => {
-    const { base, env } = await scratch(t);
+/** A folder "docs" under `base` with the notes on hens and the seed store's key that the questions ask about, and `more`. */
+async function allotmentNotes(base: string, more: Record<string, string> = {}): Promise<string> {
     const root = path.join(base, "docs");
     await fs.mkdir(root);
-    await fs.writeFile(path.join(root, "hens.md"), "# Poultry\n\nNo more than six hens may be kept on one plot. Cockerels are not allowed.\n");
-    await fs.writeFile(path.join(root, "keys.txt"), "The key to the seed store is kept at the lodge. The lodge opens on Saturdays.\n");
-    await fs.writeFile(path.join(root, "fires.md"), "# Bonfires\n\nBonfires may be lit only in November, after dusk, and never near the hedges.\n");
+    const notes = {
+        "hens.md": "# Poultry\n\nNo more than six hens may be kept on one plot. Cockerels are not allowed.\n",
+        "keys.txt": "The key to the seed store is kept at the lodge. The lodge opens on Saturdays.\n",
+        ...more,
+    };
+    for (const [name, text] of Object.entries(notes)) await fs.writeFile(path.join(root, name), text);
+    return root;
+}
+
+test("eval retrieval ranks each question's document and answer, and computes recall, MRR, nDCG and answer-contains", async (t) => {
+    const { base, env } = await scratch(t);
+    const root = await allotmentNotes(base, { "fires.md": "# Bonfires\n\nBonfires may be lit only in November, after dusk, and never near the hedges.\n" });
     const dataset = path.join(base, "questions.jsonl");
     await fs.writeFile(dataset, [
         line({ root: "docs", question: "How many hens can a plot have?", path: "hens.md", answer: "six hens", kind: "number" }),
@@ -76,10 +85,7 @@ test("eval retrieval ranks each question's document and answer, and computes rec
 
 test("a question no document answers counts apart: refused, or answered wrongly, and never ranked", async (t) => {
     const { base, env } = await scratch(t);
-    const root = path.join(base, "docs");
-    await fs.mkdir(root);
-    await fs.writeFile(path.join(root, "hens.md"), "# Poultry\n\nNo more than six hens may be kept on one plot. Cockerels are not allowed.\n");
-    await fs.writeFile(path.join(root, "keys.txt"), "The key to the seed store is kept at the lodge. The lodge opens on Saturdays.\n");
+    const root = await allotmentNotes(base);
     const dataset = path.join(base, "questions.jsonl");
     await fs.writeFile(dataset, [
         line({ root: "docs", question: "How many hens can a plot have?", path: "hens.md", answer: "six hens", kind: "number" }),
