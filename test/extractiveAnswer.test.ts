@@ -258,3 +258,13 @@ test("an answer ends where its section does: the next section's heading is left 
     assert.match(result.answer, /chvt 3/);
     assert.doesNotMatch(result.answer, /Leaving the shell/);
 });
+
+test("a sentence read with its neighbours is read under its section's heading too", async (t) => {
+    const index = await indexOf(t, {
+        "maintainers.md": "# Team handbook\n\n## Gathering information on inactive maintainers\n\nPeople are sometimes away for a while. If no reply comes within four weeks, "
+            + "a response will probably not happen. Then you should start to gather what you can about them.\n",
+        ...Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`note-${i}.md`, `# Note ${i}\n\nA long wait for the garden plan, number ${i + 20}.\n`])),
+    });
+    const result = await new Assistant().ask(index, "How long should you wait for an inactive maintainer before you start gathering information about them?", 3);
+    assert.match(result.answer, /four weeks/);
+});

@@ -136,7 +136,8 @@ export function extractiveAnswer(
             // Questions often name their subject in a neighbouring sentence ("9.1 Hens. No more than six…") or ask
             // for two facts that sit side by side, so the sentence with its neighbours competes too, at a discount.
             const window = range(Math.max(0, i - 1), Math.min(sentences.length, i + 2)).filter((j) => !isTable[j]);
-            const wideCoverage = 0.85 * coverageOf(new Set(window.flatMap((j) => [...termSets[j]])));
+            const windowTerms = new Set(window.flatMap((j) => [...termSets[j]]));
+            const wideCoverage = 0.85 * inSection(coverageOf(windowTerms), windowTerms, [headings[window[0]]]);
             // (a question's words side by side are no bonus: it is never quoted)
             const wide = wideCoverage + (wideCoverage >= minCoverage ? 0.85 * Math.max(0, ...window.map((j) => (isQuestion(sentences[j].text) ? 0 : phrased[j]))) : 0);
             // A question in the documents (a FAQ, the user's own notes) says where an answer may follow, but is never
