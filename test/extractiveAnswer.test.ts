@@ -268,3 +268,15 @@ test("a sentence read with its neighbours is read under its section's heading to
     const result = await new Assistant().ask(index, "How long should you wait for an inactive maintainer before you start gathering information about them?", 3);
     assert.match(result.answer, /four weeks/);
 });
+
+test("a question that says \"when\" inside a clause asks for no date", async (t) => {
+    const index = await indexOf(t, {
+        "roles.md": "# Roles\n\nDebian Maintainer (DM): a person with limited upload rights to the archive.\n",
+        "history.md": "# History\n\nOn 5 May 2007 the project decided that a Debian Developer may upload any package, and a Debian Maintainer uploads after review.\n",
+        ...Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`note-${i}.md`, `# Note ${i}\n\nWhat comes of the garden plan may differ, number ${i + 20}.\n`])),
+    });
+    const result = await new Assistant().ask(index, "How does a Debian Maintainer (DM) differ from a Debian Developer when it comes to uploading?", 3);
+    assert.match(result.answer, /limited upload rights/);
+    const dated = await new Assistant().ask(index, "When was it decided that a Debian Developer may upload any package?", 3);
+    assert.match(dated.answer, /5 May 2007/);
+});

@@ -62,7 +62,9 @@ export function expectedAnswerShape(question: string): AnswerShape | undefined {
     const q = question.toLowerCase().trim();
     // a year answers "which year"; "when" wants more than the year a title carries ("Annual General Meeting 2025")
     if (/\b(?:what|which) year\b|\bin what year\b/.test(q)) return { pattern: /\b(?:19|20)\d{2}\b/ };
-    if (/\bwhen\b|\bwhat (?:date|day|time)\b/.test(q)) {
+    // "when was…" asks for a date; "when it comes to uploading", "when a version is released, what…" and "when does X
+    // become mandatory" (a condition) do not
+    if (/(?:^|\band |, )when (?:was|were|did|is|are|will|and)\b|\bwhat (?:date|day|time)\b/.test(q)) {
         return { pattern: new RegExp(`\\b(?:\\d{1,2}(?:st|nd|rd|th)? ${month}|${month} \\d{1,2}|${month} \\d{4}|\\d{4}-\\d{2}-\\d{2}|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\\d{1,2}[:.]\\d{2}\\s*(?:am|pm))`, "i") };
     }
     for (const [asks, pattern] of askedKinds) if (asks.test(q)) return { pattern };
