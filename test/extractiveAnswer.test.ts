@@ -280,3 +280,15 @@ test("a question that says \"when\" inside a clause asks for no date", async (t)
     const dated = await new Assistant().ask(index, "When was it decided that a Debian Developer may upload any package?", 3);
     assert.match(dated.answer, /5 May 2007/);
 });
+
+test("a table's row is read with the last two sentences of the paragraph before its table", async (t) => {
+    const index = await indexOf(t, {
+        "network.txt": "Let us recall the IPv4 address ranges in each class reserved for use on the local area networks (LANs) by rfc1918.\n"
+            + "These addresses never conflict with any on the Internet.\n\n"
+            + "Class network addresses net mask\nA 10.x.x.x 255.0.0.0\nB 172.16.x.x 255.255.0.0\nC 192.168.0.x 255.255.255.0\n"
+            + "Table 5.2: List of network address ranges\n",
+        ...Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`note-${i}.md`, `# Note ${i}\n\nA private note on the garden plan, number ${i + 20}.\n`])),
+    });
+    const result = await new Assistant().ask(index, "Which private IPv4 address range is reserved for class B local networks?", 3);
+    assert.match(result.answer, /^B 172\.16\.x\.x 255\.255\.0\.0 \(List of network address ranges\)$/);
+});

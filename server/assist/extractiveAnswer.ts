@@ -160,7 +160,10 @@ export function extractiveAnswer(
             // a table is about what its caption or the sentence before it says ("Here are some typical multiarch package split scenario examples")
             let caption = sentences.length - 1;
             while (caption >= 0 && sentences[caption].start >= row.tableStart) caption--;
-            const rowCoverage = inSection(coverageOf(rowTerms), rowTerms, caption < 0 || isSectionHeading(sentences[caption].text) ? [caption] : [caption, headings[caption]!]);
+            // (its last two sentences: "Let us be reminded of the IPv4 address ranges in each class reserved for local
+            // networks. These addresses are guaranteed not to conflict…")
+            const intro = caption > 0 && !isSectionHeading(sentences[caption - 1].text) ? [caption, caption - 1] : [caption];
+            const rowCoverage = inSection(coverageOf(rowTerms), rowTerms, caption < 0 || isSectionHeading(sentences[caption].text) ? [caption] : [...intro, headings[caption]!]);
             const coverage = rowCoverage + (rowCoverage >= minCoverage ? phraseBonus * phraseCoverage(phrases, text) + shaped(text) : 0);
             const citation = citationFor(hit, row.start, row.end - row.start);
             candidates.push({ text, coverage, rank, span: [], citation, passage: { text, ...citation } });
