@@ -292,3 +292,13 @@ test("a table's row is read with the last two sentences of the paragraph before 
     const result = await new Assistant().ask(index, "Which private IPv4 address range is reserved for class B local networks?", 3);
     assert.match(result.answer, /^B 172\.16\.x\.x 255\.255\.0\.0 \(List of network address ranges\)$/);
 });
+
+test("a question for a date prefers a whole date, with its year, to a day and month alone", async (t) => {
+    const index = await indexOf(t, {
+        "history.md": "# History\n\nThe garden plan came out in its version 2.0 on February 14, after the committee had met twice.\n",
+        "versions.md": "# Versions\n\nThe plan's version 2.0 was released on 19 March 2015.\n",
+        ...Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`note-${i}.md`, `# Note ${i}\n\nA note on the hedges, of no date, number ${i + 20}.\n`])),
+    });
+    const result = await new Assistant().ask(index, "On what date was version 2.0 of the garden plan released?", 3);
+    assert.match(result.answer, /19 March 2015/);
+});

@@ -65,7 +65,11 @@ export function expectedAnswerShape(question: string): AnswerShape | undefined {
     // "when was…" asks for a date; "when it comes to uploading", "when a version is released, what…" and "when does X
     // become mandatory" (a condition) do not
     if (/(?:^|\band |, )when (?:was|were|did|is|are|will|and)\b|\bwhat (?:date|day|time)\b/.test(q)) {
-        return { pattern: new RegExp(`\\b(?:\\d{1,2}(?:st|nd|rd|th)? ${month}|${month} \\d{1,2}|${month} \\d{4}|\\d{4}-\\d{2}-\\d{2}|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\\d{1,2}[:.]\\d{2}\\s*(?:am|pm))`, "i") };
+        return {
+            pattern: new RegExp(`\\b(?:\\d{1,2}(?:st|nd|rd|th)? ${month}|${month} \\d{1,2}|${month} \\d{4}|\\d{4}-\\d{2}-\\d{2}|(?:mon|tues|wednes|thurs|fri|satur|sun)day|\\d{1,2}[:.]\\d{2}\\s*(?:am|pm))`, "i"),
+            // a whole date, with its year, says exactly when ("March 19, 2015", not "February 14," cut from its year)
+            precise: new RegExp(`\\b(?:\\d{1,2}(?:st|nd|rd|th)? ${month},? \\d{4}|${month} \\d{1,2}(?:st|nd|rd|th)?,? \\d{4}|\\d{4}-\\d{2}-\\d{2})\\b`, "i"),
+        };
     }
     for (const [asks, pattern] of askedKinds) if (asks.test(q)) return { pattern };
     if (/\bhow much\b|\bcost\b|\bprice\b/.test(q)) return { pattern: /[£$€¥]\s?\d|\d\s?(?:pounds|dollars|euros)\b/i };
