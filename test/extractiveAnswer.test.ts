@@ -302,3 +302,16 @@ test("a question for a date prefers a whole date, with its year, to a day and mo
     const result = await new Assistant().ask(index, "On what date was version 2.0 of the garden plan released?", 3);
     assert.match(result.answer, /19 March 2015/);
 });
+
+test("a line's tag in the question ('prefixed with I:') is matched, and an inflected word is known when its base form is", async (t) => {
+    const index = await indexOf(t, {
+        "checks.md": "# Using lintian\n\nRun lintian on your changes file. The output of the lintian command uses these flags:\n\n"
+            + "E: for error; a sure policy violation or packaging error.\n"
+            + "W: for warning; a possible policy violation or packaging error.\n"
+            + "I: for info; information on certain aspects of packaging.\n\n"
+            + "When you see warnings, tune the package to avoid them.\n",
+        ...Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`note-${i}.md`, `# Note ${i}\n\nWhat this note may signify for the garden plan, by the prefix of its message, number ${i + 20}.\n`])),
+    });
+    const result = await new Assistant().ask(index, "What does a lintian message prefixed with I: signify in its output?", 3);
+    assert.match(result.answer, /^I: for info; information on certain aspects of packaging/);
+});

@@ -72,7 +72,8 @@ export function extractiveAnswer(
     // A question whose words (or their synonyms) all occur in the documents may be answered by a sentence that says it
     // in other words (0.4 of it in the same words); one naming something no document mentions ("Mongolia") needs half.
     const synonyms = new Map(words.map((term) => [term, [...synonymsOf(term)]]));
-    const minCoverage = options.minCoverage ?? (options.isKnown && words.every((term) => options.isKnown!(term) || synonyms.get(term)!.some(options.isKnown!)) ? 0.4 : 0.5);
+    const known = (term: string) => options.isKnown!(term) || synonyms.get(term)!.some(options.isKnown!) || baseForms(term).some(options.isKnown!);
+    const minCoverage = options.minCoverage ?? (options.isKnown && words.every(known) ? 0.4 : 0.5);
     const expected = shape && newShapeIn(shape.pattern, options.query ?? question);
     const precise = shape?.precise && newShapeIn(shape.precise, options.query ?? question);
     const shaped = (text: string) => (expected?.test(text) ? shapeBonus + (precise?.test(text) ? preciseBonus : 0) : 0);
@@ -475,6 +476,15 @@ function overlap(a: Set<string>, b: Set<string>): number {
     return shared / small.size;
 }
 
+/** What an inflected word may be the form of ("prefixed" → "prefix", "prefixe"; "used" → "use"; "mostly" → "most"). */
+function baseForms(term: string): string[] {
+    const forms: string[] = [];
+    for (const [suffix, ...replacements] of [["ed", "", "e"], ["ing", "", "e"], ["ly", ""]] as const) {
+        if (term.endsWith(suffix) && term.length - suffix.length >= 3) for (const replacement of replacements) forms.push(term.slice(0, -suffix.length) + replacement);
+    }
+    return forms;
+}
+
 function range(from: number, to: number): number[] {
     return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
 }
@@ -512,10 +522,13 @@ interface Literal {
 
 /** What a question names that has no word to match: a token of symbols alone ("[] wildcards", "&&", "->"). */
 function literalsOf(question: string): Literal[] {
-    return [...question.matchAll(/(?<!\S)[^\p{L}\p{N}\s"'“”‘’?.,]{2,4}(?=[\s?.,]|$)/gu)].map(([token]) => ({
+    const symbols = [...question.matchAll(/(?<!\S)[^\p{L}\p{N}\s"'“”‘’?.,]{2,4}(?=[\s?.,]|$)/gu)].map(([token]) => ({
         key: `=${token}`,
         pattern: new RegExp(`(?<!\\S)${token.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![^\\s.,;:])`),
     }));
+    // a line's tag, one or two capitals and a colon ("a lintian message prefixed with I:"): "I" alone is a stop word
+    const tags = [...question.matchAll(/(?<![\p{L}\p{N}])(\p{Lu}{1,2}):(?=[\s?.,]|$)/gu)].map(([, tag]) => ({ key: `=${tag}:`, pattern: new RegExp(`(?:^|\\s)${tag}:\\s`) }));
+    return [...symbols, ...tags];
 }
 
 function isQuestion(sentence: string): boolean {
