@@ -315,3 +315,14 @@ test("a line's tag in the question ('prefixed with I:') is matched, and an infle
     const result = await new Assistant().ask(index, "What does a lintian message prefixed with I: signify in its output?", 3);
     assert.match(result.answer, /^I: for info; information on certain aspects of packaging/);
 });
+
+test("a question for when something is mandatory gets the condition that makes it so, said with 'must'", async (t) => {
+    const index = await indexOf(t, {
+        "fields.md": "# Fields\n\nThe format of each entry is the same as for the Maintainer field. This is normally an optional field, but if the Maintainer "
+            + "field names a group of people, the Uploaders field must be present.\n",
+        "changes.md": "# Changes in 4.0\n\nThe comma separating entries in Uploaders is now must rather than should.\n",
+        ...Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`note-${i}.md`, `# Note ${i}\n\nWhat may become of the garden plan, number ${i + 20}.\n`])),
+    });
+    const result = await new Assistant().ask(index, "When does the Uploaders field become mandatory rather than optional?", 3);
+    assert.match(result.answer, /if the Maintainer field names a group of people, the Uploaders field must be present/);
+});

@@ -71,6 +71,9 @@ export function expectedAnswerShape(question: string): AnswerShape | undefined {
             precise: new RegExp(`\\b(?:\\d{1,2}(?:st|nd|rd|th)? ${month},? \\d{4}|${month} \\d{1,2}(?:st|nd|rd|th)?,? \\d{4}|\\d{4}-\\d{2}-\\d{2})\\b`, "i"),
         };
     }
+    // "When does the Uploaders field become mandatory?", "When do I have to pass -sa?": a condition answers ("if the
+    // Maintainer field names a group…")
+    if (/^when (?:does|do|must|should|can|may|would)\b/.test(q)) return { pattern: /\b(?:if|unless|whenever|as long as|in case|only when)\b/i };
     for (const [asks, pattern] of askedKinds) if (asks.test(q)) return { pattern };
     if (/\bhow much\b|\bcost\b|\bprice\b/.test(q)) return { pattern: /[£$€¥]\s?\d|\d\s?(?:pounds|dollars|euros)\b/i };
     if (/\bhow (?:many|long|far|big|old|often|large|small|deep|high|wide|tall|heavy|fast)\b|\bwhat (?:number|size|length|percentage)\b|\bhow much (?:time|space|memory)\b|\b(?:largest|biggest|smallest|maximum|minimum|highest|lowest)\b/.test(q)) {

@@ -86,6 +86,8 @@ export function extractiveAnswer(
     const alternatives = terms.map((term) => [
         ...(synonyms.get(term) ?? []).map((word) => ({ key: `~${word}`, share: synonymShare })),
         ...(term.length > prefixLength && /^[a-z]+$/.test(term) ? [{ key: `^${term.slice(0, prefixLength)}`, share: prefixShare }] : []),
+        // "mandatory" is said "must", at a synonym's share
+        ...(requirementLevels.has(term) ? [{ key: `=${requirementLevels.get(term)}`, share: synonymShare }] : []),
     ]);
     const coverageOf = (present: Set<string>) =>
         terms.reduce((sum, term, i) => sum + weights.get(term)! * (present.has(stems[i]) ? 1 : Math.max(0, ...alternatives[i].map((alternative) => (present.has(alternative.key) ? alternative.share : 0)))), 0) / totalWeight;
@@ -99,6 +101,8 @@ export function extractiveAnswer(
             for (const lemma of lemmasOf(term)) stems.add(`~${lemma}`);
             if (term.length > prefixLength) stems.add(`^${term.slice(0, prefixLength)}`);
             for (const part of compounds.get(term) ?? []) stems.add(lightStem(part));
+            const level = requirementLevels.get(term);
+            if (level) stems.add(`=${level}`);
         }
         for (const literal of literals) if (literal.pattern.test(text)) stems.add(literal.key);
         // "Windows 11" is not answered by section "11.8.5": a number the question says alone counts where the text does
@@ -233,6 +237,13 @@ function withContext(candidate: Candidate, chunk: ScoredChunk, isExpected: (text
         citation: citationFor(hit, start, rawEnd(hit.chunk.text, sentences[span[span.length - 1]]) - start),
     };
 }
+
+// RFC 2119's requirement levels: a specification says "must" where a question asks what is "mandatory" or "required"
+const requirementLevels = new Map<string, string>([
+    ...["must", "shall", "required", "mandatory", "compulsory"].map((word) => [word, "required"] as const),
+    ...["should", "recommended"].map((word) => [word, "recommended"] as const),
+    ...["may", "optional"].map((word) => [word, "optional"] as const),
+]);
 
 /**
  * The share of a word's weight that a synonym, or a word of the same first `prefixLength` letters, earns. Measured on
