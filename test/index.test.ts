@@ -8,7 +8,7 @@ import PDFDocument from "pdfkit";
 import { Bm25Index } from "../server/core/Bm25Index";
 import { DocumentTableWriter, documentInfo, readDocumentTable } from "../server/core/documentTable";
 import { chunkFields, rankedText } from "../server/core/SegmentWriter";
-import { adjacencyScorer } from "../server/core/rerank";
+import { adjacencyScorer, nameOnlyScorer } from "../server/core/rerank";
 import { compoundParts, tokenize } from "../server/core/tokenize";
 import { WorkspaceIndex, type IndexReport } from "../server/core/WorkspaceIndex";
 import { makeFixtures, type FixtureSet } from "./fixtures/makeFixtures";
@@ -302,6 +302,30 @@ test("a chunk that has the query's words side by side outranks one that only rep
     assert.equal(adjacencyScorer(tokenize("time zone"), idf)!("The timezone file"), 2);
     assert.equal(adjacencyScorer(tokenize("time zone"), idf)!("the time of the zone"), 2);
     assert.equal(adjacencyScorer(tokenize("time"), idf), undefined);
+});
+
+test("a query word that a chunk has only inside a name (sensible-browser) counts for little, unless the query writes the name", async (t) => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-names-"));
+    t.after(() => fs.rm(root, { recursive: true, force: true }));
+    await fs.writeFile(path.join(root, "naming.md"), "# Naming\n\nIt is a good idea to keep the length of a package name within 30 characters.\n");
+    await fs.writeFile(path.join(root, "tools.md"), "# Tools\n\nRun sensible-browser to open a page, sensible-editor to edit a package name at its maximum, sensible-pager to read.\n");
+    for (let i = 0; i < 6; i++) await fs.writeFile(path.join(root, `misc-${i}.md`), `# Misc ${i}\n\nA note on the weather, the garden and the roof, number ${i}.\n`);
+    const index = await WorkspaceIndex.open(root, { cacheDir: path.join(root, ".cache") });
+    t.after(() => index.dispose());
+    await index.update();
+    const hits = index.search("what is a sensible maximum length for a package name", 2);
+    assert.deepEqual(hits.map((hit) => hit.path), ["naming.md", "tools.md"]);
+    // BM25 alone prefers the chunk of names, for the rare "sensible"
+    assert.ok(hits[1]!.bm25 > hits[0]!.bm25, `bm25 ${hits[0]!.bm25} / ${hits[1]!.bm25}`);
+    // the query that writes the name finds it
+    assert.equal(index.search("what does sensible-browser open", 1)[0]!.path, "tools.md");
+
+    const idf = (term: string) => ({ sensible: 3, user: 1, id: 1 })[term] ?? 0.5;
+    const loss = nameOnlyScorer("a sensible user ID", tokenize("a sensible user ID"), idf)!;
+    assert.equal(loss("Run sensible-browser, then set user_ID."), 3 + 1 + 1);
+    // a word said on its own somewhere in the text is no loss
+    assert.equal(loss("A sensible choice: sensible-browser for the user, user_ID for the key."), 1);
+    assert.equal(nameOnlyScorer("is doc-base recommended", tokenize("is doc-base recommended"), idf)!("Register manuals with doc-base."), 0);
 });
 
 test("two query words that the documents write as one are searched as that word too, weighing no more than the rarer of them", async (t) => {

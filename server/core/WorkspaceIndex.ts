@@ -10,7 +10,7 @@ import { documentInfo as infoOf } from "./documentTable";
 import { SegmentBuilder } from "./SegmentWriter";
 import { TermTable } from "./termCounts";
 import { makeSnippet } from "./snippet";
-import { adjacencyDepth, adjacencyScorer, nameBonus, rerankDepth } from "./rerank";
+import { adjacencyDepth, adjacencyScorer, nameBonus, nameOnlyScorer, rerankDepth } from "./rerank";
 import { compoundParts, tokenize } from "./tokenize";
 import type { Chunk, DocumentInfo, DocumentRecord, RememberedFailure, SkippedFile } from "./types";
 
@@ -199,7 +199,8 @@ export class WorkspaceIndex {
     /**
      * Okapi BM25 over every live chunk of every segment (k1 1.2, b 0.75), the best 40 then reordered with a bonus for
      * query words in the document's path or title (nameBonus) and, for the best 20, for the query's neighbouring words
-     * side by side in the chunk (adjacencyScorer); best first, ties in index order.
+     * side by side in the chunk (adjacencyScorer) and against query words it has only inside a name (nameOnlyScorer);
+     * best first, ties in index order.
      */
     search(query: string, top = 10): IndexHit[] {
         return this.rankChunks(query, top).map((ranked) => this.hitFor(ranked, query));
@@ -280,11 +281,12 @@ export class WorkspaceIndex {
         });
         const idf = (term: string) => idfs[terms.indexOf(term)] ?? 0;
         const adjacency = adjacencyScorer(tokens, idf);
+        const nameOnly = nameOnlyScorer(query, tokens, idf);
         const reranked = best.sorted().map(({ score, segment: s, id }, order) => {
             const segment = this.segments[s];
             const document = segment.documents[segment.chunkDocument[id]]!;
-            const read = adjacency && order < adjacencyDepth ? this.chunkOf({ segment, chunk: id }) : undefined;
-            const near = read ? adjacency!(read.text) : 0;
+            const read = (adjacency || nameOnly) && order < adjacencyDepth ? this.chunkOf({ segment, chunk: id }) : undefined;
+            const near = read ? (adjacency?.(read.text) ?? 0) - (nameOnly?.(read.text) ?? 0) : 0;
             return { score: score + near + nameBonus(terms, `${document.path} ${document.title ?? ""}`, idf), bm25: score, order, segment, chunk: id, read };
         });
         reranked.sort((x, y) => y.score - x.score || x.order - y.order);
