@@ -333,6 +333,8 @@ test("a question that asks what a term means is answered from the place that def
     assert.ok(definitionPattern("its").test("Intend to Salvage (ITS)"));
     assert.ok(definitionPattern("virtual package").test("A virtual package is a name that several packages may provide."));
     assert.ok(!definitionPattern("curator").test("The curator met us."));
+    // a word in brackets after a name is no abbreviation the name expands
+    assert.ok(!definitionPattern("upstream").test("The latest version may be found on FHS (upstream)."));
     // what a thing is for defines it: the name without its generic noun, a numbered heading, "is reserved for"
     assert.equal(definedTerm("What is the /opt directory meant for?"), "/opt directory");
     assert.equal(definedTerm("What are hooks used for?"), "hooks");

@@ -47,7 +47,9 @@ export function definitionPattern(term: string): RegExp {
             `${start}${t}\\s+(?:is|are|was)\\s+(?:short(?:hand)?\\s+for|an?\\s+(?:abbreviation|acronym)\\s+(?:for|of))\\b`,
             `${start}${t}\\s+(?:is|are)\\s+(?:(?:only|mainly|primarily)\\s+)?(?:reserved|used|meant|intended|designed)\\s+for\\b`,
             `\\b(?:is|are)\\s+called\\s+(?:an?\\s+|the\\s+)?${t}(?![\\w/])`,
-            `\\w[\\w\\s-]{3,60}\\(\\s*${t}\\s*\\)`,
+            // an abbreviation's expansion, "Intend to Salvage (ITS)": a word in brackets after a name is no abbreviation
+            // ("… may be found on FHS (upstream)")
+            ...(/^[\p{L}\p{N}]{1,6}$/u.test(term) ? [`\\w[\\w\\s-]{3,60}\\(\\s*${t}\\s*\\)`] : []),
         ].join("|"),
         "i",
     );
