@@ -304,6 +304,19 @@ test("a chunk that has the query's words side by side outranks one that only rep
     assert.equal(adjacencyScorer(tokenize("time"), idf), undefined);
 });
 
+test("an adverb the documents make of a query word counts as the word (\"periodically\" for \"periodic\")", async (t) => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-adverbs-"));
+    t.after(() => fs.rm(root, { recursive: true, force: true }));
+    await fs.writeFile(path.join(root, "anacron.md"), "# Anacron\n\nOn a laptop that is often off, anacron runs your commands periodically.\n");
+    await fs.writeFile(path.join(root, "shell.md"), "# Shell\n\nThe shell is the tool for the commands you type: commands, one after another, and more commands.\n");
+    for (let i = 0; i < 6; i++) await fs.writeFile(path.join(root, `misc-${i}.md`), `# Misc ${i}\n\nA note on the weather, the garden and the roof, number ${i}.\n`);
+    const index = await WorkspaceIndex.open(root, { cacheDir: path.join(root, ".cache") });
+    t.after(() => index.dispose());
+    await index.update();
+    // without the adverb, the chunk that repeats "commands" comes first
+    assert.deepEqual(index.search("which tool runs periodic commands", 2).map((hit) => hit.path), ["anacron.md", "shell.md"]);
+});
+
 test("a query word that a chunk has only inside a name (sensible-browser) counts for little, unless the query writes the name", async (t) => {
     const root = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-names-"));
     t.after(() => fs.rm(root, { recursive: true, force: true }));

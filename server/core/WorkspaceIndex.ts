@@ -211,7 +211,8 @@ export class WorkspaceIndex {
         if (this.disposed) throw new DisposedError("WorkspaceIndex");
         const tokens = tokenize(query);
         const compounds = this.compoundsOf(tokens);
-        const terms = [...new Set([...tokens, ...compounds.keys()])];
+        const adverbs = this.adverbsOf(tokens);
+        const terms = [...new Set([...tokens, ...compounds.keys(), ...adverbs.keys()])];
         let n = 0;
         let totalLength = 0;
         for (const segment of this.segments) {
@@ -229,6 +230,9 @@ export class WorkspaceIndex {
         terms.forEach((term, t) => {
             const parts = compounds.get(term);
             if (parts) idfs[t] = Math.min(idfs[t], Math.max(...parts.map((part) => idfs[terms.indexOf(part)] ?? 0)));
+            // an adverb counts as its word, at no more than the word's rarity
+            const word = adverbs.get(term);
+            if (word) idfs[t] = Math.min(idfs[t], idfs[terms.indexOf(word)] ?? 0);
         });
         const best = new TopHits(Math.max(top, rerankDepth));
         this.segments.forEach((segment, s) => {
@@ -299,6 +303,22 @@ export class WorkspaceIndex {
      */
     private compoundsOf(tokens: string[]): Map<string, [string, string]> {
         return new Map([...compoundParts(tokens)].filter(([compound]) => this.contains(compound)));
+    }
+
+    /**
+     * The adverbs the documents make of the query's words ("periodically" for "periodic jobs", "accidentally" for "by
+     * accident"), each with its word. Measured on the retrieval benchmark: +2 right documents and pages first, none lost
+     * (at the word's idf or 0.8 of it; at half, +1). Other forms were measured and not kept: adding "-ed", "-d" or
+     * "-ing" ("define" → "defined", "test" → "testing", Debian's distribution) lost an answer and a right document, base
+     * forms ("executed" → "execute") a right document.
+     */
+    private adverbsOf(tokens: string[]): Map<string, string> {
+        const adverbs = new Map<string, string>();
+        for (const word of tokens) {
+            if (!/^[a-z]{4,}$/.test(word)) continue;
+            for (const adverb of [`${word}ly`, `${word}ally`]) if (!tokens.includes(adverb) && !adverbs.has(adverb) && this.contains(adverb)) adverbs.set(adverb, word);
+        }
+        return adverbs;
     }
 
     /** The hit for a ranked chunk: its text (read now), its document, and a snippet around the query's words. */
