@@ -314,9 +314,11 @@ export class WorkspaceIndex {
      */
     private adverbsOf(tokens: string[]): Map<string, string> {
         const adverbs = new Map<string, string>();
-        for (const word of tokens) {
-            if (!/^[a-z]{4,}$/.test(word)) continue;
-            for (const adverb of [`${word}ly`, `${word}ally`]) if (!tokens.includes(adverb) && !adverbs.has(adverb) && this.contains(adverb)) adverbs.set(adverb, word);
+        const said = new Set(tokens);
+        // a pasted page as a query looks up no more than this many words' adverbs: each is looked up in every segment
+        const words = [...said].filter((word) => /^[a-z]{4,}$/.test(word)).slice(0, maxAdverbWords);
+        for (const word of words) {
+            for (const adverb of [`${word}ly`, `${word}ally`]) if (!said.has(adverb) && !adverbs.has(adverb) && this.contains(adverb)) adverbs.set(adverb, word);
         }
         return adverbs;
     }
@@ -665,6 +667,9 @@ export class WorkspaceIndex {
 
 /** The k best hits seen so far, in a binary heap whose root is the weakest of them. */
 /** A segment's postings for a query fewer than 1/16 of its chunks are scored sparsely (see rankChunks). */
+/** How many of a query's words adverbsOf looks up (two lookups each). */
+const maxAdverbWords = 16;
+
 const sparseRatio = 16;
 
 class TopHits {
