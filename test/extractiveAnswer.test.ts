@@ -25,6 +25,10 @@ async function indexOf(t: { after: (fn: () => Promise<void>) => void }, files: R
     return index;
 }
 
+/** Six notes on something else, each `sentence` and its number (from `first`): they make the question's other words known. */
+const otherNotes = (sentence: string, first = 20) =>
+    Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`note-${i}.md`, `# Note ${i}\n\n${sentence}, number ${i + first}.\n`]));
+
 const filler = (topic: string, sentences: number) =>
     Array.from({ length: sentences }, (_, i) => `Note ${i + 1} on ${topic} describes one more detail of how the terminal behaves for ordinary users.`).join(" ");
 
@@ -202,7 +206,7 @@ test("a question for the allowed values or keywords gets a passage that lists so
     const index = await indexOf(t, {
         "uploads.md": "# Uploads\n\nThe urgency of an upload is the value of the Urgency field in its changes file; the values allowed there are separated by commas.\n",
         "checklist.md": "# Checklist\n\nSince version 3.9 the Urgency field of a changes file allows low, medium, high, critical or emergency.\n",
-        ...Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`note-${i}.md`, `# Note ${i}\n\nEach value in this note is a plain value for the garden, number ${i}.\n`])),
+        ...otherNotes("Each value in this note is a plain value for the garden", 0),
     });
     const result = await new Assistant().ask(index, "Which values are allowed in the Urgency field of a changes file?", 3);
     assert.match(result.answer, /low, medium, high, critical or emergency/);
@@ -221,7 +225,7 @@ test("a number the question says alone is not matched by a section number that s
     const index = await indexOf(t, {
         "upgrading.md": "# Upgrading checklist\n\n11.8.5: Font packages for the X Window System must now declare a dependency on xutils.\n\n"
             + "11.5: The desktop menu entries moved to the menu package.\n",
-        ...Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`note-${i}.md`, `# Note ${i}\n\nHow to change the plan for the garden, number ${i + 20}.\n`])),
+        ...otherNotes("How to change the plan for the garden"),
     });
     const result = await new Assistant().ask(index, "How do I change the desktop wallpaper in Windows 11?", 3);
     assert.equal(result.found, false, result.answer);
@@ -263,7 +267,7 @@ test("a sentence read with its neighbours is read under its section's heading to
     const index = await indexOf(t, {
         "maintainers.md": "# Team handbook\n\n## Gathering information on inactive maintainers\n\nPeople are sometimes away for a while. If no reply comes within four weeks, "
             + "a response will probably not happen. Then you should start to gather what you can about them.\n",
-        ...Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`note-${i}.md`, `# Note ${i}\n\nA long wait for the garden plan, number ${i + 20}.\n`])),
+        ...otherNotes("A long wait for the garden plan"),
     });
     const result = await new Assistant().ask(index, "How long should you wait for an inactive maintainer before you start gathering information about them?", 3);
     assert.match(result.answer, /four weeks/);
@@ -273,7 +277,7 @@ test("a question that says \"when\" inside a clause asks for no date", async (t)
     const index = await indexOf(t, {
         "roles.md": "# Roles\n\nDebian Maintainer (DM): a person with limited upload rights to the archive.\n",
         "history.md": "# History\n\nOn 5 May 2007 the project decided that a Debian Developer may upload any package, and a Debian Maintainer uploads after review.\n",
-        ...Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`note-${i}.md`, `# Note ${i}\n\nWhat comes of the garden plan may differ, number ${i + 20}.\n`])),
+        ...otherNotes("What comes of the garden plan may differ"),
     });
     const result = await new Assistant().ask(index, "How does a Debian Maintainer (DM) differ from a Debian Developer when it comes to uploading?", 3);
     assert.match(result.answer, /limited upload rights/);
@@ -287,7 +291,7 @@ test("a table's row is read with the last two sentences of the paragraph before 
             + "These addresses never conflict with any on the Internet.\n\n"
             + "Class network addresses net mask\nA 10.x.x.x 255.0.0.0\nB 172.16.x.x 255.255.0.0\nC 192.168.0.x 255.255.255.0\n"
             + "Table 5.2: List of network address ranges\n",
-        ...Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`note-${i}.md`, `# Note ${i}\n\nA private note on the garden plan, number ${i + 20}.\n`])),
+        ...otherNotes("A private note on the garden plan"),
     });
     const result = await new Assistant().ask(index, "Which private IPv4 address range is reserved for class B local networks?", 3);
     assert.match(result.answer, /^B 172\.16\.x\.x 255\.255\.0\.0 \(List of network address ranges\)$/);
@@ -297,7 +301,7 @@ test("a question for a date prefers a whole date, with its year, to a day and mo
     const index = await indexOf(t, {
         "history.md": "# History\n\nThe garden plan came out in its version 2.0 on February 14, after the committee had met twice.\n",
         "versions.md": "# Versions\n\nThe plan's version 2.0 was released on 19 March 2015.\n",
-        ...Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`note-${i}.md`, `# Note ${i}\n\nA note on the hedges, of no date, number ${i + 20}.\n`])),
+        ...otherNotes("A note on the hedges, of no date"),
     });
     const result = await new Assistant().ask(index, "On what date was version 2.0 of the garden plan released?", 3);
     assert.match(result.answer, /19 March 2015/);
@@ -310,7 +314,7 @@ test("a line's tag in the question ('prefixed with I:') is matched, and an infle
             + "W: for warning; a possible policy violation or packaging error.\n"
             + "I: for info; information on certain aspects of packaging.\n\n"
             + "When you see warnings, tune the package to avoid them.\n",
-        ...Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`note-${i}.md`, `# Note ${i}\n\nWhat this note may signify for the garden plan, by the prefix of its message, number ${i + 20}.\n`])),
+        ...otherNotes("What this note may signify for the garden plan, by the prefix of its message"),
     });
     const result = await new Assistant().ask(index, "What does a lintian message prefixed with I: signify in its output?", 3);
     assert.match(result.answer, /^I: for info; information on certain aspects of packaging/);
@@ -321,7 +325,7 @@ test("a question for when something is mandatory gets the condition that makes i
         "fields.md": "# Fields\n\nThe format of each entry is the same as for the Maintainer field. This is normally an optional field, but if the Maintainer "
             + "field names a group of people, the Uploaders field must be present.\n",
         "changes.md": "# Changes in 4.0\n\nThe comma separating entries in Uploaders is now must rather than should.\n",
-        ...Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`note-${i}.md`, `# Note ${i}\n\nWhat may become of the garden plan, number ${i + 20}.\n`])),
+        ...otherNotes("What may become of the garden plan"),
     });
     const result = await new Assistant().ask(index, "When does the Uploaders field become mandatory rather than optional?", 3);
     assert.match(result.answer, /if the Maintainer field names a group of people, the Uploaders field must be present/);

@@ -20,6 +20,26 @@ async function fixtureWorkspace(t: { after: (fn: () => Promise<void>) => void })
     return { fx, cache: path.join(base, "cache"), base };
 }
 
+/**
+ * An index of a folder of these Markdown files and six notes on something else (`misc(i)`, the note's text), so that
+ * each query word's idf means something.
+ */
+async function notesIndex(
+    t: { after: (fn: () => Promise<void>) => void },
+    name: string,
+    files: Record<string, string>,
+    misc = (i: number) => `A note on the weather, the garden and the roof, number ${i}.`,
+): Promise<WorkspaceIndex> {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), `llamahome-${name}-`));
+    t.after(() => fs.rm(root, { recursive: true, force: true }));
+    for (const [file, text] of Object.entries(files)) await fs.writeFile(path.join(root, file), text);
+    for (let i = 0; i < 6; i++) await fs.writeFile(path.join(root, `misc-${i}.md`), `# Misc ${i}\n\n${misc(i)}\n`);
+    const index = await WorkspaceIndex.open(root, { cacheDir: path.join(root, ".cache") });
+    t.after(() => index.dispose());
+    await index.update();
+    return index;
+}
+
 function reasonOf(report: IndexReport, rel: string): string | undefined {
     return report.failed.find((f) => f.path === rel)?.error ?? report.skipped.find((s) => s.path === rel)?.reason;
 }
@@ -279,15 +299,11 @@ test("a table of contents does not outrank the section it lists, and is still in
 });
 
 test("a chunk that has the query's words side by side outranks one that only repeats them apart", async (t) => {
-    const root = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-adjacent-"));
-    t.after(() => fs.rm(root, { recursive: true, force: true }));
-    await fs.writeFile(path.join(root, "archive.md"), "# Archive\n\nThe archive holds around 30000 source packages and a few other files.\n");
-    await fs.writeFile(path.join(root, "builds.md"), "# Builds\n\nEach build reads the source tree, then packages it. The source decides which packages are built, "
-        + "and the packages name their source.\n");
-    for (let i = 0; i < 6; i++) await fs.writeFile(path.join(root, `misc-${i}.md`), `# Misc ${i}\n\nA note on the weather, the garden and the roof, number ${i}.\n`);
-    const index = await WorkspaceIndex.open(root, { cacheDir: path.join(root, ".cache") });
-    t.after(() => index.dispose());
-    await index.update();
+    const index = await notesIndex(t, "adjacent", {
+        "archive.md": "# Archive\n\nThe archive holds around 30000 source packages and a few other files.\n",
+        "builds.md": "# Builds\n\nEach build reads the source tree, then packages it. The source decides which packages are built, "
+            + "and the packages name their source.\n",
+    });
     const hits = index.search("how many source packages are there", 2);
     assert.deepEqual(hits.map((hit) => hit.path), ["archive.md", "builds.md"]);
     // without the pair side by side, BM25 alone prefers the chunk that repeats the words
@@ -305,27 +321,19 @@ test("a chunk that has the query's words side by side outranks one that only rep
 });
 
 test("an adverb the documents make of a query word counts as the word (\"periodically\" for \"periodic\")", async (t) => {
-    const root = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-adverbs-"));
-    t.after(() => fs.rm(root, { recursive: true, force: true }));
-    await fs.writeFile(path.join(root, "anacron.md"), "# Anacron\n\nOn a laptop that is often off, anacron runs your commands periodically.\n");
-    await fs.writeFile(path.join(root, "shell.md"), "# Shell\n\nThe shell is the tool for the commands you type: commands, one after another, and more commands.\n");
-    for (let i = 0; i < 6; i++) await fs.writeFile(path.join(root, `misc-${i}.md`), `# Misc ${i}\n\nA note on the weather, the garden and the roof, number ${i}.\n`);
-    const index = await WorkspaceIndex.open(root, { cacheDir: path.join(root, ".cache") });
-    t.after(() => index.dispose());
-    await index.update();
+    const index = await notesIndex(t, "adverbs", {
+        "anacron.md": "# Anacron\n\nOn a laptop that is often off, anacron runs your commands periodically.\n",
+        "shell.md": "# Shell\n\nThe shell is the tool for the commands you type: commands, one after another, and more commands.\n",
+    });
     // without the adverb, the chunk that repeats "commands" comes first
     assert.deepEqual(index.search("which tool runs periodic commands", 2).map((hit) => hit.path), ["anacron.md", "shell.md"]);
 });
 
 test("a query word that a chunk has only inside a name (sensible-browser) counts for little, unless the query writes the name", async (t) => {
-    const root = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-names-"));
-    t.after(() => fs.rm(root, { recursive: true, force: true }));
-    await fs.writeFile(path.join(root, "naming.md"), "# Naming\n\nIt is a good idea to keep the length of a package name within 30 characters.\n");
-    await fs.writeFile(path.join(root, "tools.md"), "# Tools\n\nRun sensible-browser to open a page, sensible-editor to edit a package name at its maximum, sensible-pager to read.\n");
-    for (let i = 0; i < 6; i++) await fs.writeFile(path.join(root, `misc-${i}.md`), `# Misc ${i}\n\nA note on the weather, the garden and the roof, number ${i}.\n`);
-    const index = await WorkspaceIndex.open(root, { cacheDir: path.join(root, ".cache") });
-    t.after(() => index.dispose());
-    await index.update();
+    const index = await notesIndex(t, "names", {
+        "naming.md": "# Naming\n\nIt is a good idea to keep the length of a package name within 30 characters.\n",
+        "tools.md": "# Tools\n\nRun sensible-browser to open a page, sensible-editor to edit a package name at its maximum, sensible-pager to read.\n",
+    });
     const hits = index.search("what is a sensible maximum length for a package name", 2);
     assert.deepEqual(hits.map((hit) => hit.path), ["naming.md", "tools.md"]);
     // BM25 alone prefers the chunk of names, for the rare "sensible"
@@ -342,15 +350,11 @@ test("a query word that a chunk has only inside a name (sensible-browser) counts
 });
 
 test("two query words that the documents write as one are searched as that word too, weighing no more than the rarer of them", async (t) => {
-    const root = await fs.mkdtemp(path.join(os.tmpdir(), "llamahome-compound-"));
-    t.after(() => fs.rm(root, { recursive: true, force: true }));
-    await fs.writeFile(path.join(root, "zones.md"), "# Clocks\n\nThe timezone database lives in zoneinfo.\n");
-    await fs.writeFile(path.join(root, "keys.md"), "# Keys\n\nType your pass phrase twice when you sign.\n");
-    await fs.writeFile(path.join(root, "agent.md"), "# Agent\n\nThe agent caches the passphrase while you sign.\n");
-    for (let i = 0; i < 6; i++) await fs.writeFile(path.join(root, `misc-${i}.md`), `# Misc ${i}\n\nA time to plant and a zone to sow; a phrase to pass on.\n`);
-    const index = await WorkspaceIndex.open(root, { cacheDir: path.join(root, ".cache") });
-    t.after(() => index.dispose());
-    await index.update();
+    const index = await notesIndex(t, "compound", {
+        "zones.md": "# Clocks\n\nThe timezone database lives in zoneinfo.\n",
+        "keys.md": "# Keys\n\nType your pass phrase twice when you sign.\n",
+        "agent.md": "# Agent\n\nThe agent caches the passphrase while you sign.\n",
+    }, () => "A time to plant and a zone to sow; a phrase to pass on.");
     assert.equal(index.search("time zone", 1)[0]?.path, "zones.md");
     // the chunk that says it as the question does is not outranked by the one that writes it as one word
     const signing = index.search("pass phrase sign", 2).map((hit) => hit.path);
